@@ -1,0 +1,61 @@
+"""JSON text that durable-rules' C parser accepts, and the value conversions it needs.
+
+Its parser rejects numbers written with an exponent (`1e-05`, `1e+16`: error 204), so floats are written out in
+plain decimal; it compares numbers as doubles, so integers beyond 2**53 and non-finite floats are refused before
+they reach it; dates become the integer YYYYMMDD so that order comparisons work on them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from decimal import Decimal
+from typing import Any
+
+from .errors import FactError
+
+MAX_EXACT_INTEGER = 2**53
+
+
+def engine_value(value: Any, what: str) -> Any:
+    """A fact or constant as the engine compares it (dates as YYYYMMDD); refuses what it cannot compare."""
+    if isinstance(value, bool) or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        if abs(value) > MAX_EXACT_INTEGER:
+            raise FactError(f"{what}: {str(value)[:20]}{'...' if len(str(value)) > 20 else ''} is too large "
+                            f"(the limit is {MAX_EXACT_INTEGER:,})")
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise FactError(f"{what}: {value!r} is not a finite number")
+        if abs(value) > MAX_EXACT_INTEGER:
+            raise FactError(f"{what}: {value!r} is too large (the limit is {MAX_EXACT_INTEGER:,})")
+        return value
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.year * 10000 + value.month * 100 + value.day
+    raise FactError(f"{what}: unsupported value {value!r} of type {type(value).__name__}")
+
+
+def float_text(value: float) -> str:
+    text = repr(value)
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
+        if "." not in text:
+            text += ".0"
+    return text
+
+
+def dumps(value: Any) -> str:
+    """Serialise plain data for the C engine: like json.dumps, but never an exponent in a number."""
+    if isinstance(value, dict):
+        return "{" + ",".join(json.dumps(str(key), ensure_ascii=False) + ":" + dumps(item)
+                              for key, item in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(dumps(item) for item in value) + "]"
+    if isinstance(value, float) and not isinstance(value, bool):
+        return float_text(value)
+    return json.dumps(value, ensure_ascii=False)

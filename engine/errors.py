@@ -1,0 +1,82 @@
+"""Every error the engine raises to its callers, under one base class.
+
+Callers catch `EngineError`; each subclass says when it is raised. durable-rules' own exceptions never leave the
+engine: the runtime turns them into one of these, naming the rule or fact involved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located finding: the file, the line and column of the YAML node, the rule and key path, and what is wrong.
+
+    `str(problem)` is the compiler-style line that editors and terminals understand:
+    ``rules/programs.yaml:12:9: rule program.x: when.all[1].threshold: unknown threshold 'a.b'; did you mean 'a.c'?``
+    """
+
+    file: str
+    line: int | None
+    column: int | None
+    message: str
+    rule: str | None = None
+    path: str = ""
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}:{self.column or 1}"
+        parts = [where]
+        if self.rule:
+            parts.append(f"rule {self.rule}")
+        if self.path:
+            parts.append(self.path)
+        if self.severity != "error":
+            parts.append(self.severity)
+        return ": ".join(parts) + ": " + self.message
+
+
+class EngineError(Exception):
+    """Base class of every error the engine raises."""
+
+
+class SourceError(EngineError):
+    """A file could not be read or parsed: missing, too large, not UTF-8, malformed YAML, an unsafe tag, a
+    duplicate key, nesting too deep. Carries the located problem."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class RulePackError(EngineError):
+    """A rule pack failed validation when it was loaded. Carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        header = f"{count} problem{'s' if count != 1 else ''} in the rule pack"
+        super().__init__(header + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class FactError(EngineError):
+    """The facts given to an evaluation are unusable: an undeclared fact, a value of the wrong type, a number that
+    is not finite or is out of the range the engine can compare exactly."""
+
+
+class FactConflictError(EngineError):
+    """Two rules asserted different values for one fact in the same evaluation (or a rule asserted a fact the
+    caller supplied). Names the fact and both rules."""
+
+
+class EvaluationError(EngineError):
+    """The rule engine failed during an evaluation (for example a durable-rules error code); names the rule
+    when one was firing. The engine's state for that evaluation has been discarded."""
+
+
+class RuleTextError(EngineError):
+    """A rule's title, text or because template failed to render (an undefined name, a sandbox violation).
+    Names the rule and the field."""

@@ -1,0 +1,132 @@
+"""Plain-words explanations: requirement checks for gates, and sentences for conditions.
+
+The verdict of a rule always comes from durable-rules; this module only explains it. It evaluates each requirement
+of a gate on its own, so the user sees every requirement, met or not, with the actual value, the required value
+and the gap, including when the gate did not fire. Conditions are also turned into sentences ("followers at least
+10,000") for the plan's reasons and the rule catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+from .compiler import NOT_IN_FORCE, operand
+from .filters import number
+from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Threshold, ThresholdEntry, leaves
+from .outcome import RequirementCheck
+
+_WORDS = {"==": "is", "!=": "is not", "<": "below", "<=": "at most", ">": "above", ">=": "at least",
+          "in": "one of", "between": "between", "exists": "is known"}
+
+
+def show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return number(value)
+    if isinstance(value, float):
+        return number(value) if value.is_integer() else format(value, ",.6g")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return ", ".join(show(item) for item in value)
+    return str(value)
+
+
+def describe(condition: Condition, values: Mapping[str, Any] | None = None) -> str:
+    """A condition in words; with `values`, thresholds are shown as their values in force."""
+    if isinstance(condition, NotOf):
+        return f"not ({describe(condition.item, values)})"
+    if isinstance(condition, (AllOf, AnyOf)):
+        joiner = " and " if isinstance(condition, AllOf) else " or "
+        return "(" + joiner.join(describe(item, values) for item in condition.items) + ")"
+    leaf = condition
+    if leaf.op == "exists":
+        return f"{leaf.fact} is known"
+    if values is None:
+        right = " and ".join(leaf.threshold_names()) if leaf.threshold else show(leaf.value)
+    else:
+        resolved = operand(leaf, values)
+        right = "a value not in force" if resolved is NOT_IN_FORCE else (
+            " and ".join(show(v) for v in resolved) if leaf.op == "between" else show(resolved))
+    return f"{leaf.fact} {_WORDS[leaf.op]} {right}"
+
+
+def holds(condition: Condition, facts: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    """Two-valued truth, with the engine's rule that a comparison with an absent fact is false."""
+    if isinstance(condition, NotOf):
+        return not holds(condition.item, facts, values)
+    if isinstance(condition, AllOf):
+        return all(holds(item, facts, values) for item in condition.items)
+    if isinstance(condition, AnyOf):
+        return any(holds(item, facts, values) for item in condition.items)
+    return _compare(condition, facts.get(condition.fact), operand(condition, values))
+
+
+def _compare(leaf: Leaf, actual: Any, right: Any) -> bool:
+    if leaf.op == "exists":
+        return actual is not None
+    if actual is None or right is NOT_IN_FORCE:
+        return False
+    if leaf.op == "in":
+        return actual in right
+    if leaf.op == "between":
+        return right[0] <= actual <= right[1]
+    return {"==": actual == right, "!=": actual != right, "<": actual < right, "<=": actual <= right,
+            ">": actual > right, ">=": actual >= right}[leaf.op]
+
+
+def _gap(op: str, actual: Any, required: Any) -> float | int | None:
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (actual, required)):
+        return None
+    if op in (">=", ">"):
+        return max(0, required - actual)
+    if op in ("<=", "<"):
+        return max(0, actual - required)
+    return None
+
+
+def requirement_checks(requirements: tuple[Condition, ...], facts: Mapping[str, Any], values: Mapping[str, Any],
+                       thresholds: Mapping[str, Threshold], country: str | None, on: dt.date
+                       ) -> tuple[RequirementCheck, ...]:
+    checks = []
+    for condition in requirements:
+        if not isinstance(condition, Leaf):
+            names = [leaf.fact for leaf in leaves(condition)]
+            unknown = any(facts.get(name) is None for name in names)
+            met = holds(condition, facts, values)
+            checks.append(RequirementCheck(None, "all" if isinstance(condition, AllOf) else
+                                           "any" if isinstance(condition, AnyOf) else "not",
+                                           describe(condition, values), None,
+                                           None if unknown and not met else met, None, describe(condition, values)))
+            continue
+        leaf = condition
+        actual = facts.get(leaf.fact)
+        right = operand(leaf, values)
+        entry = _entry(leaf, thresholds, country, on)
+        in_force = right is not NOT_IN_FORCE
+        required = None if leaf.op == "exists" else (right if in_force else None)
+        if leaf.op == "exists":
+            met: bool | None = actual is not None
+        elif actual is None:
+            met = None if in_force else False
+        else:
+            met = _compare(leaf, actual, right)
+        gap = _gap(leaf.op, actual, required) if in_force else None
+        checks.append(RequirementCheck(
+            fact=leaf.fact, operator=leaf.op, required=required, actual=actual, met=met, gap=gap,
+            text=describe(leaf, values), threshold=leaf.threshold if isinstance(leaf.threshold, str) else None,
+            in_force=in_force, source=entry.source if entry else None, as_of=entry.as_of if entry else None,
+            note=entry.note if entry else None, url=entry.url if entry else None))
+    return tuple(checks)
+
+
+def _entry(leaf: Leaf, thresholds: Mapping[str, Threshold], country: str | None,
+           on: dt.date) -> ThresholdEntry | None:
+    """The threshold entry behind a comparison: the one in force, or (when none is) the base, for provenance."""
+    if not isinstance(leaf.threshold, str) or leaf.threshold not in thresholds:
+        return None
+    threshold = thresholds[leaf.threshold]
+    return threshold.resolve(country, on) or dict(threshold.countries).get(country or "", threshold.base)
+

@@ -1,0 +1,77 @@
+"""Number formatting shared by rule text and reports, so a figure reads the same everywhere.
+
+These are registered as Jinja filters both in the sandbox that renders rule authors' text and in the report
+environment. Each accepts None (an unknown value) and renders it as an em dash rather than failing, because a
+profile may lack the fact a sentence mentions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from typing import Any, Callable
+
+UNKNOWN = "—"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def number(value: Any, digits: int = 0) -> str:
+    """12345 -> '12,345'; 0.5 with digits=1 -> '0.5'. Whole numbers never show a decimal point."""
+    if not _is_number(value):
+        return UNKNOWN if value is None else str(value)
+    if digits == 0 or float(value).is_integer() and isinstance(value, int):
+        return f"{round(value):,}"
+    return f"{value:,.{digits}f}"
+
+
+def compact(value: Any) -> str:
+    """12345 -> '12.3K', 2500000 -> '2.5M': the way the app itself shows counts."""
+    if not _is_number(value):
+        return UNKNOWN if value is None else str(value)
+    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
+        if abs(value) >= size:
+            text = f"{value / size:.1f}".rstrip("0").rstrip(".")
+            return f"{text}{suffix}"
+    return f"{round(value):,}"
+
+
+def percent(value: Any, digits: int = 1) -> str:
+    """A share in 0..1 as a percentage: 0.0712 -> '7.1%'."""
+    if not _is_number(value):
+        return UNKNOWN if value is None else str(value)
+    return f"{value * 100:,.{digits}f}%"
+
+
+def money(value: Any, currency: str = "USD") -> str:
+    """0.4 -> '$0.40', 1234 -> '$1,234', 12.5 -> '$12.50'. Other currencies are written as a code suffix."""
+    if not _is_number(value):
+        return UNKNOWN if value is None else str(value)
+    text = f"{value:,.0f}" if float(value).is_integer() and abs(value) >= 10 else f"{value:,.2f}"
+    return f"${text}" if currency == "USD" else f"{text} {currency}"
+
+
+def signed(value: Any) -> str:
+    """1234 -> '+1,234', -5 -> '-5'."""
+    if not _is_number(value):
+        return UNKNOWN if value is None else str(value)
+    return f"{value:+,}" if isinstance(value, int) else f"{value:+,.1f}"
+
+
+def isodate(value: Any) -> str:
+    """A date as YYYY-MM-DD; passes strings through."""
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return UNKNOWN if value is None else str(value)
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "number": number,
+    "compact": compact,
+    "percent": percent,
+    "money": money,
+    "signed": signed,
+    "isodate": isodate,
+}

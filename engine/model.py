@@ -1,0 +1,186 @@
+"""The rule pack as typed, immutable data: what the loader builds and the compiler and explainer read.
+
+Each object remembers where it was written (`origin`) so a later check can still point at the file, line and
+column, but the origin takes no part in equality: two packs with the same content are the same pack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from .yaml_source import LocatedDocument
+
+Scalar = Union[int, float, str, bool, dt.date]
+Value = Union[Scalar, tuple[Scalar, ...]]
+
+FACT_TYPES = ("integer", "number", "string", "boolean", "date")
+OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "in", "between", "exists")
+ORDERING_OPERATORS = ("<", "<=", ">", ">=", "between")
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """A fact the caller promises to supply (or leave absent): its name, type and meaning.
+
+    Types: integer, number (integer or decimal), string, boolean, date.
+    """
+
+    name: str
+    type: str
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.type not in FACT_TYPES:
+            raise ValueError(f"fact {self.name!r}: type must be one of {', '.join(FACT_TYPES)}, not {self.type!r}")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a piece of the pack was written: the loaded document and the path of its node."""
+
+    document: LocatedDocument = field(compare=False, repr=False)
+    path: tuple[Any, ...] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class ThresholdEntry:
+    """One value of a threshold with its provenance and the dates it is in force (until is exclusive)."""
+
+    value: Value
+    source: str
+    as_of: dt.date
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    note: str | None = None
+    url: str | None = None
+    earlier: tuple["ThresholdEntry", ...] = ()
+
+    def in_force(self, on: dt.date) -> bool:
+        if self.valid_from is not None and on < self.valid_from:
+            return False
+        return self.valid_until is None or on < self.valid_until
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A named value rules compare facts with; per-country overrides and dated earlier values."""
+
+    name: str
+    base: ThresholdEntry
+    countries: tuple[tuple[str, ThresholdEntry], ...] = ()
+    description: str | None = None
+    unit: str | None = None
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+    def resolve(self, country: str | None, on: dt.date) -> ThresholdEntry | None:
+        """The entry in force for this country on this date, or None when no value is in force."""
+        entry = dict(self.countries).get(country or "", self.base)
+        if entry.in_force(on):
+            return entry
+        for earlier in entry.earlier:
+            if earlier.in_force(on):
+                return earlier
+        return None
+
+    def entries(self) -> list[ThresholdEntry]:
+        """Every value this threshold can take, for type checks and the catalogue."""
+        found = []
+        for entry in (self.base, *(entry for _, entry in self.countries)):
+            found.append(entry)
+            found.extend(entry.earlier)
+        return found
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A comparison of one fact with a literal or a named threshold (or, for `exists`, with nothing)."""
+
+    fact: str
+    op: str
+    value: Value | None = None
+    threshold: str | tuple[str, str] | None = None
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+    def threshold_names(self) -> tuple[str, ...]:
+        if self.threshold is None:
+            return ()
+        return (self.threshold,) if isinstance(self.threshold, str) else tuple(self.threshold)
+
+
+@dataclass(frozen=True)
+class AllOf:
+    items: tuple["Condition", ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple["Condition", ...]
+
+
+@dataclass(frozen=True)
+class NotOf:
+    item: "Condition"
+
+
+Condition = Union[Leaf, AllOf, AnyOf, NotOf]
+
+
+def leaves(condition: Condition) -> list[Leaf]:
+    """Every comparison in a condition, in the order written."""
+    if isinstance(condition, Leaf):
+        return [condition]
+    if isinstance(condition, NotOf):
+        return leaves(condition.item)
+    return [leaf for item in condition.items for leaf in leaves(item)]
+
+
+@dataclass(frozen=True)
+class ThresholdRef:
+    """`{threshold: name}` on the right of an assert: the threshold's value in force."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What a rule tells the user when it fires; every field is a sandboxed Jinja template."""
+
+    title: str
+    text: str
+    because: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    category: str
+    when: Condition
+    priority: int = 50
+    gate: str | None = None
+    title: str | None = None
+    description: str | None = None
+    note: str | None = None
+    asserts: tuple[tuple[str, Scalar | ThresholdRef], ...] = ()
+    advice: Advice | None = None
+    pack: str = ""
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def facts_read(self) -> tuple[str, ...]:
+        """Facts the rule's conditions mention, each once, in the order written."""
+        return tuple(dict.fromkeys(leaf.fact for leaf in leaves(self.when)))
+
+    @property
+    def requirements(self) -> tuple[Condition, ...]:
+        """For a gate, the conditions reported one by one: the items of a top-level `all`, else the condition."""
+        return self.when.items if isinstance(self.when, AllOf) else (self.when,)
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    name: str
+    version: str = ""
+    description: str = ""
+    folder: str = ""

@@ -1,0 +1,90 @@
+"""What one evaluation produced: the fired rules in order, derived facts, and every gate's requirement checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Firing:
+    """A rule that fired: its id, its layer, and the facts its conditions read, with their values."""
+
+    rule: str
+    layer: int
+    matched: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RequirementCheck:
+    """One requirement of a gate: the fact, the comparison, the required and actual values, and the verdict.
+
+    `met` is None when the fact is unknown (absent); `gap` is how far the actual value is from the required one
+    for ordering comparisons (0 when met) and None otherwise; `in_force` is False when the threshold has no
+    value in force on the evaluation's date.
+    """
+
+    fact: str | None
+    operator: str
+    required: Any
+    actual: Any
+    met: bool | None
+    gap: float | int | None
+    text: str
+    threshold: str | None = None
+    in_force: bool = True
+    source: str | None = None
+    as_of: dt.date | None = None
+    note: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """A gated rule's verdict (`passed`: the rule fired in the engine) and its requirement checks."""
+
+    gate: str
+    rule: str
+    passed: bool
+    requirements: tuple[RequirementCheck, ...]
+
+    @property
+    def in_force(self) -> bool:
+        return all(check.in_force for check in self.requirements)
+
+    @property
+    def unknown(self) -> tuple[RequirementCheck, ...]:
+        return tuple(check for check in self.requirements if check.met is None)
+
+
+@dataclass(frozen=True)
+class AdviceItem:
+    """A fired rule's advice, rendered."""
+
+    rule: str
+    category: str
+    priority: int
+    title: str
+    text: str
+    because: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    facts: Mapping[str, Any]
+    derived: Mapping[str, Any]
+    fired: tuple[Firing, ...]
+    gates: Mapping[str, GateResult]
+    thresholds: Mapping[str, Any]
+    country: str | None
+    on: dt.date
+    fired_ids: frozenset[str] = field(default=frozenset())
+
+    def did_fire(self, rule_id: str) -> bool:
+        return rule_id in self.fired_ids
+
+    @property
+    def all_facts(self) -> dict[str, Any]:
+        """Input and derived facts together, as the rules saw them at the end."""
+        return {**self.facts, **self.derived}

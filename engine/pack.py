@@ -1,0 +1,215 @@
+"""RulePack: a loaded, checked rule pack that evaluates facts. The engine's public face.
+
+Loading reads and checks everything once. Evaluation resolves the thresholds in force for the facts' country and
+date, compiles (once per distinct set of threshold values, then cached) the durable-rules ruleset, runs it, and
+returns an Outcome. Compiled rulesets are few (thresholds differ by a handful of countries and dates) and bounded:
+the least recently used is freed when the cache is full.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import OrderedDict
+from typing import Any, Iterable, Mapping, Sequence
+
+from .checks import check_pack, compatible
+from .compiler import compile_ruleset
+from .encoding import engine_value
+from .errors import FactConflictError, FactError, RulePackError
+from .explain import requirement_checks
+from .loader import iter_folders, read_packs
+from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef
+from .outcome import AdviceItem, Firing, GateResult, Outcome
+from .runtime import CompiledRuleset
+from .text import render_text
+from .yaml_source import DEFAULT_LIMITS, Limits
+
+MAX_COMPILED_VARIANTS = 32
+_RESOLUTION_CACHE_SIZE = 4096
+
+
+class RulePack:
+    """A validated rule pack bound to the facts its caller supplies. Build it with `load_rule_pack`."""
+
+    def __init__(self, infos: list[PackInfo], rules: dict[str, Rule], thresholds: dict[str, Threshold],
+                 facts: Mapping[str, FactSpec], layers: dict[str, int], derived_types: dict[str, str],
+                 replaced: list[tuple[str, str, str]]):
+        self.infos = infos
+        self.rules = dict(sorted(rules.items()))
+        self.thresholds = dict(sorted(thresholds.items()))
+        self.facts = dict(facts)
+        self.layers = layers
+        self.derived_types = derived_types
+        self.replaced = replaced
+        self._order = sorted(self.rules.values(), key=lambda r: (layers[r.id], -r.priority, r.id))
+        self._gates = [rule for rule in self._order if rule.gate]
+        self._resolutions: dict[tuple[str | None, dt.date], tuple[dict[str, Any], tuple[Any, ...]]] = {}
+        self._variants: OrderedDict[tuple[Any, ...], CompiledRuleset] = OrderedDict()
+
+    @property
+    def name(self) -> str:
+        return self.infos[0].name if self.infos else ""
+
+    @property
+    def version(self) -> str:
+        return self.infos[0].version if self.infos else ""
+
+    def gate_rules(self) -> list[Rule]:
+        """The gated rules, in the order the pack's files declare them."""
+        return sorted((rule for rule in self.rules.values() if rule.gate), key=_declaration_order)
+
+    def close(self) -> None:
+        """Free every compiled ruleset held in durable-rules (the pack can still evaluate; it recompiles)."""
+        while self._variants:
+            self._variants.popitem(last=False)[1].close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    # -- thresholds ---------------------------------------------------------------------------------------
+    def resolve_thresholds(self, country: str | None, on: dt.date) -> dict[str, Any]:
+        """Threshold name -> value in force for this country on this date (names not in force are absent)."""
+        return self._resolve(country, on)[0]
+
+    def _resolve(self, country: str | None, on: dt.date) -> tuple[dict[str, Any], tuple[Any, ...]]:
+        key = (country, on)
+        found = self._resolutions.get(key)
+        if found is None:
+            values = {}
+            for name, threshold in self.thresholds.items():
+                entry = threshold.resolve(country, on)
+                if entry is not None:
+                    values[name] = entry.value
+            found = (values, tuple(sorted((k, repr(v)) for k, v in values.items())))
+            if len(self._resolutions) >= _RESOLUTION_CACHE_SIZE:
+                self._resolutions.clear()
+            self._resolutions[key] = found
+        return found
+
+    def _variant(self, values: dict[str, Any], key: tuple[Any, ...]) -> CompiledRuleset:
+        variant = self._variants.get(key)
+        if variant is not None:
+            self._variants.move_to_end(key)
+            return variant
+        definition, included = compile_ruleset(list(self.rules.values()), self.layers, values)
+        layers = sorted({self.layers[rule.id] for rule in included})
+        variant = CompiledRuleset.create(definition, included, layers)
+        self._variants[key] = variant
+        if len(self._variants) > MAX_COMPILED_VARIANTS:
+            self._variants.popitem(last=False)[1].close()
+        return variant
+
+    # -- evaluation ---------------------------------------------------------------------------------------
+    def check_facts(self, facts: Mapping[str, Any]) -> dict[str, Any]:
+        """The facts with absent (None) values dropped, each checked against its declared type."""
+        clean = {}
+        for name, value in facts.items():
+            spec = self.facts.get(name)
+            if spec is None:
+                raise FactError(f"fact {name!r} is not declared to the rule pack")
+            if value is None:
+                continue
+            if spec.type == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+                raise FactError(f"fact {name!r} must be a whole number, got {value!r}")
+            if not compatible(spec.type, value if not isinstance(value, dt.datetime) else value.date()):
+                raise FactError(f"fact {name!r} must be {spec.type}, got {value!r}")
+            clean[name] = value
+        return clean
+
+    def evaluate(self, facts: Mapping[str, Any], *, country: str | None = None,
+                 on: dt.date | None = None) -> Outcome:
+        """Run the pack on one set of facts. Isolated: nothing of this evaluation stays in the engine.
+
+        `country` selects per-country threshold overrides and `on` the date thresholds are judged on (default
+        today). Raises FactError for unusable facts, FactConflictError when two rules assert different values for
+        one fact, EvaluationError when the engine itself fails.
+        """
+        on = on or dt.date.today()
+        clean = self.check_facts(facts)
+        values, key = self._resolve(country, on)
+        variant = self._variant(values, key)
+        memory = {name: engine_value(value, f"fact {name!r}") for name, value in clean.items()}
+        derived: dict[str, Any] = {}
+        asserted_by: dict[str, str] = {}
+        fired: list[Firing] = []
+
+        def on_fire(rule: Rule, layer: int) -> dict[str, Any]:
+            fired.append(Firing(rule.id, layer, {name: clean.get(name, derived.get(name))
+                                                 for name in rule.facts_read}))
+            if not rule.asserts:
+                return {}
+            new = {}
+            for name, value in rule.asserts:
+                if isinstance(value, ThresholdRef):
+                    value = values.get(value.name)
+                    if value is None:
+                        continue
+                if name in derived and derived[name] != value:
+                    raise FactConflictError(f"rules {asserted_by[name]} and {rule.id} assert different values "
+                                            f"for {name!r}: {derived[name]!r} and {value!r}")
+                derived[name] = value
+                asserted_by.setdefault(name, rule.id)
+                new[name] = engine_value(value, f"fact {name!r} asserted by rule {rule.id}")
+            return new
+
+        variant.run(memory, on_fire)
+        everything = {**clean, **derived}
+        fired_ids = frozenset(firing.rule for firing in fired)
+        gates = {}
+        for rule in self._gates:
+            checks = requirement_checks(rule.requirements, everything, values, self.thresholds, country, on)
+            gates[rule.gate] = GateResult(rule.gate, rule.id, rule.id in fired_ids, checks)
+        return Outcome(clean, derived, tuple(fired), gates, values, country, on, fired_ids)
+
+    def render_advice(self, outcome: Outcome) -> list[AdviceItem]:
+        """The advice of every fired rule that has some, rendered, ordered by priority (highest first) then id."""
+        facts = {name: None for name in (*self.facts, *self.derived_types)}
+        facts.update(outcome.all_facts)
+        items = []
+        for firing in outcome.fired:
+            rule = self.rules[firing.rule]
+            if rule.advice is None:
+                continue
+            context = {"facts": facts, "thresholds": outcome.thresholds, "rule": rule.id}
+            items.append(AdviceItem(
+                rule.id, rule.category, rule.priority,
+                render_text(rule.advice.title, field="then.advice.title", **context),
+                render_text(rule.advice.text, field="then.advice.text", **context),
+                tuple(render_text(text, field=f"then.advice.because[{i}]", **context)
+                      for i, text in enumerate(rule.advice.because))))
+        items.sort(key=lambda item: (-item.priority, item.rule))
+        return items
+
+    def render_title(self, rule: Rule, outcome: Outcome) -> str:
+        """A rule's `title` rendered for this outcome (its id when it has none)."""
+        if not rule.title:
+            return rule.id
+        facts = {name: None for name in (*self.facts, *self.derived_types)}
+        facts.update(outcome.all_facts)
+        return render_text(rule.title, facts=facts, thresholds=outcome.thresholds, rule=rule.id, field="title")
+
+
+def _declaration_order(rule: Rule) -> tuple[Any, ...]:
+    if rule.origin is None:
+        return ("", 0, rule.id)
+    return (rule.origin.document.file, rule.origin.path[1] if len(rule.origin.path) > 1 else 0, rule.id)
+
+
+def load_rule_pack(folders: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
+                   facts: Iterable[FactSpec], limits: Limits = DEFAULT_LIMITS) -> RulePack:
+    """Load one pack folder, or several (each later one an overlay), and check it against `facts`.
+
+    Raises RulePackError listing every problem found, each with file, line, column, rule and key path.
+    """
+    specs = {spec.name: spec for spec in facts}
+    loaded = read_packs(iter_folders(folders), limits)
+    checked = check_pack(loaded, specs)
+    problems = loaded.problems + checked.problems
+    if problems:
+        raise RulePackError(problems)
+    return RulePack(loaded.infos, loaded.rules, loaded.thresholds, specs, checked.layers, checked.derived_types,
+                    loaded.replaced)

@@ -1,0 +1,98 @@
+"""The private host: drives durable-rules' C engine directly for one evaluation at a time.
+
+durable-rules keeps process-wide state (a global table of rulesets, sessions that live until deleted, at most
+1,024 of them per ruleset) and is not thread-safe. This module is the only code that touches it. It asserts the
+working memory once per layer, takes the fired rules from the engine's action queue in the engine's order, and
+always deletes the session afterwards, also when something fails, so no state outlives an evaluation. Actions are
+not Python callbacks: the engine reports which rule is ready, this loop records it and completes the action, which
+keeps each firing as cheap as durable-rules allows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import durable_rules_engine as _engine
+
+from .encoding import dumps
+from .errors import EvaluationError
+from .model import Rule
+
+# durable-rules is not thread-safe: every call into it holds this lock.
+ENGINE_LOCK = threading.RLock()
+_SESSION = "0"
+_names = itertools.count(1)
+
+
+@dataclass
+class CompiledRuleset:
+    """One durable-rules ruleset: its handle and the rules behind its `r<rank>` names."""
+
+    handle: int | None
+    rules: list[Rule]
+    layers: list[int]
+
+    @classmethod
+    def create(cls, definition: dict[str, Any], rules: list[Rule], layers: list[int]) -> "CompiledRuleset":
+        if not definition:
+            return cls(None, rules, layers)
+        with ENGINE_LOCK:
+            try:
+                handle = _engine.create_ruleset(f"creator_advisor_{next(_names)}", dumps(definition))
+            except _engine.error as error:
+                raise EvaluationError(f"durable-rules refused the compiled rule pack: {error}") from None
+        return cls(handle, rules, layers)
+
+    def close(self) -> None:
+        """Free the engine's ruleset (a process holds a bounded number of them)."""
+        if self.handle is not None:
+            with ENGINE_LOCK:
+                try:
+                    _engine.delete_ruleset(self.handle)
+                except _engine.error:
+                    pass
+            self.handle = None
+
+    def run(self, memory: dict[str, Any], on_fire: Callable[[Rule, int], dict[str, Any]]) -> None:
+        """Assert `memory` layer by layer; call `on_fire(rule, layer)` for each firing, in the engine's order.
+
+        `on_fire` returns the facts the rule asserts; they join the working memory of the next layer.
+        """
+        if self.handle is None:
+            return
+        with ENGINE_LOCK:
+            handle = self.handle
+            firing: Rule | None = None
+            try:
+                for layer in self.layers:
+                    memory["__layer"] = layer
+                    memory["sid"] = _SESSION
+                    result = _engine.assert_fact(handle, dumps(memory))
+                    if result[0] != 0:
+                        continue  # 1: no rule matched this layer
+                    state = result[1]
+                    action = _engine.start_action_for_state(handle, state)
+                    while action:
+                        messages = action[1] if isinstance(action, tuple) else action
+                        firing = self.rules[_rank(messages)]
+                        memory.update(on_fire(firing, layer))
+                        firing = None
+                        action = _engine.complete_and_start_action(handle, state)
+            except _engine.error as error:
+                rule = f" while rule {firing.id} was firing" if firing is not None else ""
+                raise EvaluationError(f"the rule engine failed{rule}: {error}") from None
+            finally:
+                try:
+                    _engine.delete_state(handle, _SESSION)
+                except _engine.error:
+                    pass
+                memory.pop("__layer", None)
+                memory.pop("sid", None)
+
+
+def _rank(messages: str) -> int:
+    # The action message is '{"r<rank>": {...}}': read the name without parsing the whole fact back.
+    return int(messages[3:messages.index('"', 3)])

@@ -1,0 +1,190 @@
+"""The rule-file schema (data, in schemas/rule_file.schema.json) and its translation into located problems.
+
+The schema is the one statement of what a rule file may contain: it drives validation here, the authors' docs and
+editor completion. jsonschema's raw messages are written for programmers; this module rewrites the common ones
+into what an author needs: the unknown key and the closest known one, the expected form, the offending value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterator
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+
+from .errors import Problem
+from .suggest import did_you_mean
+from .yaml_source import LocatedDocument
+
+_FORMATS = FormatChecker()
+
+
+@_FORMATS.checks("date")
+def _is_date(value: object) -> bool:
+    if isinstance(value, dt.date):
+        return True
+    if isinstance(value, str):
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            return False
+    return True
+
+
+def _is_text(checker: object, value: object) -> bool:
+    # YAML reads 2024-03-06 as a date; the schema speaks JSON, where a date is a string.
+    return isinstance(value, (str, dt.date))
+
+
+_ValidatorClass = jsonschema.validators.extend(
+    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("string", _is_text))
+
+
+def load_schema(package: str, name: str) -> dict[str, Any]:
+    """A JSON Schema shipped inside `package`'s schemas folder."""
+    return json.loads((resources.files(package) / "schemas" / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def _validator(package: str, name: str) -> Any:
+    return _ValidatorClass(load_schema(package, name), format_checker=_FORMATS)
+
+
+def schema_problems(document: LocatedDocument, package: str, schema_name: str,
+                    rule_of: Any = None) -> list[Problem]:
+    """Every schema violation in `document`, as located problems, in file order.
+
+    `rule_of(path)` may name the rule a path belongs to (for the breadcrumb) and return the path shown relative to
+    it; by default the whole path is shown.
+    """
+    validator = _validator(package, schema_name)
+    problems = []
+    for error in _leaf_errors(validator.iter_errors(document.data)):
+        path = tuple(error.absolute_path)
+        key_path, message = _describe(validator.schema, error)
+        full = path + key_path
+        rule, shown = rule_of(full) if rule_of else (None, full)
+        problems.append(document.problem(full, message, rule=rule, key=bool(key_path), shown_path=shown))
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.message))
+    return _dedupe(problems)
+
+
+def _leaf_errors(errors: Any) -> Iterator[Any]:
+    for error in errors:
+        if error.validator in ("anyOf", "oneOf") and error.context:
+            # Report the alternatives' failure as one message about the value, not one per alternative.
+            yield error
+        else:
+            yield error
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen = set()
+    unique = []
+    for problem in problems:
+        key = (problem.line, problem.column, problem.path, problem.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(problem)
+    return unique
+
+
+def _allowed_keys(root: dict[str, Any], fragment: dict[str, Any]) -> list[str]:
+    keys = list(fragment.get("properties", {}))
+    reference = fragment.get("$ref")
+    if reference and reference.startswith("#/$defs/"):
+        keys += _allowed_keys(root, root["$defs"][reference.split("/")[-1]])
+    return keys
+
+
+_TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "text", "number": "a number",
+               "integer": "a whole number", "boolean": "true or false", "null": "nothing"}
+
+
+def _type_word(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if value is None:
+        return "nothing"
+    return "text"
+
+
+def _describe(root: dict[str, Any], error: Any) -> tuple[tuple[Any, ...], str]:
+    """(extra path to the offending key, message) for one jsonschema error."""
+    kind = error.validator
+    instance = error.instance
+    if kind in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
+        allowed = _allowed_keys(root, error.schema)
+        extra = sorted(key for key in instance if key not in allowed)
+        if extra:
+            key = extra[0]
+            known = ", ".join(sorted(allowed))
+            return (key,), f"unknown key {key!r}{did_you_mean(key, allowed)} (known keys: {known})"
+    if kind == "required":
+        missing = [key for key in error.validator_value if key not in instance]
+        return (), f"missing required key {missing[0]!r}" if missing else error.message
+    if kind == "enum":
+        options = ", ".join(repr(option) for option in error.validator_value)
+        suggestion = did_you_mean(str(instance), [str(o) for o in error.validator_value])
+        return (), f"expected one of {options}, got {instance!r}{suggestion}"
+    if kind == "type":
+        wanted = error.validator_value
+        wanted = [wanted] if isinstance(wanted, str) else wanted
+        words = " or ".join(_TYPE_WORDS.get(word, word) for word in wanted)
+        return (), f"expected {words}, got {_type_word(instance)} ({_short(instance)})"
+    if kind == "pattern":
+        return (), f"{instance!r} is not a valid name here: use lower-case letters, digits and underscores" \
+                   + (", joined by dots" if "\\." in error.validator_value else "") \
+                   + (" (two upper-case letters: an ISO 3166-1 country code)" if "A-Z" in error.validator_value else "")
+    if kind == "propertyNames":
+        return (), f"invalid name {instance!r}"
+    if kind == "format":
+        return (), f"expected a date written YYYY-MM-DD, got {_short(instance)}"
+    if kind in ("anyOf", "oneOf"):
+        return (), f"expected {_alternatives(error)}, got {_type_word(instance)} ({_short(instance)})"
+    if kind in ("minItems", "maxItems", "minProperties", "minLength", "maxLength", "minimum", "maximum"):
+        return (), _bounds_message(kind, error.validator_value, instance)
+    return (), error.message
+
+
+def _alternatives(error: Any) -> str:
+    words = []
+    for sub in error.context:
+        if sub.validator == "type":
+            wanted = sub.validator_value
+            for word in [wanted] if isinstance(wanted, str) else wanted:
+                text = _TYPE_WORDS.get(word, word)
+                if text not in words:
+                    words.append(text)
+    if not words:
+        return "a different value"
+    return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1]
+
+
+def _bounds_message(kind: str, bound: Any, instance: Any) -> str:
+    return {
+        "minItems": f"expected at least {bound} item{'s' if bound != 1 else ''}",
+        "maxItems": f"expected at most {bound} items",
+        "minProperties": "must not be empty",
+        "minLength": "must not be empty",
+        "maxLength": f"is longer than {bound:,} characters",
+        "minimum": f"must be at least {bound}, got {instance!r}",
+        "maximum": f"must be at most {bound}, got {instance!r}",
+    }[kind]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
