@@ -1,0 +1,39 @@
+"""Every error the advisor raises to its callers, under one base class.
+
+The CLI turns any `AdvisorError` (and the engine's `EngineError`) into `Error: <message>` and exit code 1; the
+Python API lets them propagate. Each subclass says when it is raised.
+"""
+
+from __future__ import annotations
+
+from engine import Problem
+
+
+class AdvisorError(Exception):
+    """Base class of every error the advisor raises."""
+
+
+class ProfileError(AdvisorError):
+    """A profile file or mapping is unusable: unreadable, malformed, an unknown key, a wrong type, a negative
+    count, an impossible date. Carries every located problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            message = str(self.problems[0])
+        else:
+            message = f"{len(self.problems)} problems in the profile:\n" + "\n".join(
+                f"  {problem}" for problem in self.problems)
+        super().__init__(message)
+
+
+class ResourceMissingError(AdvisorError):
+    """The packaged rules or templates cannot be found (a broken installation)."""
+
+
+class RenderError(AdvisorError):
+    """A report could not be rendered: an unknown format, or a template that failed (named)."""
+
+
+class OutputError(AdvisorError):
+    """A report could not be written (a missing folder, a full or read-only disk). No partial file is left."""
