@@ -1,0 +1,225 @@
+"""Engine semantics on a pack of another domain: chaining, order, thresholds, isolation, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+
+from engine import (EngineError, FactConflictError, FactError, FactSpec, RulePackError, RuleTextError,
+                    load_rule_pack)
+
+from conftest import GARDEN_FACTS, TESTS
+
+JUNE_2024 = dt.date(2024, 6, 1)
+DRY_WARM = {"soil_moisture": 0.1, "temperature": 14.5, "plant": "rose", "litres_available": 100}
+
+
+def fired(outcome):
+    return [firing.rule for firing in outcome.fired]
+
+
+def test_a_derived_fact_triggers_the_rules_that_match_it(garden):
+    outcome = garden.evaluate(DRY_WARM, on=JUNE_2024)
+    assert fired(outcome) == ["water.dry", "water.schedule", "water.mulch"]
+    assert outcome.derived == {"needs_water": True, "watering_planned": True}
+    assert [f.layer for f in outcome.fired] == [0, 1, 2]
+
+
+def test_without_the_derived_fact_the_chain_stops(garden):
+    outcome = garden.evaluate({**DRY_WARM, "soil_moisture": 0.5}, on=JUNE_2024)
+    assert fired(outcome) == []
+    assert outcome.derived == {}
+
+
+def test_higher_priority_fires_first_within_a_layer(garden):
+    outcome = garden.evaluate({"soil_moisture": 0.1, "temperature": 1}, on=JUNE_2024)
+    assert fired(outcome) == ["frost.warning", "water.dry"]  # priority 90 before 80
+
+
+def test_each_firing_records_the_facts_it_matched(garden):
+    outcome = garden.evaluate(DRY_WARM, on=JUNE_2024)
+    schedule = outcome.fired[1]
+    assert schedule.matched == {"needs_water": True, "temperature": 14.5, "litres_available": 100}
+
+
+def test_country_override_changes_the_threshold(garden):
+    moist = {"soil_moisture": 0.17, "temperature": 10}
+    assert "water.dry" in fired(garden.evaluate(moist, on=JUNE_2024))
+    assert "water.dry" not in fired(garden.evaluate(moist, country="ES", on=JUNE_2024))
+    assert garden.resolve_thresholds("ES", JUNE_2024)["water.dry_soil"] == 0.15
+
+
+def test_a_threshold_out_of_force_makes_its_comparisons_false(garden):
+    after = dt.date(2030, 1, 1)  # frost.temperature valid_until
+    outcome = garden.evaluate({**DRY_WARM, "temperature": -5}, on=after)
+    assert "frost.warning" not in fired(outcome)
+    check = outcome.gates["watering"].requirements[1]
+    assert (check.in_force, check.met, check.required) == (False, False, None)
+    assert outcome.gates["watering"].passed is False
+
+
+def test_an_earlier_value_is_used_before_the_current_one_starts(garden):
+    assert garden.resolve_thresholds(None, dt.date(2024, 12, 31))["hose.max_litres"] == 60
+    assert garden.resolve_thresholds(None, dt.date(2025, 1, 1))["hose.max_litres"] == 40
+    half_butt = {**DRY_WARM, "litres_available": 50}
+    assert garden.evaluate(half_butt, on=dt.date(2024, 12, 31)).gates["watering"].passed is False
+    assert garden.evaluate(half_butt, on=dt.date(2025, 1, 1)).gates["watering"].passed is True
+
+
+def test_gate_reports_every_requirement_with_gap(garden):
+    outcome = garden.evaluate({**DRY_WARM, "litres_available": 25}, on=JUNE_2024)
+    gate = outcome.gates["watering"]
+    assert gate.passed is False
+    litres = gate.requirements[2]
+    assert (litres.actual, litres.required, litres.met, litres.gap) == (25, 60, False, 35)
+    assert litres.source == "Water board bylaw 2019" and litres.as_of == dt.date(2019, 1, 1)
+    assert [check.met for check in gate.requirements] == [True, True, False]
+
+
+def test_an_absent_fact_is_unknown_in_requirements_and_false_in_rules(garden):
+    outcome = garden.evaluate({"soil_moisture": 0.1}, on=JUNE_2024)
+    gate = outcome.gates["watering"]
+    assert [check.met for check in gate.requirements] == [True, None, None]
+    assert "frost.warning" in fired(outcome)  # `not exists temperature` holds
+
+
+def test_negation_and_between_over_dates(garden):
+    spring = {"month": 4, "plant": "tomato", "sown_on": dt.date(2024, 4, 2)}
+    assert "planting.season" in fired(garden.evaluate(spring, on=JUNE_2024))
+    assert "planting.season" not in fired(garden.evaluate({**spring, "plant": "cactus"}, on=JUNE_2024))
+    assert "planting.season" not in fired(garden.evaluate({**spring, "sown_on": dt.date(2024, 6, 1)},
+                                                          on=JUNE_2024))
+    assert "planting.season" not in fired(garden.evaluate({**spring, "month": 7}, on=JUNE_2024))
+
+
+def test_tiny_and_large_numbers_reach_the_engine_intact(garden):
+    # durable-rules' parser rejects exponents such as 1e-07: the engine writes plain decimals.
+    outcome = garden.evaluate({"soil_moisture": 1e-7, "temperature": 1e15}, on=JUNE_2024)
+    assert "water.dry" in fired(outcome)
+
+
+def test_same_input_same_output(garden):
+    first = garden.evaluate(DRY_WARM, on=JUNE_2024)
+    second = garden.evaluate(dict(reversed(list(DRY_WARM.items()))), on=JUNE_2024)
+    assert first == second
+
+
+def test_evaluations_are_isolated_and_many_leave_no_state(garden):
+    # Far beyond durable-rules' 1,024 live sessions per ruleset: state is deleted after every evaluation.
+    for index in range(3000):
+        moisture = 0.1 if index % 2 else 0.9
+        outcome = garden.evaluate({"soil_moisture": moisture, "temperature": 10}, on=JUNE_2024)
+        assert ("water.dry" in fired(outcome)) == (index % 2 == 1)
+
+
+@pytest.mark.parametrize("facts, message", [
+    ({"humidity": 3}, "fact 'humidity' is not declared"),
+    ({"month": 4.5}, "fact 'month' must be a whole number"),
+    ({"month": True}, "fact 'month' must be a whole number"),
+    ({"plant": 3}, "fact 'plant' must be string"),
+    ({"temperature": float("nan")}, "not a finite number"),
+    ({"temperature": 10 ** 30}, "too large"),
+])
+def test_unusable_facts_are_typed_errors(garden, facts, message):
+    with pytest.raises(FactError, match=message):
+        garden.evaluate(facts, on=JUNE_2024)
+    assert fired(garden.evaluate(DRY_WARM, on=JUNE_2024))  # and the next evaluation still works
+
+
+def _write_pack(tmp_path, rules_yaml, thresholds_yaml=""):
+    folder = tmp_path / "pack"
+    folder.mkdir(exist_ok=True)
+    (folder / "rules.yaml").write_text(rules_yaml, encoding="utf-8")
+    if thresholds_yaml:
+        (folder / "thresholds.yaml").write_text(thresholds_yaml, encoding="utf-8")
+    return folder
+
+
+def test_two_rules_asserting_different_values_is_an_error_naming_both(tmp_path):
+    folder = _write_pack(tmp_path, """
+rules:
+  - {id: a.one, category: x, when: {fact: month, op: ">", value: 1}, then: {assert: {season: spring}}}
+  - {id: a.two, category: x, when: {fact: month, op: ">", value: 2}, then: {assert: {season: summer}}}
+""")
+    pack = load_rule_pack(folder, GARDEN_FACTS)
+    with pytest.raises(FactConflictError, match="rules a.one and a.two assert different values for 'season'"):
+        pack.evaluate({"month": 5}, on=JUNE_2024)
+    assert pack.evaluate({"month": 2}, on=JUNE_2024).derived == {"season": "spring"}
+
+
+def test_a_pack_that_would_loop_is_rejected_at_load_naming_the_rules(tmp_path):
+    folder = _write_pack(tmp_path, """
+rules:
+  - {id: loop.a, category: x, when: {not: {fact: flag_b, op: exists}}, then: {assert: {flag_a: true}}}
+  - {id: loop.b, category: x, when: {fact: flag_a, op: exists}, then: {assert: {flag_b: true}}}
+""")
+    with pytest.raises(RulePackError) as caught:
+        load_rule_pack(folder, GARDEN_FACTS)
+    assert "rules form a cycle through derived facts (loop.a -> loop.b -> loop.a)" in str(caught.value)
+    assert "rules.yaml:3:" in str(caught.value)
+
+
+def test_rule_text_runs_in_a_sandbox(tmp_path):
+    folder = _write_pack(tmp_path, """
+rules:
+  - id: evil.text
+    category: x
+    when: {fact: month, op: exists}
+    then:
+      advice:
+        title: "{{ rule.__class__.__mro__[1].__subclasses__() }}"
+        text: plain
+""")
+    pack = load_rule_pack(folder, GARDEN_FACTS)
+    outcome = pack.evaluate({"month": 1}, on=JUNE_2024)
+    with pytest.raises(RuleTextError, match="rule evil.text: then.advice.title: cannot render"):
+        pack.render_advice(outcome)
+
+
+def test_advice_renders_with_facts_and_thresholds(garden):
+    advice = garden.render_advice(garden.evaluate(DRY_WARM, on=JUNE_2024))
+    assert [(a.rule, a.title) for a in advice] == [("water.schedule", "Water the rose"),
+                                                   ("water.mulch", "Mulch after watering")]
+    assert advice[0].text == "Soil moisture is 10.0%; give up to 60 litres."
+
+
+def test_several_packs_and_a_reloaded_pack_live_in_one_process(tmp_path, garden):
+    copy = tmp_path / "garden"
+    shutil.copytree(TESTS / "packs" / "garden", copy)
+    text = (copy / "thresholds.yaml").read_text().replace("value: 0.2\n", "value: 0.05\n")
+    (copy / "thresholds.yaml").write_text(text)
+    edited = load_rule_pack(copy, GARDEN_FACTS)
+    reloaded = load_rule_pack(TESTS / "packs" / "garden", GARDEN_FACTS)
+    facts = {"soil_moisture": 0.1, "temperature": 10}
+    assert "water.dry" not in fired(edited.evaluate(facts, on=JUNE_2024))
+    assert "water.dry" in fired(reloaded.evaluate(facts, on=JUNE_2024))
+    assert "water.dry" in fired(garden.evaluate(facts, on=JUNE_2024))
+
+
+def test_an_overlay_replaces_thresholds_and_rules_by_name(tmp_path):
+    overlay = _write_pack(tmp_path, """
+rules:
+  - id: frost.warning
+    category: care
+    when: {fact: temperature, op: "<=", value: -10}
+""", """
+thresholds:
+  water.dry_soil: {value: 0.5, source: Our agency, as_of: 2026-01-01}
+""")
+    pack = load_rule_pack([TESTS / "packs" / "garden", overlay], GARDEN_FACTS)
+    assert ("threshold", "water.dry_soil", str(overlay)) in pack.replaced
+    assert ("rule", "frost.warning", str(overlay)) in pack.replaced
+    outcome = pack.evaluate({"soil_moisture": 0.4, "temperature": 0}, on=JUNE_2024)
+    assert fired(outcome) == ["water.dry"]
+
+
+def test_engine_errors_share_one_base():
+    for error in (FactConflictError, FactError, RulePackError, RuleTextError):
+        assert issubclass(error, EngineError)
+
+
+def test_fact_spec_rejects_unknown_types():
+    with pytest.raises(ValueError, match="type must be one of"):
+        FactSpec("x", "float")
