@@ -64,10 +64,13 @@ def check_pack(loaded: LoadedPacks, facts: Mapping[str, FactSpec]) -> CheckResul
     _check_asserts(rules, facts, loaded.thresholds, result)
     fact_types = {name: spec.type for name, spec in facts.items()}
     fact_types.update(result.derived_types)
+    fact_types.update({name: "any" for name in loaded.broken_names if name not in fact_types})
+    thresholds = dict(loaded.thresholds)
+    thresholds.update({name: None for name in loaded.broken_names if name not in thresholds})
     for rule in rules:
         for leaf in leaves(rule.when):
-            _check_leaf(rule, leaf, fact_types, loaded.thresholds, result)
-        _check_texts(rule, fact_types, loaded.thresholds, result)
+            _check_leaf(rule, leaf, fact_types, thresholds, result)
+        _check_texts(rule, fact_types, thresholds, result)
     _check_gates(rules, result)
     _layer(rules, result)
     return result
@@ -109,10 +112,11 @@ def _check_leaf(rule: Rule, leaf: Leaf, fact_types: Mapping[str, str], threshold
                 result: CheckResult) -> None:
     path = _leaf_path(rule, leaf)
     fact_type = fact_types.get(leaf.fact)
+    if fact_type == "any":
+        return  # asserted by a rule that failed the schema: already reported there
     if fact_type is None:
-        result.problems.append(_problem(rule, path + ("fact",), f"unknown fact {leaf.fact!r}"
-                                        f"{did_you_mean(leaf.fact, fact_types)}: no profile field or rule "
-                                        "provides it"))
+        result.problems.append(_problem(rule, path + ("fact",), f"unknown fact {leaf.fact!r}: no input fact "
+                                        f"or rule provides it{did_you_mean(leaf.fact, fact_types)}"))
         return
     if leaf.op in ORDERING_OPERATORS and fact_type in ("string", "boolean"):
         result.problems.append(_problem(rule, path + ("op",), f"{leaf.op!r} compares order, but {leaf.fact!r} "
@@ -125,6 +129,8 @@ def _check_leaf(rule: Rule, leaf: Leaf, fact_types: Mapping[str, str], threshold
         for position, name in enumerate(leaf.threshold_names()):
             threshold = thresholds.get(name)
             key_path = path + (("threshold", position) if isinstance(leaf.threshold, tuple) else ("threshold",))
+            if name in thresholds and threshold is None:
+                continue  # defined, but failed the schema: already reported there
             if threshold is None:
                 result.problems.append(_problem(rule, key_path, f"unknown threshold {name!r}"
                                                 f"{did_you_mean(name, thresholds)}"))

@@ -130,3 +130,20 @@ def _entry(leaf: Leaf, thresholds: Mapping[str, Threshold], country: str | None,
     threshold = thresholds[leaf.threshold]
     return threshold.resolve(country, on) or dict(threshold.countries).get(country or "", threshold.base)
 
+
+
+def reasons(condition: Condition, facts: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
+    """Why a condition holds, in words with the actual values: one phrase per comparison that made it true."""
+    if isinstance(condition, AllOf):
+        return [reason for item in condition.items for reason in reasons(item, facts, values)]
+    if isinstance(condition, AnyOf):
+        for item in condition.items:
+            if holds(item, facts, values):
+                return reasons(item, facts, values)
+        return []
+    if isinstance(condition, NotOf):
+        return [f"not ({describe(condition.item, values)})"]
+    actual = facts.get(condition.fact)
+    if condition.op in ("exists", "=="):
+        return [f"{condition.fact} is {show(actual)}"]
+    return [f"{condition.fact} is {show(actual)} ({describe(condition, values)[len(condition.fact) + 1:]})"]

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Sequence
 from .errors import Problem, RulePackError, SourceError
 from .model import (Advice, AllOf, AnyOf, Condition, Leaf, NotOf, Origin, PackInfo, Rule, Threshold,
                     ThresholdEntry, ThresholdRef)
-from .schema import schema_problems
+from .schema import schema_errors
 from .yaml_source import DEFAULT_LIMITS, Limits, LocatedDocument, load_yaml_file
 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
@@ -31,6 +31,8 @@ class LoadedPacks:
     thresholds: dict[str, Threshold] = field(default_factory=dict)
     replaced: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, name, overlay folder)
     problems: list[Problem] = field(default_factory=list)
+    # Names defined by parts that failed the schema: not reported again as unknown where they are used.
+    broken_names: set[str] = field(default_factory=set)
 
 
 def rule_files(folder: Path) -> list[Path]:
@@ -68,6 +70,7 @@ def _read_folder(folder: Path, files: list[Path], is_overlay: bool, loaded: Load
         builder = _FileReader(document, info.name)
         found = builder.read()
         loaded.problems.extend(builder.problems)
+        loaded.broken_names |= builder.broken_names
         if found.info is not None:
             info = PackInfo(found.info.name, found.info.version, found.info.description, str(folder))
         for rule in found.rules:
@@ -109,6 +112,7 @@ class _FileReader:
         self.document = document
         self.pack_name = pack_name
         self.problems: list[Problem] = []
+        self.broken_names: set[str] = set()
 
     def rule_context(self, path: tuple[Any, ...]) -> tuple[str | None, tuple[Any, ...]]:
         data = self.document.data
@@ -128,17 +132,27 @@ class _FileReader:
             self.problems.append(self.document.problem((), "the file is empty: expected a mapping with "
                                                            "'rules' and/or 'thresholds'"))
             return content
-        schema_found = schema_problems(self.document, "engine", "rule_file.schema.json", self.rule_context)
-        if schema_found:
-            self.problems.extend(schema_found)
-            return content
+        broken: set[tuple[Any, ...]] = set()
+        for path, problem in schema_errors(self.document, "engine", "rule_file.schema.json", self.rule_context):
+            self.problems.append(problem)
+            broken.add(path[:2])
+        if any(len(part) < 2 or part[0] == "pack" for part in broken):
+            return content  # the file's shape itself is wrong: nothing in it can be trusted
         if "pack" in data:
             pack = data["pack"]
             content.info = PackInfo(pack["name"], str(pack.get("version", "")), pack.get("description", ""))
             self.pack_name = pack["name"]
         for name, raw in data.get("thresholds", {}).items():
+            if ("thresholds", name) in broken:
+                self.broken_names.add(name)
+                continue
             content.thresholds.append(self.threshold(name, raw, ("thresholds", name)))
         for index, raw in enumerate(data.get("rules", [])):
+            if ("rules", index) in broken:
+                then = raw.get("then") if isinstance(raw, dict) else None
+                asserted = then.get("assert") if isinstance(then, dict) else None
+                self.broken_names.update(asserted if isinstance(asserted, dict) else ())
+                continue
             rule = self.rule(raw, ("rules", index))
             if rule is not None:
                 content.rules.append(rule)

@@ -17,7 +17,7 @@ from .checks import check_pack, compatible
 from .compiler import compile_ruleset
 from .encoding import engine_value
 from .errors import FactConflictError, FactError, RulePackError
-from .explain import requirement_checks
+from .explain import reasons, requirement_checks
 from .loader import iter_folders, read_packs
 from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef
 from .outcome import AdviceItem, Firing, GateResult, Outcome
@@ -175,12 +175,14 @@ class RulePack:
             if rule.advice is None:
                 continue
             context = {"facts": facts, "thresholds": outcome.thresholds, "rule": rule.id}
+            because = tuple(render_text(text, field=f"then.advice.because[{i}]", **context)
+                            for i, text in enumerate(rule.advice.because))
+            if not because:
+                because = tuple(reasons(rule.when, facts, outcome.thresholds))
             items.append(AdviceItem(
                 rule.id, rule.category, rule.priority,
                 render_text(rule.advice.title, field="then.advice.title", **context),
-                render_text(rule.advice.text, field="then.advice.text", **context),
-                tuple(render_text(text, field=f"then.advice.because[{i}]", **context)
-                      for i, text in enumerate(rule.advice.because))))
+                render_text(rule.advice.text, field="then.advice.text", **context), because))
         items.sort(key=lambda item: (-item.priority, item.rule))
         return items
 
@@ -208,7 +210,7 @@ def load_rule_pack(folders: Sequence[str | os.PathLike[str]] | str | os.PathLike
     specs = {spec.name: spec for spec in facts}
     loaded = read_packs(iter_folders(folders), limits)
     checked = check_pack(loaded, specs)
-    problems = loaded.problems + checked.problems
+    problems = sorted(loaded.problems + checked.problems, key=lambda p: (p.file, p.line or 0, p.column or 0))
     if problems:
         raise RulePackError(problems)
     return RulePack(loaded.infos, loaded.rules, loaded.thresholds, specs, checked.layers, checked.derived_types,

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
@@ -56,41 +56,27 @@ def _validator(package: str, name: str) -> Any:
 
 def schema_problems(document: LocatedDocument, package: str, schema_name: str,
                     rule_of: Any = None) -> list[Problem]:
-    """Every schema violation in `document`, as located problems, in file order.
+    """Every schema violation in `document`, as located problems, in file order."""
+    return [problem for _, problem in schema_errors(document, package, schema_name, rule_of)]
+
+
+def schema_errors(document: LocatedDocument, package: str, schema_name: str,
+                  rule_of: Any = None) -> list[tuple[tuple[Any, ...], Problem]]:
+    """Every schema violation as (path of the offending node, located problem), in file order, without repeats.
 
     `rule_of(path)` may name the rule a path belongs to (for the breadcrumb) and return the path shown relative to
     it; by default the whole path is shown.
     """
     validator = _validator(package, schema_name)
-    problems = []
-    for error in _leaf_errors(validator.iter_errors(document.data)):
+    found: dict[tuple[Any, ...], tuple[tuple[Any, ...], Problem]] = {}
+    for error in validator.iter_errors(document.data):
         path = tuple(error.absolute_path)
         key_path, message = _describe(validator.schema, error)
         full = path + key_path
         rule, shown = rule_of(full) if rule_of else (None, full)
-        problems.append(document.problem(full, message, rule=rule, key=bool(key_path), shown_path=shown))
-    problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.message))
-    return _dedupe(problems)
-
-
-def _leaf_errors(errors: Any) -> Iterator[Any]:
-    for error in errors:
-        if error.validator in ("anyOf", "oneOf") and error.context:
-            # Report the alternatives' failure as one message about the value, not one per alternative.
-            yield error
-        else:
-            yield error
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen = set()
-    unique = []
-    for problem in problems:
-        key = (problem.line, problem.column, problem.path, problem.message)
-        if key not in seen:
-            seen.add(key)
-            unique.append(problem)
-    return unique
+        problem = document.problem(full, message, rule=rule, key=bool(key_path), shown_path=shown)
+        found.setdefault((problem.line, problem.column, problem.path, problem.message), (full, problem))
+    return sorted(found.values(), key=lambda item: (item[1].line or 0, item[1].column or 0, item[1].message))
 
 
 def _allowed_keys(root: dict[str, Any], fragment: dict[str, Any]) -> list[str]:
@@ -139,15 +125,21 @@ def _describe(root: dict[str, Any], error: Any) -> tuple[tuple[Any, ...], str]:
         options = ", ".join(repr(option) for option in error.validator_value)
         suggestion = did_you_mean(str(instance), [str(o) for o in error.validator_value])
         return (), f"expected one of {options}, got {instance!r}{suggestion}"
+    if kind == "type" and not error.absolute_path:
+        return (), f"expected a mapping with 'rules' and/or 'thresholds' keys, got {_type_word(instance)}"
     if kind == "type":
         wanted = error.validator_value
         wanted = [wanted] if isinstance(wanted, str) else wanted
         words = " or ".join(_TYPE_WORDS.get(word, word) for word in wanted)
         return (), f"expected {words}, got {_type_word(instance)} ({_short(instance)})"
     if kind == "pattern":
+        if error.validator_value == "^[A-Z]{2}$":
+            return (), (f"expected a two-letter upper-case ISO 3166-1 country code, got {instance!r}"
+                        + (f"; did you mean {instance.upper()!r}?" if len(str(instance)) == 2 else ""))
+        if error.validator_value.startswith("^https?"):
+            return (), f"expected a web address starting with https:// or http://, got {instance!r}"
         return (), f"{instance!r} is not a valid name here: use lower-case letters, digits and underscores" \
-                   + (", joined by dots" if "\\." in error.validator_value else "") \
-                   + (" (two upper-case letters: an ISO 3166-1 country code)" if "A-Z" in error.validator_value else "")
+                   + (", joined by dots" if "\\." in error.validator_value else "")
     if kind == "propertyNames":
         return (), f"invalid name {instance!r}"
     if kind == "format":

@@ -192,6 +192,8 @@ class _Builder:
         try:
             value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as error:
+            if node.tag.endswith(":timestamp"):
+                raise self.fail(node, f"{node.value!r} is not a valid date ({error}): write YYYY-MM-DD") from None
             raise self.fail(node, f"cannot read the value {node.value!r}: {error}") from None
         if isinstance(value, bytes):
             raise self.fail(node, "binary values are not allowed")
