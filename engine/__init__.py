@@ -7,7 +7,7 @@ fired, in order, with the facts each matched; the facts they derived; and each g
 
 from .errors import (EngineError, EvaluationError, FactConflictError, FactError, Problem, RulePackError,
                      RuleTextError, SourceError)
-from .model import FactSpec, Rule, Threshold
+from .model import FactSpec, Rule, Threshold, ThresholdRef
 from .outcome import AdviceItem, Firing, GateResult, Outcome, RequirementCheck
 from .pack import RulePack, load_rule_pack
 from .yaml_source import DEFAULT_LIMITS, Limits, LocatedDocument, load_yaml_file, parse_yaml_bytes
@@ -15,6 +15,6 @@ from .yaml_source import DEFAULT_LIMITS, Limits, LocatedDocument, load_yaml_file
 __all__ = [
     "AdviceItem", "DEFAULT_LIMITS", "EngineError", "EvaluationError", "FactConflictError", "FactError",
     "FactSpec", "Firing", "GateResult", "Limits", "LocatedDocument", "Outcome", "Problem", "RequirementCheck",
-    "Rule", "RulePack", "RulePackError", "RuleTextError", "SourceError", "Threshold", "load_rule_pack",
+    "Rule", "RulePack", "RulePackError", "RuleTextError", "SourceError", "Threshold", "ThresholdRef", "load_rule_pack",
     "load_yaml_file", "parse_yaml_bytes",
 ]

@@ -136,8 +136,12 @@ class RulePack:
         derived: dict[str, Any] = {}
         asserted_by: dict[str, str] = {}
         fired: list[Firing] = []
+        fired_ids: set[str] = set()
 
         def on_fire(rule: Rule, layer: int) -> dict[str, Any]:
+            if rule.id in fired_ids:
+                return {}  # an `any` whose branches both hold reaches the engine's agenda once per branch
+            fired_ids.add(rule.id)
             fired.append(Firing(rule.id, layer, {name: clean.get(name, derived.get(name))
                                                  for name in rule.facts_read}))
             if not rule.asserts:
@@ -158,23 +162,21 @@ class RulePack:
 
         variant.run(memory, on_fire)
         everything = {**clean, **derived}
-        fired_ids = frozenset(firing.rule for firing in fired)
         gates = {}
         for rule in self._gates:
             checks = requirement_checks(rule.requirements, everything, values, self.thresholds, country, on)
             gates[rule.gate] = GateResult(rule.gate, rule.id, rule.id in fired_ids, checks)
-        return Outcome(clean, derived, tuple(fired), gates, values, country, on, fired_ids)
+        return Outcome(clean, derived, tuple(fired), gates, values, country, on, frozenset(fired_ids))
 
     def render_advice(self, outcome: Outcome) -> list[AdviceItem]:
         """The advice of every fired rule that has some, rendered, ordered by priority (highest first) then id."""
-        facts = {name: None for name in (*self.facts, *self.derived_types)}
-        facts.update(outcome.all_facts)
+        facts, thresholds = self._text_context(outcome)
         items = []
         for firing in outcome.fired:
             rule = self.rules[firing.rule]
             if rule.advice is None:
                 continue
-            context = {"facts": facts, "thresholds": outcome.thresholds, "rule": rule.id}
+            context = {"facts": facts, "thresholds": thresholds, "rule": rule.id}
             because = tuple(render_text(text, field=f"then.advice.because[{i}]", **context)
                             for i, text in enumerate(rule.advice.because))
             if not because:
@@ -190,9 +192,17 @@ class RulePack:
         """A rule's `title` rendered for this outcome (its id when it has none)."""
         if not rule.title:
             return rule.id
-        facts = {name: None for name in (*self.facts, *self.derived_types)}
+        facts, thresholds = self._text_context(outcome)
+        return render_text(rule.title, facts=facts, thresholds=thresholds, rule=rule.id, field="title")
+
+    def _text_context(self, outcome: Outcome) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Every declared fact and threshold by name for rule text: None (shown as a dash) when absent or not
+        in force, so a sentence never fails because a profile lacks a number."""
+        facts = dict.fromkeys((*self.facts, *self.derived_types))
         facts.update(outcome.all_facts)
-        return render_text(rule.title, facts=facts, thresholds=outcome.thresholds, rule=rule.id, field="title")
+        thresholds = dict.fromkeys(self.thresholds)
+        thresholds.update(outcome.thresholds)
+        return facts, thresholds
 
 
 def _declaration_order(rule: Rule) -> tuple[Any, ...]:

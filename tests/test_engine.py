@@ -223,3 +223,38 @@ def test_engine_errors_share_one_base():
 def test_fact_spec_rejects_unknown_types():
     with pytest.raises(ValueError, match="type must be one of"):
         FactSpec("x", "float")
+
+
+def test_a_rule_fires_once_even_when_several_branches_of_any_hold(tmp_path):
+    folder = _write_pack(tmp_path, """
+rules:
+  - id: either.way
+    category: x
+    when:
+      any:
+        - {fact: month, op: ">", value: 1}
+        - {fact: temperature, op: ">", value: 1}
+    then:
+      advice: {title: Once, text: Only once.}
+""")
+    pack = load_rule_pack(folder, GARDEN_FACTS)
+    outcome = pack.evaluate({"month": 5, "temperature": 20}, on=JUNE_2024)
+    assert fired(outcome) == ["either.way"]
+    assert [item.title for item in pack.render_advice(outcome)] == ["Once"]
+
+
+def test_text_may_mention_a_threshold_not_in_force(tmp_path):
+    folder = _write_pack(tmp_path, """
+rules:
+  - id: old.rule
+    category: x
+    when: {fact: month, op: exists}
+    then:
+      advice: {title: "Frost line {{ thresholds['frost.temperature'] }}", text: ok}
+""", """
+thresholds:
+  frost.temperature: {value: 2, source: Met office, as_of: 2020-01-01, valid_until: 2021-01-01}
+""")
+    pack = load_rule_pack(folder, GARDEN_FACTS)
+    advice = pack.render_advice(pack.evaluate({"month": 1}, on=JUNE_2024))
+    assert advice[0].title == "Frost line —"
