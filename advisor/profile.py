@@ -1,0 +1,318 @@
+"""Reading a creator's profile (YAML, JSON or a mapping) into a typed, checked `Profile`.
+
+The profile is typed by hand, so a mistake must surface as a located message, never as a silently wrong number:
+a typo like `folowers` would otherwise read as "no followers" and the plan would be confidently wrong. The
+contract lives as data in schemas/profile.schema.json and `engine.schema` reports its violations; this module adds
+what a schema cannot say well (handles, country codes, strict dates, dates after as_of, integral floats, numbers too
+large to print) and what the engine's schema messages would get wrong, and reports every problem at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import Any, Mapping
+
+from engine import DEFAULT_LIMITS, Limits, LocatedDocument, Problem, SourceError, load_yaml_file
+from engine.schema import load_schema, schema_problems
+from engine.suggest import did_you_mean
+from engine.yaml_source import format_path
+
+from .errors import ProfileError
+from .values import bracket_problem, country_problem, handle_problem
+
+TIKTOK_LAUNCH = dt.date(2016, 9, 1)
+WINDOW_DAYS = 30
+TOTAL_FROM_VIDEO = {"views_30d": "views", "likes_30d": "likes", "comments_30d": "comments",
+                    "shares_30d": "shares", "saves_30d": "saves"}
+_HUGE = 10**30  # beyond this an integer is reported here: jsonschema's messages would print (or fail on) it whole
+_SCHEMA = load_schema("advisor", "profile.schema.json")
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Video:
+    """One listed video. Counts are lifetime counts of that video as read on as_of."""
+
+    posted: dt.date
+    duration_s: float | None = None
+    views: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    saves: int | None = None
+    sound: str | None = None
+    title: str | None = None
+    id: str | None = None
+    annotations: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Snapshot:
+    """Followers (and optionally 30-day views) as read on one earlier day."""
+
+    date: dt.date
+    followers: int
+    views_30d: int | None = None
+    annotations: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Audience:
+    """Shares (0-1) of the audience by country code and by age bracket."""
+
+    top_countries: Mapping[str, float] | None = None
+    age_brackets: Mapping[str, float] | None = None
+    annotations: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Profile:
+    """A checked profile. Fields are in contract order; `None` means the profile did not say (and nothing could be
+    derived). `derived` names the 30-day totals computed from `videos`; `source` names where it was read from."""
+
+    handle: str
+    as_of: dt.date
+    age: int | None = None
+    country: str | None = None
+    account_type: str | None = None
+    followers: int
+    views_30d: int | None = None
+    likes_30d: int | None = None
+    comments_30d: int | None = None
+    shares_30d: int | None = None
+    saves_30d: int | None = None
+    posts_30d: int | None = None
+    total_likes: int | None = None
+    niche: str | None = None
+    joined: dt.date | None = None
+    videos: tuple[Video, ...] | None = None
+    history: tuple[Snapshot, ...] | None = None
+    audience: Audience | None = None
+    annotations: Mapping[str, Any] = field(default_factory=dict)
+    source: str = "<profile>"
+    derived: frozenset[str] = frozenset()
+
+    def recent_videos(self) -> tuple[Video, ...]:
+        """The listed videos posted in the 30 days before as_of: after as_of - 30 days, up to as_of itself."""
+        start = self.as_of - dt.timedelta(days=WINDOW_DAYS)
+        return tuple(video for video in self.videos or () if start < video.posted <= self.as_of)
+
+    def to_dict(self, *, include_derived: bool = True) -> dict[str, Any]:
+        """The normalised profile as JSON-safe data: contract order, absent keys omitted, annotations kept.
+        `include_derived=False` leaves out the totals derived from videos, so that re-parsing the result on another
+        as_of derives them afresh instead of taking the old window's totals as given."""
+        data = _json(self)
+        return data if include_derived else {k: v for k, v in data.items() if k not in self.derived}
+
+
+def _json(value: Any) -> Any:
+    if is_dataclass(value):
+        out = {f.name: _json(getattr(value, f.name)) for f in fields(value)
+               if f.name not in ("annotations", "source", "derived") and getattr(value, f.name) is not None}
+        out.update(value.annotations)
+        return out
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {key: _json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(item) for item in value]
+    return value
+
+
+def load_profile(path: str | os.PathLike[str], *, as_of: dt.date | None = None,
+                 limits: Limits = DEFAULT_LIMITS) -> Profile:
+    """Read a YAML or JSON profile file; `as_of` overrides the file's. Raises ProfileError naming file and place."""
+    try:
+        document = load_yaml_file(path, limits)
+    except SourceError as error:
+        raise ProfileError([error.problem]) from None
+    return _check(document, as_of, located=True)
+
+
+def parse_profile(data: Mapping[str, Any], *, source: str = "<profile>", as_of: dt.date | None = None) -> Profile:
+    """Check a profile given as a mapping; problems name `source` and the key path (there are no lines)."""
+    return _check(LocatedDocument(source, data, {}, {}), as_of, located=False)
+
+
+def _check(document: LocatedDocument, as_of: dt.date | None, located: bool) -> Profile:
+    data = document.data
+    if not isinstance(data, Mapping):
+        what = "the profile is empty" if data is None else f"the profile is {_word(data)}"
+        line, column = document.mark(()) if data is not None or not located else (1, 1)
+        raise ProfileError([Problem(document.file, line, column,
+                                    f"{what}: expected a mapping with at least 'handle' and 'followers'")])
+    checker = _Checker(document)
+    copy = checker.walk(data, _SCHEMA, ())
+    effective = checker.semantics(data, as_of)  # before the filter below: it adds to checker.own
+    found = [p for p in schema_problems(LocatedDocument(document.file, copy, document.value_marks,
+                                                        document.key_marks), "advisor", "profile.schema.json")
+             if p.path not in checker.own]
+    problems = sorted(checker.problems + found, key=lambda p: (p.line or 0, p.column or 0))
+    if problems:
+        raise ProfileError(problems)
+    return _build(data, checker.dates, effective, document.file)
+
+
+def _word(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true or false",
+            int: "a whole number", float: "a number"}.get(type(value), f"a {type(value).__name__}")
+
+
+class _Checker:
+    """Walks the data beside the schema: reports what the schema cannot, and makes the copy jsonschema sees (no
+    annotations or unknown keys, dates as ISO text, no integers too large to print). `own` holds the paths whose
+    schema messages are replaced by the ones made here."""
+
+    def __init__(self, document: LocatedDocument):
+        self.document = document
+        self.problems: list[Problem] = []
+        self.own: set[str] = set()
+        self.dates: dict[tuple[Any, ...], dt.date] = {}
+
+    def report(self, path: tuple[Any, ...], message: str, key: bool = False) -> None:
+        self.problems.append(self.document.problem(path, message, key=key))
+        self.own.add(format_path(path))
+
+    def walk(self, value: Any, schema: dict[str, Any], path: tuple[Any, ...]) -> Any:
+        if len(path) >= DEFAULT_LIMITS.max_depth and isinstance(value, (Mapping, list, tuple)):
+            self.report(path, f"nesting is too deep (the limit is {DEFAULT_LIMITS.max_depth} levels)")
+            return None  # a mapping from a caller may nest without end, or contain itself
+        if "$ref" in schema:
+            schema = _SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[-1]]
+        if schema.get("format") == "date":
+            self.date(value, path)
+            return value.isoformat() if isinstance(value, dt.date) else value
+        if isinstance(value, Mapping):
+            return self.mapping(value, schema, path)
+        if isinstance(value, (list, tuple)):
+            return [self.walk(item, schema.get("items", {}), path + (index,)) for index, item in enumerate(value)]
+        return self.scalar(value, schema.get("type"), path)
+
+    def mapping(self, value: Mapping[Any, Any], schema: dict[str, Any], path: tuple[Any, ...]) -> dict[str, Any]:
+        known = list(schema.get("properties", {}))
+        copy = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                self.report(path, f"key {key!r} is not text")
+            elif key.startswith("x-"):
+                self.walk(item, {}, path + (key,))  # free, but still finite, printable data
+            elif key in known or isinstance(schema.get("additionalProperties"), dict):
+                copy[key] = self.walk(item, schema.get("properties", {}).get(key)
+                                      or schema.get("additionalProperties") or {}, path + (key,))
+            elif schema.get("additionalProperties") is False:
+                hint = did_you_mean(key, known) or f" (known keys: {', '.join(known)})"
+                self.report(path + (key,), f"unknown key {key!r}{hint}", key=True)
+            else:
+                copy[key] = self.walk(item, {}, path + (key,))
+        return copy
+
+    def scalar(self, value: Any, kind: Any, path: tuple[Any, ...]) -> Any:
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            return value
+        if isinstance(value, int):
+            if abs(value) > _HUGE:
+                digits = len(str(value)) if value.bit_length() < 14_000 else "more than 4,000"
+                self.report(path, f"a number with {digits} digits is too large")
+                return 0
+            return value
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                self.report(path, f"expected a finite number, got {value!r}")
+            elif kind == "integer" and value.is_integer():
+                self.report(path, f"expected a whole number, got a number ({value!r})")
+            return value if math.isfinite(value) else 0
+        if isinstance(value, dt.date):
+            if kind == "string":
+                self.report(path, f"expected text, got a date ({value.isoformat()}): put it in quotes")
+            return value.isoformat()
+        self.report(path, f"unsupported value of type {type(value).__name__}")
+        return None
+
+    def date(self, value: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            self.dates[path] = value
+            return
+        if isinstance(value, str) and _DATE_TEXT.fullmatch(value):
+            try:
+                self.dates[path] = dt.date.fromisoformat(value)
+                return
+            except ValueError:
+                pass
+        shown = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else repr(value)
+        self.report(path, f"expected a date written YYYY-MM-DD, got {shown}")
+
+    def semantics(self, data: Mapping[str, Any], as_of: dt.date | None) -> dt.date:
+        """The checks of single values the schema words badly, and of dates against as_of; returns as_of."""
+        for key, message in (("handle", handle_problem), ("country", country_problem)):
+            if isinstance(data.get(key), str) and (text := message(data[key])):
+                self.report((key,), text)
+        audience = data.get("audience")
+        if isinstance(audience, Mapping):
+            for name, message in (("top_countries", country_problem), ("age_brackets", bracket_problem)):
+                shares = audience.get(name)
+                if isinstance(shares, Mapping):
+                    self.own.add(format_path(("audience", name)))  # schema's propertyNames message is replaced
+                    for key in shares:
+                        if isinstance(key, str) and (text := message(key)):
+                            self.report(("audience", name, key), text, key=True)
+                    numbers = [v for v in shares.values() if isinstance(v, (int, float)) and math.isfinite(v)]
+                    if sum(numbers) > 1.000001:
+                        self.report(("audience", name),
+                                    f"the shares add up to {sum(numbers):g}; they can add up to 1 at most")
+        if as_of is not None:
+            as_of = as_of.date() if isinstance(as_of, dt.datetime) else as_of
+            where = "given by the caller"
+        else:
+            as_of, where = self.dates.get(("as_of",), dt.date.today()), "as_of"
+        if as_of < TIKTOK_LAUNCH:
+            problem = f"{as_of.isoformat()} is before TikTok's launch ({TIKTOK_LAUNCH.isoformat()})"
+            if where == "as_of" and ("as_of",) in self.dates:
+                self.report(("as_of",), problem)
+            else:
+                self.problems.append(Problem(self.document.file, None, None, f"{problem} ({where})", path="as_of"))
+        for path, day in self.dates.items():
+            if path != ("as_of",) and day > as_of:
+                self.report(path, f"{day.isoformat()} is after as_of ({as_of.isoformat()})")
+        return as_of
+
+
+def _build(data: Mapping[str, Any], dates: dict[tuple[Any, ...], dt.date], as_of: dt.date, source: str) -> Profile:
+    """The Profile of checked data, with 30-day totals derived from the videos where the profile gave none."""
+    notes = _annotations
+    videos = None if "videos" not in data else tuple(
+        Video(posted=dates[("videos", i, "posted")], annotations=notes(item),
+              **{k: (float(v) if k == "duration_s" else v) for k, v in item.items()
+                 if not k.startswith("x-") and k != "posted"})
+        for i, item in enumerate(data["videos"]))
+    history = None if "history" not in data else tuple(
+        Snapshot(date=dates[("history", i, "date")], annotations=notes(item),
+                 **{k: v for k, v in item.items() if k in ("followers", "views_30d")})
+        for i, item in enumerate(data["history"]))
+    audience = None
+    if "audience" in data:
+        given = data["audience"]
+        audience = Audience(annotations=notes(given), **{
+            k: {key: float(share) for key, share in v.items()} for k, v in given.items() if not k.startswith("x-")})
+    plain = {k: v for k, v in data.items()
+             if not k.startswith("x-") and k not in ("videos", "history", "audience", "as_of", "joined")}
+    profile = Profile(as_of=as_of, joined=dates.get(("joined",)), videos=videos, history=history, audience=audience,
+                      annotations=notes(data), source=source, **plain)
+    if videos is None:
+        return profile
+    recent, totals = profile.recent_videos(), {}
+    for total, name in TOTAL_FROM_VIDEO.items():
+        counts = [getattr(video, name) for video in recent]
+        if getattr(profile, total) is None and None not in counts:
+            totals[total] = sum(counts)
+    if profile.posts_30d is None:
+        totals["posts_30d"] = len(recent)
+    return replace(profile, **totals, derived=frozenset(totals))
+
+
+def _annotations(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _json(value) for key, value in mapping.items() if key.startswith("x-")}

@@ -1,0 +1,50 @@
+"""Checks of single values people type wrongly: handles, country codes, age brackets.
+
+Kept apart from the profile reader so that anything else taking such a value (a `--country` option, a caller of
+the API) can hold it to the same rules and the same wording. Each check returns the problem as a sentence, or None.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_HANDLE = 64
+_BRACKET = re.compile(r"(\d{1,3})-(\d{1,3})|\d{1,3}\+")
+COUNTRIES = frozenset("""
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD
+CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF
+GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
+KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA
+NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI
+SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
+VN VU WF WS YE YT ZA ZM ZW XK""".split())
+"""ISO 3166-1 alpha-2 codes in use, plus XK (Kosovo), which platforms use though ISO has not assigned it."""
+
+
+def handle_problem(handle: str) -> str | None:
+    if not handle:
+        return "must not be empty"
+    if handle.startswith("@"):
+        return f"write the handle without the leading '@': {handle.lstrip('@')!r}"
+    if len(handle) > MAX_HANDLE:
+        return f"is longer than {MAX_HANDLE} characters"
+    control = next((ch for ch in handle if unicodedata.category(ch) == "Cc"), None)
+    return f"contains a control character (U+{ord(control):04X})" if control else None
+
+
+def country_problem(code: str) -> str | None:
+    if code in COUNTRIES:
+        return None
+    if code.upper() in COUNTRIES:
+        return f"write country codes in upper case: {code.upper()!r}, not {code!r}"
+    if code.upper() == "UK":
+        return f"{code!r} is not an ISO 3166-1 code; the United Kingdom is 'GB'"
+    return f"{code!r} is not an ISO 3166-1 alpha-2 country code (two upper-case letters, like 'US' or 'DE')"
+
+
+def bracket_problem(bracket: str) -> str | None:
+    match = _BRACKET.fullmatch(bracket)
+    if match and (not match.group(1) or int(match.group(1)) <= int(match.group(2))):
+        return None
+    return f"age bracket {bracket!r} must be written like '18-24' or '55+'"
