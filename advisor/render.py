@@ -1,0 +1,249 @@
+"""Turn a plan mapping (`plan.to_dict()`, see docs/plan-json.md) into Markdown, HTML or JSON.
+
+The plan is data; wording and layout live in `templates/plan.md.j2` and `templates/plan.html.j2`, so a report can
+be reworded without touching the engine. Profile and rule text is untrusted (a handle may be `<script>` or
+`a|b`), so the templates run in Jinja's sandbox, HTML is autoescaped and Markdown text passes through the `md`
+filter. StrictUndefined makes a plan that lacks a documented key fail loudly instead of printing a blank, and
+None (an unknown value) prints as the filters' em dash, never as "None".
+
+Logic a template would express badly (which requirement is furthest from met, what is still missing, how to
+write a value of any type) is done here as filters, so both formats say the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import re
+from functools import lru_cache
+from typing import Any, Mapping
+
+import jinja2
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from engine.filters import FILTERS, UNKNOWN, number, percent
+
+from .resources import data_dir
+
+FORMATS = ("md", "html", "json")
+_TEMPLATES = {"md": "plan.md.j2", "html": "plan.html.j2"}
+
+_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x85\u2028\u2029]+\s*")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
+# At the start of a line these would open a list item, a heading, a thematic break or a setext underline.
+_MD_LEADING = re.compile(r"^(-+|=+|\++|#{1,6}|\d{1,9}[.)])(?=\s|$)")
+
+_STATUS = {"eligible": "Eligible", "not_eligible": "Not yet eligible", "unknown": "Cannot tell yet",
+           "closed": "Closed"}
+_FACT_LABELS = {"age": "years of age", "account_age_days": "days since joining"}
+
+
+def md(value: Any) -> str:
+    """Escape text for a Markdown line or table cell: one line, no markup, no raw HTML, no cell breaks."""
+    if value is None:
+        return UNKNOWN
+    text = _LINE_BREAKS.sub(" ", str(value)).strip()
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_LEADING.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1] if m.group(1)[0].isdigit()
+                           else "\\" + m.group(1), text)
+
+
+def value(item: Any) -> str:
+    """Any fact or threshold value as a person reads it: 10000 -> '10,000', True -> 'yes', a list joined."""
+    if item is None:
+        return UNKNOWN
+    if isinstance(item, bool):
+        return "yes" if item else "no"
+    if isinstance(item, int):
+        return number(item)
+    if isinstance(item, float):
+        if not math.isfinite(item):
+            return UNKNOWN
+        return number(item) if item.is_integer() else f"{round(item, 4):,}"
+    if isinstance(item, (_dt.date, _dt.datetime)):
+        return item.isoformat()
+    if isinstance(item, (list, tuple)):
+        return ", ".join(value(part) for part in item)
+    return str(item)
+
+
+def fact_label(fact: Any) -> str:
+    """'views_30d' -> 'views (30 days)': a fact name as words ('' for a composite requirement, which has none)."""
+    if not isinstance(fact, str):
+        return ""
+    if fact in _FACT_LABELS:
+        return _FACT_LABELS[fact]
+    words = fact[:-4] + " (30 days)" if fact.endswith("_30d") else fact
+    return words.replace("_", " ")
+
+
+def status_label(status: Any) -> str:
+    """'not_eligible' -> 'Not yet eligible': a programme status in words."""
+    return _STATUS.get(status, value(status))
+
+
+def mark(met: Any) -> str:
+    """met True / False / None (unknown) as ✓ / ✗ / ?."""
+    return "✓" if met is True else "✗" if met is False else "?"
+
+
+def met_label(met: Any) -> str:
+    """The words behind `mark`, for screen readers and plain text."""
+    return "Met" if met is True else "Not met" if met is False else "Unknown"
+
+
+def _share(progress: float, met: Any) -> str:
+    # An unmet requirement never reads "100%": round down unless it is met.
+    return percent(progress, 0) if met is not False else f"{math.floor(progress * 100)}%"
+
+
+def progress_text(req: Mapping[str, Any]) -> str:
+    """'8,200 / 10,000 followers (82%)' for a numeric threshold; otherwise what the creator has."""
+    if req["fact"] is None:  # a composite (all / any / not) requirement: its sentence is all there is
+        return f"{req['text']}: {met_label(req['met']).lower()}"
+    label = fact_label(req["fact"])
+    if req["progress"] is not None:
+        return f"{value(req['actual'])} / {value(req['required'])} {label} ({_share(req['progress'], req['met'])})"
+    if req["actual"] is None:
+        return f"{label}: unknown"
+    return f"{label}: {value(req['actual'])}"
+
+
+def progress_label(req: Mapping[str, Any]) -> str:
+    """The words for a progress bar: '82% of 10,000 followers'."""
+    share = _share(req["progress"], req["met"]) if req["progress"] is not None else UNKNOWN
+    return f"{share} of {value(req['required'])} {fact_label(req['fact'])}".rstrip()
+
+
+def gap_text(req: Mapping[str, Any]) -> str | None:
+    """'1,800 to go' (or '2 over' for an upper limit) while a numeric requirement is unmet; None otherwise."""
+    gap = req["gap"]
+    if req["met"] is not False or not isinstance(gap, (int, float)) or isinstance(gap, bool) or gap <= 0:
+        return None
+    return f"{value(gap)} {'over' if req['operator'] in ('<', '<=') else 'to go'}"
+
+
+def furthest(requirements: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The requirement furthest from met: the lowest progress among unmet ones, else the first unmet or unknown
+    one, else (all met) the measurable one with the lowest progress. None when there is nothing to show."""
+    unmet = [r for r in requirements if r["met"] is False]
+    measured = [r for r in unmet if r["progress"] is not None]
+    if measured:
+        return min(measured, key=lambda r: r["progress"])
+    if unmet:
+        return unmet[0]
+    unknown = [r for r in requirements if r["met"] is None]
+    if unknown:
+        return unknown[0]
+    measured = [r for r in requirements if r["progress"] is not None]
+    return min(measured, key=lambda r: r["progress"]) if measured else None
+
+
+def missing(requirements: list[Mapping[str, Any]]) -> list[str]:
+    """What still stands between the creator and a programme, one short phrase per requirement."""
+    phrases = []
+    for req in requirements:
+        label = fact_label(req["fact"]) or req["text"]
+        if req["met"] is None:
+            phrases.append(f"{label} unknown")
+        elif req["met"] is False:
+            if gap_text(req) and req["fact"] is not None:
+                direction = "fewer" if req["operator"] in ("<", "<=") else "more"
+                phrase = f"{value(req['gap'])} {direction} {label}"
+            else:
+                phrase = f"needs {req['text']}"
+            phrases.append(phrase if req["in_force"] else f"{phrase} (threshold not in force)")
+    return phrases
+
+
+def matched_text(matched: Any) -> str:
+    """A trace row's matched facts as 'followers = 8,200; country = US'."""
+    if isinstance(matched, Mapping):
+        return "; ".join(f"{key} = {value(item)}" for key, item in matched.items()) or UNKNOWN
+    return value(matched)
+
+
+def bar_width(progress: Any) -> str:
+    """A progress share as a CSS percentage width, clamped to 0-100."""
+    if not isinstance(progress, (int, float)) or isinstance(progress, bool) or not math.isfinite(progress):
+        return "0%"
+    return f"{max(0.0, min(1.0, float(progress))) * 100:.1f}%"
+
+
+def progress_bar(progress: Any, width: int = 10) -> str:
+    """A text bar for Markdown: 0.82 -> '████████░░'; empty when progress is unknown."""
+    if not isinstance(progress, (int, float)) or isinstance(progress, bool) or not math.isfinite(progress):
+        return ""
+    filled = math.floor(max(0.0, min(1.0, float(progress))) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def programme_names(eligibility: list[Mapping[str, Any]]) -> dict[str, str]:
+    """Programme id -> display name, to name programmes referred to by id (estimates, milestones)."""
+    return {entry["program"]: entry["name"] for entry in eligibility}
+
+
+_REPORT_FILTERS = {
+    "md": md, "value": value, "fact_label": fact_label, "status_label": status_label, "mark": mark,
+    "met_label": met_label, "progress_text": progress_text, "progress_label": progress_label, "gap_text": gap_text,
+    "furthest": furthest, "missing": missing, "matched_text": matched_text, "bar_width": bar_width,
+    "progress_bar": progress_bar, "programme_names": programme_names,
+}
+
+
+def _finalize(item: Any) -> Any:
+    return UNKNOWN if item is None else item
+
+
+def build_environment(kind: str) -> jinja2.Environment:
+    """The only place a report environment is built. `kind` is "md" or "html": only HTML autoescapes, because
+    Markdown has its own escaping (the `md` filter) and HTML entities would show literally in a .md file."""
+    if kind not in _TEMPLATES:
+        raise ValueError(f"no report template for {kind!r}; expected one of: {', '.join(_TEMPLATES)}")
+    environment = SandboxedEnvironment(
+        loader=FileSystemLoader(str(data_dir("templates"))),
+        undefined=StrictUndefined,
+        autoescape=(kind == "html"),
+        finalize=_finalize,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(FILTERS)
+    environment.filters.update(_REPORT_FILTERS)
+    return environment
+
+
+@lru_cache(maxsize=None)
+def _template(kind: str) -> jinja2.Template:
+    return build_environment(kind).get_template(_TEMPLATES[kind])
+
+
+def render_markdown(plan: dict) -> str:
+    """The plan as GitHub/CommonMark Markdown, for a terminal, a README or a chat message."""
+    return _template("md").render(plan=plan)
+
+
+def render_html(plan: dict) -> str:
+    """The plan as one self-contained, offline HTML page (inline CSS, nothing fetched)."""
+    return _template("html").render(plan=plan)
+
+
+def render_json(plan: dict) -> str:
+    """The plan as JSON in the dict's own key order (the documented contract). NaN and infinity are refused
+    rather than written as invalid JSON."""
+    return json.dumps(plan, indent=2, ensure_ascii=False, sort_keys=False, allow_nan=False) + "\n"
+
+
+_RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
+
+
+def render(plan: dict, fmt: str) -> str:
+    """Render `plan` in format `fmt` ("md", "html" or "json")."""
+    try:
+        renderer = _RENDERERS[fmt]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown report format {fmt!r}; expected one of: {', '.join(FORMATS)}") from None
+    return renderer(plan)

@@ -1,0 +1,282 @@
+"""The report layer, checked the way a reader would notice a fault: broken tables, injected markup, a fetch from
+the network, "None" in the text, a missing section, a plan that silently renders blanks."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jinja2
+import pytest
+from jinja2.sandbox import SandboxedEnvironment
+from markdown_it import MarkdownIt
+
+from advisor.render import build_environment, md, render, render_html, render_json, render_markdown
+
+FIXTURE = Path(__file__).parent / "fixtures" / "sample_plan.json"
+SECTIONS = ["Eligibility", "Engagement", "Earnings", "Growth", "Actions", "Trace", "Warnings"]
+
+
+@pytest.fixture
+def plan() -> dict:
+    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def sparse_plan(plan) -> dict:
+    """A newcomer with no history, no tier, a closed programme, a composite requirement, a programme without
+    requirements and nothing fired."""
+    plan = copy.deepcopy(plan)
+    plan["profile"] = {"as_of": "2026-11-24", "followers": 640}
+    plan["engagement"].update(rate=None, rate_by_followers=None, tier=None, benchmark=None, benchmark_band=None,
+                              benchmark_source=None, verdict="unknown", patterns=[])
+    plan["eligibility"][2].update(status="closed", eligible=False, summary="closed to new members")
+    plan["eligibility"][0]["requirements"].append(
+        {"fact": None, "operator": "any", "required": None, "actual": None, "met": False, "gap": None,
+         "progress": None, "threshold": None, "source": None, "as_of": None, "in_force": True,
+         "text": "(account_type is business or followers at least 50,000)"})
+    plan["eligibility"].append({"program": "affiliate", "name": "Affiliate marketing", "eligible": True,
+                                "status": "eligible", "summary": "0 of 0 requirements met", "note": None,
+                                "requirements": []})
+    plan["earnings"] = {"likes_note": None, "estimates": []}
+    plan["growth"] = {"followers": 640, "next_milestone": None, "milestone_unlocks": [], "followers_to_go": None,
+                      "daily_growth": None, "projected_date": None}
+    plan["recommendations"], plan["trace"], plan["warnings"] = [], [], []
+    return plan
+
+
+# ---- Markdown -------------------------------------------------------------------------------------------------
+
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table")
+
+
+def _tables(tokens) -> list[list[list[str]]]:
+    """Each table as rows of cell texts (header row first)."""
+    tables, rows, row, cell = [], None, None, None
+    for token in tokens:
+        if token.type == "table_open":
+            rows = []
+        elif token.type == "table_close":
+            tables.append(rows)
+        elif token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close":
+            rows.append(row)
+        elif token.type in ("th_open", "td_open"):
+            cell = ""
+        elif token.type == "inline" and cell is not None:
+            cell = "".join(child.content for child in token.children or [] if child.type == "text")
+        elif token.type in ("th_close", "td_close"):
+            row.append(cell)
+            cell = None
+    return tables
+
+
+def _raw_cell_counts(markdown: str) -> list[list[int]]:
+    """Cells per source line of each table, counted on unescaped pipes (markdown-it pads or drops cells, so the
+    parsed table alone would hide a row with a stray '|')."""
+    blocks, current = [], []
+    for line in markdown.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append(len(re.split(r"(?<!\\)\|", line.strip())) - 2)
+        elif current:
+            blocks.append(current)
+            current = []
+    return blocks
+
+
+@pytest.mark.parametrize("which", ["plan", "sparse_plan"])
+def test_markdown_tables_are_well_formed(which, request):
+    plan = request.getfixturevalue(which)
+    markdown = render_markdown(plan)
+    tables = _tables(_parser().parse(markdown))
+    eligibility = tables[0]
+    assert len(eligibility) - 1 == len(plan["eligibility"])  # one row per programme, after the header
+    assert [row[0] for row in eligibility[1:]] == [p["name"] for p in plan["eligibility"]]
+    raw = _raw_cell_counts(markdown)
+    assert len(raw) == len(tables)
+    for counts, parsed in zip(raw, tables):
+        assert len(set(counts)) == 1, counts  # every source row, delimiter row included, has the same cells
+        assert counts[0] == len(parsed[0])
+
+
+def test_profile_text_cannot_break_a_table_or_inject_html(plan):
+    plan["eligibility"][0]["name"] = "Rewards | Pro\n\n<img src=x onerror=alert(1)> *now*"
+    markdown = render_markdown(plan)
+    tables = _tables(_parser().parse(markdown))
+    assert tables[0][1][0] == "Rewards | Pro <img src=x onerror=alert(1)> *now*"  # shown literally, one line
+    assert all(len(row) == 4 for row in tables[0])
+    html = _parser().render(markdown)
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;|x" in html  # the handle, shown as text in the title
+
+
+def test_markdown_sections_come_in_order(plan):
+    tokens = _parser().parse(render_markdown(plan))
+    h1 = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h1"]
+    h2 = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
+    assert len(h1) == 1 and "2026-11-24" in h1[0]
+    assert h2 == SECTIONS
+
+
+def test_markdown_says_what_a_creator_needs(plan):
+    markdown = render_markdown(plan)
+    assert "8,200 / 10,000 followers (82%)" in markdown
+    assert "1,800 more followers" in markdown
+    assert "? **account age at least 30 days**: not given" in markdown
+    assert "Likes do not pay" in markdown.split("| Programme | Estimate")[0]  # the note comes before the figures
+    titles = re.findall(r"^### (\d+)\. (.+)$", markdown, flags=re.M)
+    assert titles == [(str(i), r["title"]) for i, r in enumerate(plan["recommendations"], 1)]
+    assert markdown.count("Why:") == 3
+    assert "2027-01-07" in markdown and "None" not in markdown
+
+
+def test_unknown_values_show_as_a_dash_not_none(sparse_plan):
+    for text in (render_markdown(sparse_plan), render_html(sparse_plan)):
+        assert "None" not in text
+        assert "—" in text
+    assert "| LIVE Gifts | Closed | — | Programme closed |" in render_markdown(sparse_plan)
+    markdown = render_markdown(sparse_plan)
+    assert "| Affiliate marketing | Eligible | All requirements met | Nothing |" in markdown
+    assert "below the 1,000 where tiers start" in markdown
+    assert "past the last milestone" in markdown
+    assert "No rule fired." in markdown and "## Warnings" not in markdown
+
+
+def test_md_filter_escapes_markup_and_collapses_lines():
+    assert md("a|b") == r"a\|b"
+    assert md("<script>") == r"\<script\>"
+    assert md("*x* _y_ [z](u) `c` \\ ~s~ &amp;") == r"\*x\* \_y\_ \[z\](u) \`c\` \\ \~s\~ \&amp;"
+    assert md("one\r\ntwo\n\nthree") == "one two three"
+    assert md("# not a heading") == r"\# not a heading"
+    assert md("1. not a list") == r"1\. not a list"
+    assert md("version 0.1.0") == "version 0.1.0"
+    assert md(None) == "—"
+
+
+# ---- HTML -----------------------------------------------------------------------------------------------------
+
+_VOID = {"meta", "link", "br", "hr", "img", "input", "source", "wbr", "col", "area", "base", "embed", "track"}
+
+
+class _Page(HTMLParser):
+    """Collects start tags and checks that every element is closed, in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag not in _VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.open and self.open[-1] == tag, f"</{tag}> closes <{self.open[-1] if self.open else None}>"
+        self.open.pop()
+
+    def all(self, name):
+        return [attrs for tag, attrs in self.tags if tag == name]
+
+
+def _page(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    page.close()
+    assert not page.open, f"unclosed: {page.open}"
+    return page
+
+
+@pytest.mark.parametrize("which", ["plan", "sparse_plan"])
+def test_html_is_one_self_contained_accessible_page(which, request):
+    html = render_html(request.getfixturevalue(which))
+    page = _page(html)
+    assert html.startswith("<!doctype html>\n<html lang=\"en\">")
+    assert len(page.all("h1")) == 1
+    assert page.all("meta")[0] == {"charset": "utf-8"}
+    assert any(m.get("name") == "viewport" for m in page.all("meta"))
+    assert page.all("title") and page.all("header") and page.all("main") and page.all("footer")
+    for forbidden in ("script", "link", "img", "iframe", "object", "embed", "video", "audio", "source"):
+        assert not page.all(forbidden), forbidden
+    assert not any("src" in attrs for _, attrs in page.tags)
+    assert all(a["href"].startswith("#") for a in page.all("a"))
+    assert "url(" not in html and "@import" not in html
+    assert len(page.all("table")) == len(page.all("caption"))
+    assert all("scope" in th for th in page.all("th"))
+    assert "@media print" in html and "prefers-color-scheme: dark" in html
+
+
+def test_html_escapes_profile_text(plan):
+    html = render_html(plan)
+    assert "<script" not in html.lower()
+    assert "@&lt;script&gt;alert(1)&lt;/script&gt;|x" in html
+    assert "DIY *crafts* &amp; up_cycling" in html
+
+
+def test_html_progress_bars_are_labelled(plan):
+    bars = [d for d in _page(render_html(plan)).all("div") if d.get("role") == "img"]
+    labels = [b["aria-label"] for b in bars]
+    assert "82% of 10,000 followers" in labels
+    assert all(re.fullmatch(r"width: \d+(\.\d)?%", span["style"])
+               for span in _page(render_html(plan)).all("span") if "style" in span)
+
+
+def test_html_trace_is_collapsed_and_warnings_shown(plan):
+    html = render_html(plan)
+    details = html[html.index("<details>"):html.index("</details>")]
+    assert "engagement.tier_micro" in details and "<details open" not in html
+    assert plan["warnings"][0] in html
+    positions = [html.index(f'<h2 id="{s.lower()}">') for s in SECTIONS]
+    assert positions == sorted(positions)
+
+
+# ---- JSON and dispatch ----------------------------------------------------------------------------------------
+
+def test_json_round_trips_in_the_plans_own_order(plan):
+    text = render_json(plan)
+    assert text.endswith("}\n")
+    assert json.loads(text) == plan
+    assert list(json.loads(text)) == list(plan)
+    assert "<script>alert(1)</script>|x" in text  # ensure_ascii=False: text stays readable
+
+
+def test_json_refuses_non_finite_numbers(plan):
+    plan["metrics"]["engagement_rate"] = float("nan")
+    with pytest.raises(ValueError):
+        render_json(plan)
+
+
+def test_render_dispatches_and_rejects_unknown_formats(plan):
+    assert render(plan, "md") == render_markdown(plan)
+    assert render(plan, "html") == render_html(plan)
+    assert render(plan, "json") == render_json(plan)
+    with pytest.raises(ValueError, match="md, html, json"):
+        render(plan, "pdf")
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_a_plan_missing_a_section_fails_loudly(plan, fmt):
+    del plan["growth"]
+    with pytest.raises(jinja2.UndefinedError):
+        render(plan, fmt)
+
+
+def test_environment_is_sandboxed_strict_and_escapes_only_html():
+    html_env, md_env = build_environment("html"), build_environment("md")
+    assert isinstance(html_env, SandboxedEnvironment) and isinstance(md_env, SandboxedEnvironment)
+    assert html_env.from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"
+    assert md_env.from_string("{{ x|md }}").render(x="<b>") == r"\<b\>"
+    assert md_env.from_string("{{ x }}|{{ n|number }}").render(x=None, n=None) == "—|—"
+    for name in ("number", "compact", "percent", "money", "signed", "isodate", "md", "progress_bar"):
+        assert name in md_env.filters
+    with pytest.raises(jinja2.UndefinedError):
+        md_env.from_string("{{ plan.nope }}").render(plan={})
+    with pytest.raises(jinja2.exceptions.SecurityError):
+        md_env.from_string("{{ f.__globals__ }}{{ ''.format.__self__.mro() }}").render(f=render)
+    with pytest.raises(ValueError):
+        build_environment("pdf")
