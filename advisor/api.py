@@ -1,0 +1,95 @@
+"""The library entry points: `advise(profile) -> Plan`, `render(plan, fmt) -> str`, and the `Advisor` class.
+
+This is the API other tools embed; the CLI is a thin layer over it. A profile may be a path to a YAML/JSON file,
+a mapping in the profile contract, or a loaded `Profile`. Errors are `AdvisorError` or `EngineError` subclasses
+with messages naming the file and place; nothing else is raised for bad input.
+
+Thread safety: an `Advisor` may be shared between threads; the engine serialises its calls into durable-rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping, Sequence, Union
+
+from engine import RulePack, load_rule_pack
+
+from . import __version__
+from .assembly import assemble_plan
+from .facts import CREATOR_FACTS
+from .metrics import creator_facts
+from .plan import Plan
+from .profile import Profile, load_profile, parse_profile
+from .render import render as _render_dict
+from .resources import data_dir
+
+ProfileInput = Union[Profile, Mapping[str, Any], str, os.PathLike]
+RulesInput = Union[str, os.PathLike, Sequence[Union[str, os.PathLike]], None]
+
+
+def default_rules_dir() -> Path:
+    """The folder of the default TikTok rule pack shipped with the package."""
+    return data_dir("rules")
+
+
+def rule_folders(rules: RulesInput = None) -> list[Path]:
+    """The pack folders to load: the default pack when `rules` is None, else the folder(s) given, in order."""
+    if rules is None:
+        return [default_rules_dir()]
+    if isinstance(rules, (str, os.PathLike)):
+        return [Path(rules)]
+    folders = [Path(folder) for folder in rules]
+    return folders or [default_rules_dir()]
+
+
+def load_rules(rules: RulesInput = None) -> RulePack:
+    """Load and check a rule pack (or a pack and its overlays) for creator profiles."""
+    return load_rule_pack(rule_folders(rules), CREATOR_FACTS)
+
+
+class Advisor:
+    """Holds a loaded rule pack and turns profiles into plans. Build once, call `advise` many times."""
+
+    def __init__(self, rules: RulesInput = None, *, pack: RulePack | None = None):
+        self.pack = pack if pack is not None else load_rules(rules)
+
+    def advise(self, profile: ProfileInput, *, as_of: dt.date | None = None) -> Plan:
+        """The plan for one profile, judged on `as_of` (default: the profile's own as_of, else today)."""
+        loaded = to_profile(profile, as_of=as_of)
+        facts = creator_facts(loaded)
+        outcome = self.pack.evaluate(facts, country=loaded.country, on=loaded.as_of)
+        return assemble_plan(self.pack, loaded, facts, outcome, __version__)
+
+
+def to_profile(profile: ProfileInput, *, as_of: dt.date | None = None) -> Profile:
+    if isinstance(profile, Profile):
+        if as_of is not None and as_of != profile.as_of:
+            return parse_profile(profile.to_dict(include_derived=False), source=profile.source, as_of=as_of)
+        return profile
+    if isinstance(profile, Mapping):
+        return parse_profile(profile, as_of=as_of)
+    return load_profile(profile, as_of=as_of)
+
+
+@lru_cache(maxsize=1)
+def _default_advisor() -> Advisor:
+    return Advisor()
+
+
+def advise(profile: ProfileInput, *, rules: RulesInput = None, as_of: dt.date | None = None) -> Plan:
+    """The plan for one profile with the default rule pack (or the pack folder(s) in `rules`).
+
+    >>> plan = advise({"handle": "baker", "followers": 8200, "views_30d": 90000, "age": 24, "country": "US"})
+    >>> plan.program("live_gifts").eligible
+    True
+    """
+    advisor = _default_advisor() if rules is None else Advisor(rules)
+    return advisor.advise(profile, as_of=as_of)
+
+
+def render(plan: Plan, fmt: str = "md") -> str:
+    """The plan as a Markdown ("md") or HTML ("html") report, or as JSON ("json", the stable contract)."""
+    return _render_dict(plan.to_dict(), fmt)

@@ -1,0 +1,149 @@
+"""Turning one evaluation into a Plan: eligibility, engagement, earnings, growth, actions and warnings.
+
+Every number shown here comes from the profile's facts or from the rule pack's thresholds (with their sources);
+nothing is decided here that the rules did not decide. Where the pack lacks a threshold this module needs (say an
+overlay removed the earnings ranges), the section says less rather than inventing a figure.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from engine import Outcome, RulePack, ThresholdRef
+
+from .facts import METRIC_FACTS
+from .metrics import growth_projection
+from .plan import (ENGAGEMENT_FACTS, Plan, ProgramEligibility, Recommendation, program_status)
+from .profile import Profile
+
+TIERS = ("nano", "micro", "mid", "macro", "mega")
+_METRIC_NAMES = tuple(spec.name for spec in METRIC_FACTS)
+
+
+def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], outcome: Outcome,
+                  tool_version: str) -> Plan:
+    eligibility = tuple(_eligibility(pack, outcome))
+    advice = pack.render_advice(outcome)
+    recommendations = tuple(Recommendation(a.rule, a.category, a.priority, a.title, a.text, a.because)
+                            for a in advice)
+    return Plan(
+        profile=profile, as_of=outcome.on, pack_name=pack.name, pack_version=pack.version,
+        tool_version=tool_version,
+        metrics={name: facts[name] for name in _METRIC_NAMES if name in facts},
+        engagement=_engagement(pack, outcome, recommendations),
+        eligibility=eligibility,
+        earnings=_earnings(outcome, eligibility, recommendations),
+        growth=_growth(profile, eligibility),
+        recommendations=recommendations,
+        outcome=outcome,
+        warnings=tuple(_warnings(profile, eligibility)),
+    )
+
+
+def _eligibility(pack: RulePack, outcome: Outcome) -> list[ProgramEligibility]:
+    results = []
+    for rule in pack.gate_rules():
+        gate = outcome.gates[rule.gate]
+        results.append(ProgramEligibility(
+            program=rule.gate, name=pack.render_title(rule, outcome), eligible=gate.passed,
+            status=program_status(gate.passed, gate.requirements), requirements=gate.requirements,
+            note=rule.note))
+    return results
+
+
+def _asserting_threshold(pack: RulePack, outcome: Outcome, fact: str) -> str | None:
+    """The threshold whose value a fired rule copied into `fact`, for its source."""
+    for firing in outcome.fired:
+        for name, value in pack.rules[firing.rule].asserts:
+            if name == fact and isinstance(value, ThresholdRef):
+                return value.name
+    return None
+
+
+def _engagement(pack: RulePack, outcome: Outcome, recommendations: tuple[Recommendation, ...]) -> dict[str, Any]:
+    facts = outcome.all_facts
+    tier, benchmark, band, level = (facts.get(name) for name in ENGAGEMENT_FACTS)
+    source = None
+    threshold_name = _asserting_threshold(pack, outcome, "engagement_benchmark")
+    if threshold_name:
+        entry = pack.thresholds[threshold_name].resolve(outcome.country, outcome.on)
+        source = f"{entry.source}, {entry.as_of.isoformat()}" if entry else None
+    return {
+        "rate": facts.get("engagement_rate"),
+        "rate_by_followers": facts.get("engagement_rate_followers"),
+        "tier": tier,
+        "benchmark": benchmark,
+        "benchmark_band": band,
+        "benchmark_source": source,
+        "verdict": level or "unknown",
+        "patterns": [{"rule": item.rule, "title": item.title, "text": item.text}
+                     for item in recommendations if item.category == "engagement"],
+    }
+
+
+def _earnings(outcome: Outcome, eligibility: tuple[ProgramEligibility, ...],
+              recommendations: tuple[Recommendation, ...]) -> dict[str, Any]:
+    facts, values = outcome.all_facts, outcome.thresholds
+    eligible = {item.program for item in eligibility if item.eligible}
+    estimates = []
+
+    def per_thousand(program: str, views_fact: str, low_name: str, high_name: str, what: str) -> None:
+        views, low, high = facts.get(views_fact), values.get(low_name), values.get(high_name)
+        if views is None or low is None or high is None:
+            return
+        estimates.append({"program": program, "low": round(views / 1000 * low, 2),
+                          "high": round(views / 1000 * high, 2), "currency": "USD", "period": "month",
+                          "basis": f"{views:,} {what} at ${low:.2f}-${high:.2f} per 1,000",
+                          "applies": program in eligible})
+
+    per_thousand("creator_rewards", "qualified_views_30d", "earnings.creator_rewards.rpm_low",
+                 "earnings.creator_rewards.rpm_high", "qualified views (videos over one minute) in 30 days")
+    if any(item.program == "creator_fund" and item.status != "closed" for item in eligibility):
+        per_thousand("creator_fund", "views_30d", "earnings.creator_fund.rpm_low", "earnings.creator_fund.rpm_high",
+                     "views in 30 days")
+    tier = facts.get("engagement_tier")
+    if tier in TIERS:
+        low = values.get(f"earnings.sponsored_post.{tier}.low")
+        high = values.get(f"earnings.sponsored_post.{tier}.high")
+        if low is not None:
+            estimates.append({"program": "brand_sponsorships", "low": low, "high": high, "currency": "USD",
+                              "period": "post", "basis": f"typical fee for one sponsored post by a {tier} creator",
+                              "applies": "brand_sponsorships" in eligible})
+    likes_note = next((item.text for item in recommendations
+                       if item.category == "earnings" and "likes" in item.rule), None)
+    return {"likes_note": likes_note, "estimates": estimates}
+
+
+def _growth(profile: Profile, eligibility: tuple[ProgramEligibility, ...]) -> dict[str, Any]:
+    """The next follower count that opens a programme, and when the current growth reaches it."""
+    followers = profile.followers
+    unlocks: dict[int, list[str]] = {}
+    for item in eligibility:
+        for check in item.requirements:
+            if check.fact == "followers" and check.operator in (">=", ">") and check.in_force \
+                    and isinstance(check.required, int) and check.required > followers:
+                unlocks.setdefault(check.required, []).append(item.program)
+    milestone = min(unlocks) if unlocks else None
+    daily, projected = growth_projection(profile, milestone) if milestone else (None, None)
+    if milestone is None and profile.history:
+        daily, _ = growth_projection(profile, followers + 1)
+    return {"followers": followers, "next_milestone": milestone,
+            "milestone_unlocks": unlocks.get(milestone, []) if milestone else [],
+            "followers_to_go": milestone - followers if milestone else None,
+            "daily_growth": daily, "projected_date": projected}
+
+
+def _warnings(profile: Profile, eligibility: tuple[ProgramEligibility, ...]) -> list[str]:
+    warnings = []
+    missing: dict[str, list[str]] = {}
+    for item in eligibility:
+        for check in item.requirements:
+            if check.met is None and check.fact:
+                missing.setdefault(check.fact, []).append(item.program)
+    for fact, programs in missing.items():
+        warnings.append(f"{fact} is not in the profile, so {', '.join(dict.fromkeys(programs))} could not be "
+                        f"judged on it: add {fact} to the profile for a verdict.")
+    if not profile.videos and profile.views_30d is None:
+        warnings.append("The profile gives no views and no videos: engagement, earnings and content advice "
+                        "that depend on views could not be worked out.")
+    return warnings

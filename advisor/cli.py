@@ -1,0 +1,122 @@
+"""The `creator-advisor` command: a thin click layer over `advisor.api`.
+
+Each command parses its options, calls the library, and prints. Every error the library raises for bad input
+becomes `Error: <message>` on standard error with exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from typing import Any, Callable
+
+import click
+
+from engine import EngineError
+
+from . import __version__
+from .errors import AdvisorError
+
+FORMATS = ("md", "html", "json")
+
+
+def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (AdvisorError, EngineError) as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(1)
+    return wrapper
+
+
+class _Date(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
+
+
+rules_option = click.option(
+    "--rules", "rules", multiple=True, type=click.Path(file_okay=False, dir_okay=True),
+    help="Rule pack folder; give it several times to layer overlays (a later folder replaces rules and "
+         "thresholds with the same id). Default: the pack shipped with creator-advisor.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="creator-advisor")
+def main() -> None:
+    """Where a short-video creator stands and what to do next to earn from their content."""
+
+
+@main.command()
+@click.argument("profile", type=click.Path(dir_okay=False))
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
+              help="Report format: Markdown, a self-contained HTML page, or JSON (the stable contract).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write the report to this file (whole or not at all) instead of standard output.")
+@rules_option
+@click.option("--as-of", "as_of", type=_Date(), default=None,
+              help="Judge the profile on this date instead of the profile's own as_of.")
+@_fail_cleanly
+def plan(profile: str, fmt: str, output: str | None, rules: tuple[str, ...], as_of: dt.date | None) -> None:
+    """Write the action plan for the creator described in PROFILE (YAML or JSON)."""
+    from .api import Advisor, render
+    from .output import write_whole
+
+    advisor = Advisor(rules or None)
+    report = render(advisor.advise(profile, as_of=as_of), fmt)
+    if output:
+        write_whole(output, report)
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        click.echo(report, nl=False)
+
+
+@main.group()
+def rules() -> None:
+    """Check and inspect rule packs."""
+
+
+@rules.command("validate")
+@click.argument("folders", nargs=-1, type=click.Path(file_okay=False))
+@_fail_cleanly
+def rules_validate(folders: tuple[str, ...]) -> None:
+    """Check rule pack FOLDERS (default: the shipped pack); later folders are overlays."""
+    from .api import load_rules, rule_folders
+
+    pack = load_rules(folders or None)
+    names = ", ".join(str(folder) for folder in rule_folders(folders or None))
+    click.echo(f"OK: {len(pack.rules)} rules, {len(pack.thresholds)} thresholds, "
+               f"{len(pack.gate_rules())} programmes ({names})")
+    for kind, name, folder in pack.replaced:
+        click.echo(f"  {folder} replaces {kind} {name}")
+
+
+@rules.command("list")
+@rules_option
+@_fail_cleanly
+def rules_list(rules: tuple[str, ...]) -> None:
+    """List the rules of the pack in firing order: layer, priority, id, category, gate."""
+    from .api import load_rules
+
+    pack = load_rules(rules or None)
+    replaced = {name: folder for kind, name, folder in pack.replaced if kind == "rule"}
+    ordered = sorted(pack.rules.values(), key=lambda r: (pack.layers[r.id], -r.priority, r.id))
+    width = max(len(rule.id) for rule in ordered) if ordered else 10
+    click.echo(f"{'layer':>5}  {'pri':>4}  {'rule':<{width}}  {'category':<12}  gate")
+    for rule in ordered:
+        note = f"  (from {replaced[rule.id]})" if rule.id in replaced else ""
+        click.echo(f"{pack.layers[rule.id]:>5}  {rule.priority:>4}  {rule.id:<{width}}  {rule.category:<12}  "
+                   f"{rule.gate or '-'}{note}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

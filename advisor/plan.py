@@ -1,0 +1,144 @@
+"""Assembling the plan: a profile, its facts and the engine's outcome become what the creator reads.
+
+The engine decides (which rules fired, which gates passed); this module only arranges those decisions for people:
+programmes with their requirements and progress, engagement against the benchmark, what likes are and are not
+worth, the next follower milestone, and the prioritised actions. `Plan.to_dict()` is the stable JSON contract
+described in docs/plan-json.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from engine import Outcome, RequirementCheck
+
+from .profile import Profile
+
+SCHEMA_VERSION = 1
+TOOL_NAME = "creator-advisor"
+
+# Derived facts the default pack's engagement rules assert; the plan reads them by these names.
+ENGAGEMENT_FACTS = ("engagement_tier", "engagement_benchmark", "engagement_band", "engagement_level")
+
+
+def json_value(value: Any) -> Any:
+    """Facts and thresholds as JSON data: dates in ISO form, tuples as lists."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return [json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: json_value(item) for key, item in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class ProgramEligibility:
+    """One programme's verdict and the requirement checks behind it."""
+
+    program: str
+    name: str
+    eligible: bool
+    status: str  # eligible | not_eligible | unknown | closed
+    requirements: tuple[RequirementCheck, ...]
+    note: str | None = None
+
+    @property
+    def summary(self) -> str:
+        met = sum(1 for check in self.requirements if check.met)
+        total = len(self.requirements)
+        if self.status == "closed":
+            return "not available on this date"
+        unknown = sum(1 for check in self.requirements if check.met is None)
+        text = f"{met} of {total} requirements met"
+        return text + (f", {unknown} unknown" if unknown else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"program": self.program, "name": self.name, "eligible": self.eligible, "status": self.status,
+                "summary": self.summary, "note": self.note,
+                "requirements": [requirement_dict(check) for check in self.requirements]}
+
+
+def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
+    progress = None
+    if check.operator in (">=", ">") and isinstance(check.actual, (int, float)) and \
+            isinstance(check.required, (int, float)) and not isinstance(check.actual, bool) and check.required > 0:
+        progress = round(min(1.0, max(0.0, check.actual / check.required)), 4)
+    return {"fact": check.fact, "operator": check.operator, "required": json_value(check.required),
+            "actual": json_value(check.actual), "met": check.met, "gap": check.gap, "progress": progress,
+            "threshold": check.threshold, "source": check.source, "as_of": json_value(check.as_of),
+            "in_force": check.in_force, "text": check.text}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    rule: str
+    category: str
+    priority: int
+    title: str
+    text: str
+    because: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "category": self.category, "priority": self.priority, "title": self.title,
+                "text": self.text, "because": list(self.because)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A creator's plan. Read its fields, or call `to_dict()` for the JSON contract (schema_version 1)."""
+
+    profile: Profile
+    as_of: dt.date
+    pack_name: str
+    pack_version: str
+    tool_version: str
+    metrics: Mapping[str, Any]
+    engagement: Mapping[str, Any]
+    eligibility: tuple[ProgramEligibility, ...]
+    earnings: Mapping[str, Any]
+    growth: Mapping[str, Any]
+    recommendations: tuple[Recommendation, ...]
+    outcome: Outcome = field(repr=False)
+    warnings: tuple[str, ...] = ()
+
+    def program(self, program_id: str) -> ProgramEligibility:
+        """The verdict for one programme id (KeyError when the pack has no such programme)."""
+        for item in self.eligibility:
+            if item.program == program_id:
+                return item
+        raise KeyError(program_id)
+
+    @property
+    def eligible_programs(self) -> list[str]:
+        return [item.program for item in self.eligibility if item.eligible]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "generator": {"name": TOOL_NAME, "version": self.tool_version,
+                          "rule_pack": {"name": self.pack_name, "version": self.pack_version}},
+            "as_of": self.as_of.isoformat(),
+            "profile": self.profile.to_dict(),
+            "metrics": json_value(dict(self.metrics)),
+            "engagement": json_value(dict(self.engagement)),
+            "eligibility": [item.to_dict() for item in self.eligibility],
+            "earnings": json_value(dict(self.earnings)),
+            "growth": json_value(dict(self.growth)),
+            "recommendations": [item.to_dict() for item in self.recommendations],
+            "trace": [{"rule": firing.rule, "fired": True, "layer": firing.layer,
+                       "matched": json_value(dict(firing.matched))} for firing in self.outcome.fired],
+            "warnings": list(self.warnings),
+        }
+
+
+def program_status(passed: bool, checks: tuple[RequirementCheck, ...]) -> str:
+    if passed:
+        return "eligible"
+    if any(not check.in_force for check in checks):
+        return "closed"
+    if any(check.met is None for check in checks) and all(check.met is not False for check in checks):
+        return "unknown"
+    return "not_eligible"
