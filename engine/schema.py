@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
 from .errors import Problem
@@ -35,13 +35,18 @@ def _is_date(value: object) -> bool:
     return True
 
 
-def _is_text(checker: object, value: object) -> bool:
-    # YAML reads 2024-03-06 as a date; the schema speaks JSON, where a date is a string.
-    return isinstance(value, (str, dt.date))
+def as_json_data(value: Any) -> Any:
+    """YAML reads 2024-03-06 as a date; the schema speaks JSON, where a date is a string in ISO form."""
+    if isinstance(value, dict):
+        return {key: as_json_data(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_json_data(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
-_ValidatorClass = jsonschema.validators.extend(
-    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("string", _is_text))
+_ValidatorClass = Draft202012Validator
 
 
 def load_schema(package: str, name: str) -> dict[str, Any]:
@@ -69,22 +74,26 @@ def schema_errors(document: LocatedDocument, package: str, schema_name: str,
     """
     validator = _validator(package, schema_name)
     found: dict[tuple[Any, ...], tuple[tuple[Any, ...], Problem]] = {}
-    for error in validator.iter_errors(document.data):
+    for error in validator.iter_errors(as_json_data(document.data)):
         path = tuple(error.absolute_path)
-        key_path, message = _describe(validator.schema, error)
-        full = path + key_path
-        rule, shown = rule_of(full) if rule_of else (None, full)
-        problem = document.problem(full, message, rule=rule, key=bool(key_path), shown_path=shown)
-        found.setdefault((problem.line, problem.column, problem.path, problem.message), (full, problem))
+        for key_path, message in _describe(validator.schema, error):
+            full = path + key_path
+            rule, shown = rule_of(full) if rule_of else (None, full)
+            problem = document.problem(full, message, rule=rule, key=bool(key_path), shown_path=shown)
+            found.setdefault((problem.line, problem.column, problem.path, problem.message), (full, problem))
     return sorted(found.values(), key=lambda item: (item[1].line or 0, item[1].column or 0, item[1].message))
 
 
-def _allowed_keys(root: dict[str, Any], fragment: dict[str, Any]) -> list[str]:
+def _allowed_keys(root: dict[str, Any], fragment: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(named keys, patterns of keys) a mapping may hold, following `$ref`s within the schema."""
     keys = list(fragment.get("properties", {}))
+    patterns = list(fragment.get("patternProperties", {}))
     reference = fragment.get("$ref")
     if reference and reference.startswith("#/$defs/"):
-        keys += _allowed_keys(root, root["$defs"][reference.split("/")[-1]])
-    return keys
+        more_keys, more_patterns = _allowed_keys(root, root["$defs"][reference.split("/")[-1]])
+        keys += more_keys
+        patterns += more_patterns
+    return keys, patterns
 
 
 _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "text", "number": "a number",
@@ -107,48 +116,61 @@ def _type_word(value: Any) -> str:
     return "text"
 
 
-def _describe(root: dict[str, Any], error: Any) -> tuple[tuple[Any, ...], str]:
-    """(extra path to the offending key, message) for one jsonschema error."""
+def _describe(root: dict[str, Any], error: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """[(extra path to the offending key, message)] for one jsonschema error: one entry per unknown key."""
     kind = error.validator
     instance = error.instance
     if kind in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
-        allowed = _allowed_keys(root, error.schema)
-        extra = sorted(key for key in instance if key not in allowed)
+        allowed, patterns = _allowed_keys(root, error.schema)
+        extra = [key for key in instance
+                 if key not in allowed and not any(re.search(pattern, key) for pattern in patterns)]
         if extra:
-            key = extra[0]
             known = ", ".join(sorted(allowed))
-            return (key,), f"unknown key {key!r}{did_you_mean(key, allowed)} (known keys: {known})"
+            return [((key,), f"unknown key {key!r}{did_you_mean(key, allowed)} (known keys: {known})")
+                    for key in extra]
+    return [((), _message(root, error))]
+
+
+def _message(root: dict[str, Any], error: Any) -> str:
+    """The author-facing message for one jsonschema error other than unknown keys."""
+    kind = error.validator
+    instance = error.instance
     if kind == "required":
         missing = [key for key in error.validator_value if key not in instance]
-        return (), f"missing required key {missing[0]!r}" if missing else error.message
+        return f"missing required key {missing[0]!r}" if missing else error.message
     if kind == "enum":
         options = ", ".join(repr(option) for option in error.validator_value)
         suggestion = did_you_mean(str(instance), [str(o) for o in error.validator_value])
-        return (), f"expected one of {options}, got {instance!r}{suggestion}"
+        return f"expected one of {options}, got {instance!r}{suggestion}"
     if kind == "type" and not error.absolute_path:
-        return (), f"expected a mapping with 'rules' and/or 'thresholds' keys, got {_type_word(instance)}"
+        keys = ", ".join(repr(key) for key in root.get("properties", {}))
+        return f"expected a mapping (keys such as {keys}) at the top of the file, got {_type_word(instance)}"
     if kind == "type":
         wanted = error.validator_value
         wanted = [wanted] if isinstance(wanted, str) else wanted
         words = " or ".join(_TYPE_WORDS.get(word, word) for word in wanted)
-        return (), f"expected {words}, got {_type_word(instance)} ({_short(instance)})"
+        return f"expected {words}, got {_type_word(instance)} ({_short(instance)})"
     if kind == "pattern":
         if error.validator_value == "^[A-Z]{2}$":
-            return (), (f"expected a two-letter upper-case ISO 3166-1 country code, got {instance!r}"
+            return (f"expected a two-letter upper-case ISO 3166-1 country code, got {instance!r}"
                         + (f"; did you mean {instance.upper()!r}?" if len(str(instance)) == 2 else ""))
         if error.validator_value.startswith("^https?"):
-            return (), f"expected a web address starting with https:// or http://, got {instance!r}"
-        return (), f"{instance!r} is not a valid name here: use lower-case letters, digits and underscores" \
-                   + (", joined by dots" if "\\." in error.validator_value else "")
+            return f"expected a web address starting with https:// or http://, got {instance!r}"
+        if error.schema.get("description"):
+            return f"{_short(instance)} is not valid here: {error.schema['description']}"
+        if error.validator_value.startswith("^[a-z]"):
+            return f"{_short(instance)} is not a valid name here: use lower-case letters, digits and underscores" \
+                + (", joined by dots" if "\\." in error.validator_value else "")
+        return f"{_short(instance)} does not have the expected form ({error.validator_value})"
     if kind == "propertyNames":
-        return (), f"invalid name {instance!r}"
+        return f"invalid name {instance!r}"
     if kind == "format":
-        return (), f"expected a date written YYYY-MM-DD, got {_short(instance)}"
+        return f"expected a date written YYYY-MM-DD, got {_short(instance)}"
     if kind in ("anyOf", "oneOf"):
-        return (), f"expected {_alternatives(error)}, got {_type_word(instance)} ({_short(instance)})"
+        return f"expected {_alternatives(error)}, got {_type_word(instance)} ({_short(instance)})"
     if kind in ("minItems", "maxItems", "minProperties", "minLength", "maxLength", "minimum", "maximum"):
-        return (), _bounds_message(kind, error.validator_value, instance)
-    return (), error.message
+        return _bounds_message(kind, error.validator_value, _short(instance))
+    return error.message
 
 
 def _alternatives(error: Any) -> str:
@@ -172,8 +194,8 @@ def _bounds_message(kind: str, bound: Any, instance: Any) -> str:
         "minProperties": "must not be empty",
         "minLength": "must not be empty",
         "maxLength": f"is longer than {bound:,} characters",
-        "minimum": f"must be at least {bound}, got {instance!r}",
-        "maximum": f"must be at most {bound}, got {instance!r}",
+        "minimum": f"must be at least {bound}, got {instance}",
+        "maximum": f"must be at most {bound}, got {instance}",
     }[kind]
 
 

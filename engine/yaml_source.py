@@ -41,13 +41,22 @@ class _Yaml12Loader(yaml.SafeLoader):
     """SafeLoader whose booleans are YAML 1.2's: `yes`, `no`, `on`, `off` stay strings."""
 
 
+_REPLACED_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("bool", "int", "float")}
 _Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _REPLACED_TAGS]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
 }
 _Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+# YAML 1.2 numbers: `0123` is not octal and `1:30` is not 90; JSON's `1e5` is a number.
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+"
+               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."))
+_MAX_NUMBER_DIGITS = 40
 
 
 def format_path(path: Sequence[Any]) -> str:
@@ -187,6 +196,9 @@ class _Builder:
             raise self.fail(node, f"unsupported YAML tag {node.tag!r}: only plain data is allowed")
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag.endswith((":int", ":float")) and len(node.value) > _MAX_NUMBER_DIGITS:
+            raise self.fail(node, f"a number of {len(node.value):,} characters is too long "
+                                  f"(the limit is {_MAX_NUMBER_DIGITS})")
         if node.tag not in _PLAIN_SCALAR_TAGS:
             raise self.fail(node, f"unsupported YAML tag {node.tag!r}: only plain data is allowed")
         try:
