@@ -25,6 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from engine.filters import FILTERS, UNKNOWN, number, percent
 
+from .errors import RenderError
 from .resources import data_dir
 
 FORMATS = ("md", "html", "json")
@@ -241,9 +242,14 @@ _RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
 
 
 def render(plan: dict, fmt: str) -> str:
-    """Render `plan` in format `fmt` ("md", "html" or "json")."""
+    """Render `plan` in format `fmt` ("md", "html" or "json"); any failure is a RenderError naming the format
+    and template."""
     try:
         renderer = _RENDERERS[fmt]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown report format {fmt!r}; expected one of: {', '.join(FORMATS)}") from None
-    return renderer(plan)
+        raise RenderError(f"unknown report format {fmt!r}; expected one of: {', '.join(FORMATS)}") from None
+    try:
+        return renderer(plan)
+    except (jinja2.TemplateError, ValueError, TypeError) as error:
+        where = _TEMPLATES.get(fmt, "the JSON encoder")
+        raise RenderError(f"cannot render the {fmt} report ({where}): {type(error).__name__}: {error}") from error

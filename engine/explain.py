@@ -114,12 +114,24 @@ def requirement_checks(requirements: tuple[Condition, ...], facts: Mapping[str, 
         else:
             met = _compare(leaf, actual, right)
         gap = _gap(leaf.op, actual, required) if in_force else None
+        text = describe(leaf, values)
+        if not in_force and entry is not None and isinstance(leaf.threshold, str):
+            text = describe(leaf, {leaf.threshold: entry.value}) + _window(entry, on)
         checks.append(RequirementCheck(
             fact=leaf.fact, operator=leaf.op, required=required, actual=actual, met=met, gap=gap,
-            text=describe(leaf, values), threshold=leaf.threshold if isinstance(leaf.threshold, str) else None,
+            text=text, threshold=leaf.threshold if isinstance(leaf.threshold, str) else None,
             in_force=in_force, source=entry.source if entry else None, as_of=entry.as_of if entry else None,
             note=entry.note if entry else None, url=entry.url if entry else None))
     return tuple(checks)
+
+
+def _window(entry: ThresholdEntry, on: dt.date) -> str:
+    """Why a threshold has no value on `on`: it ended, or it had not started."""
+    if entry.valid_until is not None and on >= entry.valid_until:
+        return f" (no longer in force: ended {entry.valid_until.isoformat()})"
+    if entry.valid_from is not None and on < entry.valid_from:
+        return f" (not yet in force: starts {entry.valid_from.isoformat()})"
+    return " (not in force on this date)"
 
 
 def _entry(leaf: Leaf, thresholds: Mapping[str, Threshold], country: str | None,

@@ -14,6 +14,7 @@ import pytest
 from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
 
+from advisor.errors import RenderError
 from advisor.render import build_environment, md, render, render_html, render_json, render_markdown
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sample_plan.json"
@@ -255,15 +256,16 @@ def test_render_dispatches_and_rejects_unknown_formats(plan):
     assert render(plan, "md") == render_markdown(plan)
     assert render(plan, "html") == render_html(plan)
     assert render(plan, "json") == render_json(plan)
-    with pytest.raises(ValueError, match="md, html, json"):
+    with pytest.raises(RenderError, match="md, html, json"):
         render(plan, "pdf")
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])
 def test_a_plan_missing_a_section_fails_loudly(plan, fmt):
     del plan["growth"]
-    with pytest.raises(jinja2.UndefinedError):
+    with pytest.raises(RenderError, match=f"cannot render the {fmt} report .*UndefinedError") as caught:
         render(plan, fmt)
+    assert isinstance(caught.value.__cause__, jinja2.UndefinedError)
 
 
 def test_environment_is_sandboxed_strict_and_escapes_only_html():
