@@ -69,7 +69,7 @@ def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
     return {"fact": check.fact, "operator": check.operator, "required": json_value(check.required),
             "actual": json_value(check.actual), "met": check.met, "gap": check.gap, "progress": progress,
             "threshold": check.threshold, "source": check.source, "as_of": json_value(check.as_of),
-            "in_force": check.in_force, "text": check.text}
+            "in_force": check.in_force, "note": check.note, "url": check.url, "text": check.text}
 
 
 @dataclass(frozen=True)
