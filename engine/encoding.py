@@ -59,3 +59,26 @@ def dumps(value: Any) -> str:
     if isinstance(value, float) and not isinstance(value, bool):
         return float_text(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+_KEYS: dict[str, str] = {}
+
+
+def dumps_flat(mapping: dict[str, Any]) -> str:
+    """`dumps` for the working memory: a flat mapping of names to scalars, on the engine's hot path."""
+    parts = []
+    for key, value in mapping.items():
+        encoded_key = _KEYS.get(key)
+        if encoded_key is None:
+            encoded_key = _KEYS.setdefault(key, json.dumps(key, ensure_ascii=False))
+        kind = type(value)
+        if kind is int:
+            text = str(value)
+        elif kind is float:
+            text = float_text(value)
+        elif kind is bool:
+            text = "true" if value else "false"
+        else:
+            text = dumps(value)
+        parts.append(f"{encoded_key}:{text}")
+    return "{" + ",".join(parts) + "}"

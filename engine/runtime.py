@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import durable_rules_engine as _engine
 
-from .encoding import dumps
+from .encoding import dumps, dumps_flat
 from .errors import EvaluationError
 from .model import Rule
 
@@ -77,7 +77,7 @@ class CompiledRuleset:
                 for layer in self.layers:
                     memory["__layer"] = layer
                     memory["sid"] = _SESSION
-                    result = _engine.assert_fact(handle, dumps(memory))
+                    result = _engine.assert_fact(handle, dumps_flat(memory))
                     if result[0] != 0:
                         continue  # 1: no rule matched this layer
                     state = result[1]
