@@ -33,7 +33,7 @@ def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], ou
         engagement=_engagement(pack, outcome, recommendations),
         eligibility=eligibility,
         earnings=_earnings(outcome, eligibility, recommendations),
-        growth=_growth(profile, eligibility),
+        growth=_growth(profile, eligibility, outcome.thresholds),
         recommendations=recommendations,
         outcome=outcome,
         warnings=tuple(_warnings(profile, eligibility)),
@@ -114,8 +114,10 @@ def _earnings(outcome: Outcome, eligibility: tuple[ProgramEligibility, ...],
     return {"likes_note": likes_note, "estimates": estimates}
 
 
-def _growth(profile: Profile, eligibility: tuple[ProgramEligibility, ...]) -> dict[str, Any]:
-    """The next follower count that opens a programme, and when the current growth reaches it."""
+def _growth(profile: Profile, eligibility: tuple[ProgramEligibility, ...],
+            thresholds: Mapping[str, Any]) -> dict[str, Any]:
+    """The next follower count that opens a programme (or, past them all, the next milestone of the pack's
+    `growth.follower_milestones`), and when the current growth reaches it."""
     followers = profile.followers
     unlocks: dict[int, list[str]] = {}
     for item in eligibility:
@@ -123,6 +125,9 @@ def _growth(profile: Profile, eligibility: tuple[ProgramEligibility, ...]) -> di
             if check.fact == "followers" and check.operator in (">=", ">") and check.in_force \
                     and isinstance(check.required, int) and check.required > followers:
                 unlocks.setdefault(check.required, []).append(item.program)
+    for value in thresholds.get("growth.follower_milestones") or ():
+        if isinstance(value, int) and value > followers:
+            unlocks.setdefault(value, [])
     milestone = min(unlocks) if unlocks else None
     daily, projected = growth_projection(profile, milestone) if milestone else (None, None)
     if milestone is None and profile.history:

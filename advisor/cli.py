@@ -77,7 +77,9 @@ def plan(profile: str, fmt: str, output: str | None, rules: tuple[str, ...], as_
         write_whole(output, report)
         click.echo(f"Wrote {output}", err=True)
     else:
-        click.echo(report, nl=False)
+        # The report is UTF-8 whatever the terminal's locale (the HTML declares it): `plan > FILE` must give the same
+        # bytes as `-o FILE`, and a latin-1 or cp1252 stdout must not turn a finished plan into a traceback.
+        click.echo(report.encode("utf-8"), nl=False)  # bytes: click writes them to the binary stream as they are
 
 
 @main.group()

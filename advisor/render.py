@@ -37,7 +37,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
 _MD_LEADING = re.compile(r"^(-+|=+|\++|#{1,6}|\d{1,9}[.)])(?=\s|$)")
 
 _STATUS = {"eligible": "Eligible", "not_eligible": "Not yet eligible", "unknown": "Cannot tell yet",
-           "closed": "Closed"}
+           "closed": "Not available on this date"}
 _FACT_LABELS = {"age": "years of age", "account_age_days": "days since joining"}
 
 

@@ -46,10 +46,12 @@ def percent(value: Any, digits: int = 1) -> str:
 
 
 def money(value: Any, currency: str = "USD") -> str:
-    """0.4 -> '$0.40', 1234 -> '$1,234', 12.5 -> '$12.50'. Other currencies are written as a code suffix."""
+    """0.4 -> '$0.40', 12.5 -> '$12.50', 1068.8 -> '$1,069', 1234 -> '$1,234': cents only under $100, where they
+    matter. Other currencies are written as a code suffix."""
     if not _is_number(value):
         return UNKNOWN if value is None else str(value)
-    text = f"{value:,.0f}" if float(value).is_integer() and abs(value) >= 10 else f"{value:,.2f}"
+    whole = abs(value) >= 100 or (float(value).is_integer() and abs(value) >= 10)
+    text = f"{value:,.0f}" if whole else f"{value:,.2f}"
     return f"${text}" if currency == "USD" else f"{text} {currency}"
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .errors import Problem, RulePackError, SourceError
+from .errors import Problem, SourceError
 from .model import (Advice, AllOf, AnyOf, Condition, Leaf, NotOf, Origin, PackInfo, Rule, Threshold,
                     ThresholdEntry, ThresholdRef)
 from .schema import schema_errors

@@ -140,7 +140,7 @@ def test_unknown_values_show_as_a_dash_not_none(sparse_plan):
     for text in (render_markdown(sparse_plan), render_html(sparse_plan)):
         assert "None" not in text
         assert "—" in text
-    assert "| LIVE Gifts | Closed | — | Programme closed |" in render_markdown(sparse_plan)
+    assert "| LIVE Gifts | Not available on this date | — | Not open on this date |" in render_markdown(sparse_plan)
     markdown = render_markdown(sparse_plan)
     assert "| Affiliate marketing | Eligible | All requirements met | Nothing |" in markdown
     assert "below the 1,000 where tiers start" in markdown

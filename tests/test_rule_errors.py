@@ -3,7 +3,6 @@ message an author sees, naming file, line, column, rule and key path."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
