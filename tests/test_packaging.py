@@ -100,7 +100,8 @@ def wheel(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def venv(wheel, tmp_path_factory) -> Path:
     """A fresh virtual environment holding the wheel. Its dependencies are not downloaded: a .pth file appends the
-    running interpreter's site-packages, after the venv's own, so the wheel's `advisor` wins over any other copy.
+    running interpreter's site-packages, after the venv's own, so the wheel's `advisor` wins over any other copy
+    (`--ignore-installed`: a copy installed in the running interpreter must not stop pip installing the wheel).
     (`--system-site-packages` would not do: from a venv it exposes the base interpreter, not this venv's packages.)"""
     folder = tmp_path_factory.mktemp("venv") / "env"
     completed = _run([sys.executable, "-m", "venv", folder], cwd=folder.parent)
@@ -111,7 +112,8 @@ def venv(wheel, tmp_path_factory) -> Path:
     ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], *site.getsitepackages()}
     (Path(purelib.stdout.strip()) / "zz_test_dependencies.pth").write_text(
         "".join(f"{path}\n" for path in sorted(ours) if Path(path).is_dir()), encoding="utf-8")
-    completed = _run([python, "-m", "pip", "install", "--no-deps", "--no-index", "--disable-pip-version-check",
+    completed = _run([python, "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed",
+                      "--disable-pip-version-check",
                       wheel], cwd=folder.parent, env=_clean_env())
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return folder
