@@ -37,7 +37,12 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-class _Yaml12Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (about ten times faster than the pure-Python one; rule packs are
+# parsed at every start of the command), else the pure-Python parser. Both give the same nodes and marks.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Yaml12Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """SafeLoader whose booleans are YAML 1.2's: `yes`, `no`, `on`, `off` stay strings."""
 
 
