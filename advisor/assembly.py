@@ -13,7 +13,7 @@ from engine import Outcome, RulePack, ThresholdRef
 
 from .facts import METRIC_FACTS
 from .metrics import growth_projection
-from .plan import (ENGAGEMENT_FACTS, Plan, ProgramEligibility, Recommendation, program_status)
+from .plan import ENGAGEMENT_FACTS, Plan, ProgramEligibility, Recommendation, program_status
 from .profile import Profile
 
 TIERS = ("nano", "micro", "mid", "macro", "mega")
@@ -23,9 +23,7 @@ _METRIC_NAMES = tuple(spec.name for spec in METRIC_FACTS)
 def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], outcome: Outcome,
                   tool_version: str) -> Plan:
     eligibility = tuple(_eligibility(pack, outcome))
-    advice = pack.render_advice(outcome)
-    recommendations = tuple(Recommendation(a.rule, a.category, a.priority, a.title, a.text, a.because)
-                            for a in advice)
+    recommendations = tuple(pack.render_advice(outcome))
     return Plan(
         profile=profile, as_of=outcome.on, pack_name=pack.name, pack_version=pack.version,
         tool_version=tool_version,

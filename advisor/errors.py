@@ -13,18 +13,27 @@ class AdvisorError(Exception):
     """Base class of every error the advisor raises."""
 
 
-class ProfileError(AdvisorError):
-    """A profile file or mapping is unusable: unreadable, malformed, an unknown key, a wrong type, a negative
-    count, an impossible date. Carries every located problem found."""
+class LocatedProblemsError(AdvisorError):
+    """Base of the errors that carry every located problem of an input (not raised itself): one problem is the
+    message; several are counted, then listed one a line."""
+
+    subject = "the input"
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         if len(self.problems) == 1:
             message = str(self.problems[0])
         else:
-            message = f"{len(self.problems)} problems in the profile:\n" + "\n".join(
+            message = f"{len(self.problems)} problems in {self.subject}:\n" + "\n".join(
                 f"  {problem}" for problem in self.problems)
         super().__init__(message)
+
+
+class ProfileError(LocatedProblemsError):
+    """A profile file or mapping is unusable: unreadable, malformed, an unknown key, a wrong type, a negative
+    count, an impossible date. Carries every located problem found."""
+
+    subject = "the profile"
 
 
 class ResourceMissingError(AdvisorError):
@@ -37,3 +46,12 @@ class RenderError(AdvisorError):
 
 class OutputError(AdvisorError):
     """A report could not be written (a missing folder, a full or read-only disk). No partial file is left."""
+
+
+class RuleTestError(LocatedProblemsError):
+    """A rule-test file (a pack's `tests/*.yaml`) is unusable: malformed YAML, an unknown key, an expectation naming
+    a programme, rule or category the pack does not have, a contradictory expectation, a missing `profile_file`, or
+    a profile that fails its own checks. Carries every located problem of every test file, so an author fixes them
+    all in one pass instead of one per run."""
+
+    subject = "the rule tests"

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from engine import Outcome, RequirementCheck
+from engine import AdviceItem, Outcome, RequirementCheck
 
 from .profile import Profile
 
@@ -72,18 +72,12 @@ def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
             "in_force": check.in_force, "note": check.note, "url": check.url, "text": check.text}
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    rule: str
-    category: str
-    priority: int
-    title: str
-    text: str
-    because: tuple[str, ...]
+Recommendation = AdviceItem  # a fired rule's advice, rendered: rule, category, priority, title, text, because
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "category": self.category, "priority": self.priority, "title": self.title,
-                "text": self.text, "because": list(self.because)}
+
+def recommendation_dict(item: AdviceItem) -> dict[str, Any]:
+    return {"rule": item.rule, "category": item.category, "priority": item.priority, "title": item.title,
+            "text": item.text, "because": list(item.because)}
 
 
 @dataclass(frozen=True)
@@ -127,7 +121,7 @@ class Plan:
             "eligibility": [item.to_dict() for item in self.eligibility],
             "earnings": json_value(dict(self.earnings)),
             "growth": json_value(dict(self.growth)),
-            "recommendations": [item.to_dict() for item in self.recommendations],
+            "recommendations": [recommendation_dict(item) for item in self.recommendations],
             "trace": [{"rule": firing.rule, "fired": True, "layer": firing.layer,
                        "matched": json_value(dict(firing.matched))} for firing in self.outcome.fired],
             "warnings": list(self.warnings),

@@ -139,6 +139,12 @@ def parse_profile(data: Mapping[str, Any], *, source: str = "<profile>", as_of: 
     return _check(LocatedDocument(source, data, {}, {}), as_of, located=False)
 
 
+def profile_from_document(document: LocatedDocument, *, as_of: dt.date | None = None) -> Profile:
+    """Check a profile already read with its marks (say, a mapping inside a rule-test file), so problems name that
+    file's lines; `as_of` overrides the profile's. Raises ProfileError."""
+    return _check(document, as_of, located=True)
+
+
 def _check(document: LocatedDocument, as_of: dt.date | None, located: bool) -> Profile:
     data = document.data
     if not isinstance(data, Mapping):
