@@ -87,13 +87,23 @@ def rules() -> None:
     """Check and inspect rule packs."""
 
 
+def _folders(positional: tuple[str, ...], options: tuple[str, ...]) -> list[str] | None:
+    """Pack folders given as arguments and/or --rules, in that order; None means the shipped pack."""
+    return [*positional, *options] or None
+
+
+folders_argument = click.argument("folders", nargs=-1, type=click.Path(file_okay=False))
+
+
 @rules.command("validate")
-@click.argument("folders", nargs=-1, type=click.Path(file_okay=False))
+@folders_argument
+@rules_option
 @_fail_cleanly
-def rules_validate(folders: tuple[str, ...]) -> None:
+def rules_validate(folders: tuple[str, ...], rules: tuple[str, ...]) -> None:
     """Check rule pack FOLDERS (default: the shipped pack); later folders are overlays."""
     from .api import load_rules, rule_folders
 
+    folders = tuple(_folders(folders, rules) or ())
     pack = load_rules(folders or None)
     names = ", ".join(str(folder) for folder in rule_folders(folders or None))
     click.echo(f"OK: {len(pack.rules)} rules, {len(pack.thresholds)} thresholds, "
@@ -118,6 +128,70 @@ def rules_list(rules: tuple[str, ...]) -> None:
         note = f"  (from {replaced[rule.id]})" if rule.id in replaced else ""
         click.echo(f"{pack.layers[rule.id]:>5}  {rule.priority:>4}  {rule.id:<{width}}  {rule.category:<12}  "
                    f"{rule.gate or '-'}{note}")
+
+
+@rules.command("test")
+@folders_argument
+@rules_option
+@click.option("--tests", "tests", multiple=True, type=click.Path(file_okay=False, exists=True),
+              help="A further folder of rule-test files (besides each pack folder's tests/).")
+@_fail_cleanly
+def rules_test(folders: tuple[str, ...], rules: tuple[str, ...], tests: tuple[str, ...]) -> None:
+    """Run the rule tests of the pack FOLDERS (their tests/*.yaml); exit 1 if any fails."""
+    from .rule_tests import format_report, run_rule_tests
+
+    report = run_rule_tests(_folders(folders, rules), test_folders=list(tests) or None)
+    click.echo(format_report(report), nl=False)
+    if not report.ok:
+        sys.exit(1)
+
+
+@rules.command("lint")
+@folders_argument
+@rules_option
+@click.option("--strict", is_flag=True, help="Treat every warning as an error (exit 1).")
+@click.option("--max-age", "max_age", type=click.IntRange(min=0), default=730, show_default=True,
+              help="Warn about threshold sources dated more than this many days before --today.")
+@click.option("--today", type=_Date(), default=None, help="The day sources are aged against (default: today).")
+@_fail_cleanly
+def rules_lint(folders: tuple[str, ...], rules: tuple[str, ...], strict: bool, max_age: int,
+               today: dt.date | None) -> None:
+    """Warn about what in a rule pack is probably a mistake: stale sources, unused thresholds and facts, rules
+    that can never fire, closed programmes. Warnings exit 0 unless --strict."""
+    from engine.lint import lint_pack
+
+    from .api import load_rules
+
+    pack = load_rules(_folders(folders, rules))
+    problems = lint_pack(pack, today=today or dt.date.today(), max_source_age_days=max_age)
+    for problem in problems:
+        click.echo(str(problem))
+    count = len(problems)
+    click.echo(f"{count} warning{'s' if count != 1 else ''}" + (" (errors under --strict)" if strict and count
+                                                                 else ""))
+    if strict and problems:
+        sys.exit(1)
+
+
+@rules.command("docs")
+@folders_argument
+@rules_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write the catalogue to this file instead of standard output.")
+@_fail_cleanly
+def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], output: str | None) -> None:
+    """Write the Markdown catalogue of a rule pack: programmes, thresholds with sources, rules in plain words."""
+    from engine.catalogue import catalogue_markdown
+
+    from .api import load_rules
+    from .output import write_whole
+
+    text = catalogue_markdown(load_rules(_folders(folders, rules)))
+    if output:
+        write_whole(output, text)
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
