@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from engine import DEFAULT_LIMITS, Limits, LocatedDocument, Problem, SourceError, load_yaml_file
 from engine.schema import load_schema, schema_problems
-from engine.suggest import did_you_mean
+from engine.suggest import closest, did_you_mean
 from engine.yaml_source import format_path
 
 from .errors import ProfileError
@@ -157,7 +157,7 @@ def _check(document: LocatedDocument, as_of: dt.date | None, located: bool) -> P
     effective = checker.semantics(data, as_of)  # before the filter below: it adds to checker.own
     found = [p for p in schema_problems(LocatedDocument(document.file, copy, document.value_marks,
                                                         document.key_marks), "advisor", "profile.schema.json")
-             if p.path not in checker.own]
+             if p.path not in checker.own and (p.path, p.message) not in checker.misspelt]
     problems = sorted(checker.problems + found, key=lambda p: (p.line or 0, p.column or 0))
     if problems:
         raise ProfileError(problems)
@@ -178,6 +178,7 @@ class _Checker:
         self.document = document
         self.problems: list[Problem] = []
         self.own: set[str] = set()
+        self.misspelt: set[tuple[str, str]] = set()
         self.dates: dict[tuple[Any, ...], dt.date] = {}
 
     def report(self, path: tuple[Any, ...], message: str, key: bool = False) -> None:
@@ -212,6 +213,10 @@ class _Checker:
                                       or schema.get("additionalProperties") or {}, path + (key,))
             elif schema.get("additionalProperties") is False:
                 hint = did_you_mean(key, known) or f" (known keys: {', '.join(known)})"
+                suggestion = closest(key, known)
+                if suggestion is not None and suggestion not in value:
+                    # `folowers: 8200` is one mistake: the "missing 'followers'" it causes is not reported again.
+                    self.misspelt.add((format_path(path), f"missing required key {suggestion!r}"))
                 self.report(path + (key,), f"unknown key {key!r}{hint}", key=True)
             else:
                 copy[key] = self.walk(item, {}, path + (key,))
