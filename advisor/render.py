@@ -7,7 +7,9 @@ filter. StrictUndefined makes a plan that lacks a documented key fail loudly ins
 None (an unknown value) prints as the filters' em dash, never as "None".
 
 Logic a template would express badly (which requirement is furthest from met, what is still missing, how to
-write a value of any type) is done here as filters, so both formats say the same thing.
+write a value of any type) is done here as filters, so both formats say the same thing; the HTML charts are
+filters too (advisor/charts.py). `render_template` runs a user's own template (`--template`, docs/templates.md) in
+the same sandboxed environment, with the same filters.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 import re
 from functools import lru_cache
+from pathlib import Path
+from types import TracebackType
 from typing import Any, Mapping
 
 import jinja2
@@ -25,6 +30,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from engine.filters import FILTERS, UNKNOWN, number, percent
 
+from .charts import CHART_FILTERS
 from .errors import RenderError
 from .resources import data_dir
 
@@ -191,6 +197,7 @@ _REPORT_FILTERS = {
     "met_label": met_label, "progress_text": progress_text, "progress_label": progress_label, "gap_text": gap_text,
     "furthest": furthest, "missing": missing, "matched_text": matched_text, "bar_width": bar_width,
     "progress_bar": progress_bar, "programme_names": programme_names,
+    **CHART_FILTERS,
 }
 
 
@@ -198,13 +205,16 @@ def _finalize(item: Any) -> Any:
     return UNKNOWN if item is None else item
 
 
-def build_environment(kind: str) -> jinja2.Environment:
+def build_environment(kind: str, *, search_path: str | os.PathLike[str] | None = None) -> jinja2.Environment:
     """The only place a report environment is built. `kind` is "md" or "html": only HTML autoescapes, because
-    Markdown has its own escaping (the `md` filter) and HTML entities would show literally in a .md file."""
+    Markdown has its own escaping (the `md` filter) and HTML entities would show literally in a .md file.
+    `search_path` is the folder templates are loaded from: the packaged templates unless a custom template's own
+    folder is given (`render_template`)."""
     if kind not in _TEMPLATES:
         raise ValueError(f"no report template for {kind!r}; expected one of: {', '.join(_TEMPLATES)}")
+    folder = data_dir("templates") if search_path is None else search_path
     environment = SandboxedEnvironment(
-        loader=FileSystemLoader(str(data_dir("templates"))),
+        loader=FileSystemLoader(str(folder)),
         undefined=StrictUndefined,
         autoescape=(kind == "html"),
         finalize=_finalize,
@@ -253,3 +263,73 @@ def render(plan: dict, fmt: str) -> str:
     except (jinja2.TemplateError, ValueError, TypeError) as error:
         where = _TEMPLATES.get(fmt, "the JSON encoder")
         raise RenderError(f"cannot render the {fmt} report ({where}): {type(error).__name__}: {error}") from error
+
+
+# ---- custom templates -------------------------------------------------------------------------------------------
+
+_TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
+_HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".xml", ".svg")
+
+
+def template_kind(path: str | os.PathLike[str]) -> str:
+    """"html" for a template whose name (less .j2/.jinja/.jinja2) ends in .html, .htm, .xhtml, .xml or .svg, so
+    its output is autoescaped; "md" (no autoescape; use the `md` filter) for anything else."""
+    name = Path(path).name.lower()
+    for suffix in _TEMPLATE_SUFFIXES:
+        name = name.removesuffix(suffix)
+    return "html" if name.endswith(_HTML_SUFFIXES) else "md"
+
+
+def _template_frame(traceback: TracebackType | None, folder: Path) -> tuple[str, int] | None:
+    """The innermost frame of the traceback that ran a template file in `folder`: Jinja rewrites tracebacks so
+    that template code shows as frames of the template file, at the template's own line."""
+    found = None
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if not filename.endswith((".py", ".pyc")) and Path(filename).is_relative_to(folder):
+            found = (filename, traceback.tb_lineno)
+        traceback = traceback.tb_next
+    return found
+
+
+def render_template(plan: dict, path: str | os.PathLike[str]) -> str:
+    """Render `plan` through a user's Jinja2 template file: the same sandbox, filters and StrictUndefined as the
+    built-in reports, autoescaped when the file is HTML (`template_kind`). `{% include %}` and `{% extends %}` find
+    files beside it. Any failure is a RenderError naming the template file and, where there is one, the line."""
+    template_path = Path(path)
+    if not template_path.is_file():
+        problem = "is a folder" if template_path.is_dir() else "does not exist"
+        raise RenderError(f"{template_path}: cannot use it as a template: the file {problem}")
+    folder = template_path.resolve().parent
+    environment = build_environment(template_kind(template_path), search_path=folder)
+    try:
+        return environment.get_template(template_path.name).render(plan=plan)
+    except jinja2.TemplateSyntaxError as error:
+        where = _display(error.filename, template_path, folder)
+        raise RenderError(f"{where}:{error.lineno}: template syntax error: {error.message}") from error
+    except jinja2.TemplateNotFound as error:
+        frame = _template_frame(error.__traceback__, folder)
+        where = f"{_display(frame[0], template_path, folder)}:{frame[1]}" if frame else str(template_path)
+        raise RenderError(f"{where}: template {error.name!r} not found beside {template_path.name}") from error
+    except UnicodeDecodeError as error:
+        raise RenderError(f"{template_path}: the template is not UTF-8 text ({error.reason} at byte "
+                          f"{error.start})") from error
+    except OSError as error:
+        raise RenderError(f"{template_path}: cannot read the template: {error.strerror or error}") from error
+    except Exception as error:  # noqa: BLE001 - whatever a user's template raises, report it located
+        frame = _template_frame(error.__traceback__, folder)
+        where = f"{_display(frame[0], template_path, folder)}:{frame[1]}" if frame else str(template_path)
+        raise RenderError(f"{where}: cannot render the template: {type(error).__name__}: {error}") from error
+
+
+def _display(filename: str | None, template_path: Path, folder: Path) -> str:
+    """A template file as the user named it: the path they gave for the main template, else the path beside it."""
+    if filename is None:
+        return str(template_path)
+    resolved = Path(filename)
+    if resolved == folder / template_path.name:
+        return str(template_path)
+    try:
+        return str(template_path.parent / resolved.relative_to(folder))
+    except ValueError:
+        return filename

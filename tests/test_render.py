@@ -15,7 +15,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
 
 from advisor.errors import RenderError
-from advisor.render import build_environment, md, render, render_html, render_json, render_markdown
+from advisor.render import build_environment, md, render, render_html, render_json, render_markdown, status_label
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sample_plan.json"
 SECTIONS = ["Eligibility", "Engagement", "Earnings", "Growth", "Actions", "Trace", "Warnings"]
@@ -229,7 +229,8 @@ def test_html_progress_bars_are_labelled(plan):
 
 def test_html_trace_is_collapsed_and_warnings_shown(plan):
     html = render_html(plan)
-    details = html[html.index("<details>"):html.index("</details>")]
+    start = html.index('<details class="trace">')
+    details = html[start:html.index("</details>", start)]
     assert "engagement.tier_micro" in details and "<details open" not in html
     assert plan["warnings"][0] in html
     positions = [html.index(f'<h2 id="{s.lower()}">') for s in SECTIONS]
@@ -282,3 +283,106 @@ def test_environment_is_sandboxed_strict_and_escapes_only_html():
         md_env.from_string("{{ f.__globals__ }}{{ ''.format.__self__.mro() }}").render(f=render)
     with pytest.raises(ValueError):
         build_environment("pdf")
+
+
+# ---- every example's report, as a reader's renderer sees it ---------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def example_plans() -> dict[str, dict]:
+    from advisor.api import Advisor
+
+    advisor = Advisor()
+    return {path.stem: advisor.advise(path).to_dict() for path in EXAMPLES}
+
+
+def _headings(tokens, tag: str) -> list[str]:
+    return [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == tag]
+
+
+@pytest.mark.parametrize("name", [path.stem for path in EXAMPLES])
+def test_every_examples_markdown_has_the_intended_structure(example_plans, name):
+    """Parsed as CommonMark (plus GitHub's tables), each example's report has one title, the sections in order,
+    an eligibility table with a row per programme, a sub-heading per programme and per action, tables whose rows
+    all have the same cells, progress as text, and no raw HTML (GitHub would strip it)."""
+    plan = example_plans[name]
+    markdown = render_markdown(plan)
+    tokens = _parser().parse(markdown)
+    assert not [t for t in tokens if t.type == "html_block"]
+    assert not [c for t in tokens if t.type == "inline" for c in t.children or [] if c.type == "html_inline"]
+
+    h1 = _headings(tokens, "h1")
+    assert h1 == [f"Monetisation plan for @{plan['profile']['handle']}, {plan['as_of']}".replace("_", r"\_")]
+    expected = [s for s in SECTIONS if s != "Warnings" or plan["warnings"]]
+    assert _headings(tokens, "h2") == expected
+
+    tables = _tables(tokens)
+    eligibility, engagement = tables[0], tables[1]
+    assert eligibility[0] == ["Programme", "Status", "Progress", "What is missing"]
+    assert [row[0] for row in eligibility[1:]] == [p["name"] for p in plan["eligibility"]]
+    assert [row[1] for row in eligibility[1:]] == [status_label(p["status"]) for p in plan["eligibility"]]
+    assert [row[0] for row in engagement[1:]] == ["Rate by views", "Rate by followers (per post)", "Tier",
+                                                  "Benchmark", "Verdict", "Benchmark source"]
+    if plan["earnings"]["estimates"]:
+        assert len(tables[2]) - 1 == len(plan["earnings"]["estimates"])
+    assert len(tables[-1]) - 1 == len(plan["trace"])
+    for counts, parsed in zip(_raw_cell_counts(markdown), tables):
+        assert len(set(counts)) == 1 and counts[0] == len(parsed[0])
+
+    h3 = _headings(tokens, "h3")
+    programmes = [p["name"] for p in plan["eligibility"]]
+    assert h3[:len(programmes)] == programmes
+    assert h3[len(programmes):] == [f"{i}. {r['title']}" for i, r in enumerate(plan["recommendations"], 1)]
+
+    # Progress reads as text: "actual / required label (share)" in the table for the furthest requirement, and
+    # "you have actual, gap to go (bar share)" in the list for every unmet numeric minimum.
+    for programme, row in zip(plan["eligibility"], eligibility[1:]):
+        if programme["status"] == "not_eligible":
+            assert re.fullmatch(r"[\d,]+ / [\d,]+ .+ \(\d+%\)", row[2]), row[2]
+        for req in programme["requirements"]:
+            if req["met"] is False and req["progress"] is not None:
+                share = int(req["progress"] * 100)
+                assert f"you have {req['actual']:,}, {req['gap']:,} to go (" in markdown
+                assert re.search(rf"\(\S+ {share}%\)", markdown)
+    rendered = _parser().render(markdown)
+    assert "None" not in markdown and "<script" not in rendered
+
+
+def test_the_html_palette_has_readable_contrast_in_every_scheme():
+    """Text colour pairs of the stylesheet's light, dark and print palettes, at least 4.5:1 (WCAG AA). The browser
+    tests check the rendered page; this one needs no browser."""
+    css = (ROOT / "templates" / "plan.html.j2").read_text(encoding="utf-8")
+    palettes = [dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{3,6})\b", block))
+                for block in re.findall(r":root \{(.*?)\}", css, flags=re.S)]
+    assert len(palettes) == 3  # light, dark, print
+
+    def luminance(colour: str) -> float:
+        digits = colour.lstrip("#")
+        digits = "".join(c * 2 for c in digits) if len(digits) == 3 else digits
+        channels = [int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    def contrast(a: str, b: str) -> float:
+        high, low = sorted((luminance(a), luminance(b)), reverse=True)
+        return (high + 0.05) / (low + 0.05)
+
+    pairs = [("fg", "bg"), ("muted", "bg"), ("fg", "surface"), ("muted", "surface"), ("accent", "bg"),
+             ("accent", "surface"), ("ok-fg", "ok-bg"), ("bad-fg", "bad-bg"), ("warn-fg", "warn-bg"),
+             ("off-fg", "off-bg"), ("fg", "window"), ("muted", "window"), ("fg", "bad-bg"), ("fg", "warn-bg")]
+    for palette in palettes:
+        for fg, bg in pairs:
+            assert contrast(palette[fg], palette[bg]) >= 4.5, (fg, bg, palette[fg], palette[bg])
+
+
+def test_html_has_a_chart_for_every_section_the_plan_can_draw(example_plans):
+    page = _page(render_html(example_plans["big-fitness-640k"]))
+    charts = [attrs["class"].split()[-1] for attrs in page.all("svg") if "chart" in attrs.get("class", "")]
+    assert {"chart-thresholds", "chart-engagement", "chart-views", "chart-growth"} <= set(charts)
+    assert all(attrs.get("role") == "img" for attrs in page.all("svg") if "chart" in attrs.get("class", ""))
+    assert len(page.all("h1")) == 1
+    starter = render_html(example_plans["starter-300"])
+    assert "chart-views" not in starter and "chart-growth" not in starter  # no videos, no history
