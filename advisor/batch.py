@@ -1,0 +1,452 @@
+"""Many plans in one run, for agencies and networks: `creator-advisor batch`.
+
+The input is streamed: a JSONL file is read a line at a time (a folder is listed, then read a file at a time), the
+records go to worker processes in small chunks with a bounded number of chunks in flight, and each result is
+written as soon as it is its turn, so output follows input order and memory does not grow with the input. Each
+worker loads the rule pack once (the pool's initializer; under `fork` it inherits the pack the parent loaded to
+check it). `jobs == 1`, or an input that fits in one chunk, plans in this process.
+
+A record that fails (bad JSON, a profile error, even a bug) is reported as `FILE:LINE: message` and the run goes
+on; the caller exits 1 when any failed. Outputs are whole or absent: `-o FILE.jsonl` is written to a temporary file
+renamed over FILE at the end (an interrupted run leaves FILE as it was), and each file of `--out DIR` is written
+with `write_whole`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import signal
+import stat
+import sys
+import time
+import unicodedata
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Generator, Iterator, TextIO, cast
+
+import click
+
+from engine import EngineError
+
+from .errors import AdvisorError, LocatedProblemsError, OutputError
+
+CHUNK = 16  # records per task: enough to make the cost of a round trip to a worker small, few enough to balance
+IN_FLIGHT_PER_JOB = 3  # chunks queued per worker: keeps workers busy while bounding what is held in memory
+MAX_LINE_BYTES = 10 * 1024 * 1024  # a profile file's limit (engine.Limits.max_bytes) applies to a line too
+PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
+EXTENSIONS = {"md": "md", "html": "html", "json": "json"}
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    input_path: str
+    fmt: str = "json"
+    out_dir: str | None = None
+    output: str | None = None
+    jobs: int | None = None
+    rules: list[str] | None = None
+    as_of: dt.date | None = None
+
+
+# --- records --------------------------------------------------------------------------------------------------------
+
+Record = tuple[str, str, Any]  # (kind "line" | "file", where "input.jsonl:17" | path, raw bytes | None)
+
+
+def jsonl_records(path: str) -> Iterator[Record]:
+    """(where, line bytes) of each non-blank line, a line at a time; a line over the limit is a record that
+    fails (its bytes are skipped, never held)."""
+    name = str(path)
+    with open(path, "rb") as stream:
+        number = 0
+        while True:
+            line = stream.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                while (rest := stream.readline(1024 * 1024)) and not rest.endswith(b"\n"):
+                    pass
+                yield ("too-long", f"{name}:{number}", None)
+                continue
+            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            if line.strip():
+                yield ("line", f"{name}:{number}", line)
+
+
+def folder_records(path: str) -> Iterator[Record]:
+    """Each profile file of a folder (not its subfolders), in name order. The sorted listing is the one thing
+    held for the whole run (a name per file)."""
+    names = sorted(entry.name for entry in os.scandir(path)
+                   if entry.name.lower().endswith(PROFILE_SUFFIXES) and not entry.name.startswith(".")
+                   and entry.is_file())
+    for name in names:
+        yield ("file", os.path.join(path, name), None)
+
+
+def records(path: str) -> Iterator[Record]:
+    return folder_records(path) if os.path.isdir(path) else jsonl_records(path)
+
+
+def count_records(path: str) -> int:
+    """How many records the input holds (for the progress bar's length): non-blank lines, or profile files."""
+    if os.path.isdir(path):
+        return sum(1 for _ in folder_records(path))
+    with open(path, "rb") as stream:
+        return sum(1 for line in stream if line.strip())
+
+
+# --- planning (in a worker, or in this process) ----------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def init_worker(rules: list[str] | None, fmt: str, as_of: dt.date | None) -> None:
+    """Pool initializer: Ctrl-C is the parent's to handle (it stops the pool); then load the advisor."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    load_advisor(rules, fmt, as_of)
+
+
+def load_advisor(rules: list[str] | None, fmt: str, as_of: dt.date | None) -> Any:
+    """`fmt` is "md", "html", "json" (a JSON file per plan, indented) or "jsonl" (one compact line per plan)."""
+    """Hold the advisor (the rule pack, loaded once per process) and the options. The parent loads it first, so a
+    broken pack is one clean error before any worker starts, and a worker forked from it keeps that pack."""
+    if _WORKER.get("rules") != rules or "advisor" not in _WORKER:
+        from .api import Advisor
+
+        _WORKER["advisor"] = Advisor(rules)
+        _WORKER["rules"] = rules
+    _WORKER.update(fmt=fmt, as_of=as_of)
+    return _WORKER["advisor"]
+
+
+def plan_chunk(chunk: list[Record]) -> list[tuple[bool, str, str, Any, tuple[str, ...]]]:
+    return [plan_record(record) for record in chunk]
+
+
+def plan_record(record: Record) -> tuple[bool, str, str, Any, tuple[str, ...]]:
+    """(ok, where, handle, output (a JSONL line as bytes, else the report's text) or error lines, programmes the
+    creator qualifies for)."""
+    kind, where, raw = record
+    try:
+        profile = _profile(kind, where, raw)
+        plan = _WORKER["advisor"].advise(profile)
+        data = plan.to_dict()
+        fmt = _WORKER["fmt"]
+        if fmt == "jsonl":  # encoded here, in the worker: the parent only writes the bytes
+            text = (json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode()
+        else:
+            from .render import render
+
+            text = render(data, fmt)
+        return True, where, profile.handle, text, tuple(plan.eligible_programs)
+    except LocatedProblemsError as error:
+        return False, where, "", [str(problem) if problem.file == where or problem.file.startswith(where)
+                                  else f"{where}: {problem}" for problem in error.problems], ()
+    except (AdvisorError, EngineError) as error:
+        return False, where, "", [f"{where}: {error}"], ()
+    except RecursionError:
+        return False, where, "", [f"{where}: nesting is too deep"], ()
+    except Exception as error:  # a bug must not lose the other records' plans: report it with its record
+        return False, where, "", [f"{where}: internal error: {type(error).__name__}: {error}"], ()
+
+
+def _profile(kind: str, where: str, raw: Any) -> Any:
+    from .importers import profile_from_record
+    from .api import to_profile
+
+    as_of = _WORKER["as_of"]
+    if kind == "file":
+        return to_profile(where, as_of=as_of)
+    if kind == "too-long":
+        raise AdvisorError(f"the line is longer than {MAX_LINE_BYTES:,} bytes, the limit for one profile")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise AdvisorError(f"not valid UTF-8 text (byte 0x{raw[error.start]:02x} at column {error.start + 1})") \
+            from None
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        raise AdvisorError(f"not valid JSON: {error.msg} (column {error.colno})") from None
+    except ValueError as error:
+        raise AdvisorError(f"not valid JSON: {error}") from None
+    return profile_from_record(data, source=where, as_of=as_of)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def plan_stream(source: Iterator[Record], jobs: int
+                ) -> Generator[tuple[bool, str, str, Any, tuple[str, ...]], None, None]:
+    """Results in input order. With jobs > 1, chunks go to a process pool, at most jobs * IN_FLIGHT_PER_JOB of
+    them in flight; an input that fits in one chunk is planned here (starting workers would cost more)."""
+    first = _take(source, CHUNK)
+    if jobs <= 1 or len(first) < CHUNK:
+        chunk = first
+        while chunk:
+            yield from plan_chunk(chunk)
+            chunk = _take(source, CHUNK)
+        return
+    options = (_WORKER["rules"], _WORKER["fmt"], _WORKER["as_of"])
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=options)
+    pending: deque[Future] = deque()
+    try:
+        chunk = first
+        while chunk:
+            pending.append(pool.submit(plan_chunk, chunk))
+            if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
+                yield from pending.popleft().result()
+            chunk = _take(source, CHUNK)
+        while pending:
+            yield from pending.popleft().result()
+    except BrokenProcessPool as error:
+        raise AdvisorError(f"a worker process stopped unexpectedly ({error}); the run was abandoned") from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _take(source: Iterator[Record], count: int) -> list[Record]:
+    chunk = []
+    for record in source:
+        chunk.append(record)
+        if len(chunk) == count:
+            break
+    return chunk
+
+
+# --- outputs --------------------------------------------------------------------------------------------------------
+
+class JsonlOutput:
+    """Plans as JSON lines to a temporary file beside FILE, renamed over FILE by `commit` (whole or nothing), or
+    straight to standard output."""
+
+    def __init__(self, path: str | None):
+        self.path = Path(path) if path else None
+        self.temporary: Path | None = None
+        if self.path is None:
+            self.stream: IO[bytes] = sys.stdout.buffer  # UTF-8 bytes whatever the locale, as `plan` writes
+            return
+        from .output import _create_temporary
+
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        if not folder.is_dir():
+            problem = "is not a folder" if folder.exists() else "does not exist"
+            raise OutputError(f"{self.path}: cannot write the plans: folder {folder} {problem}")
+        try:
+            handle, self.temporary = _create_temporary(folder, self.path.name)
+        except OSError as error:
+            raise OutputError(f"{self.path}: cannot write the plans: {error.strerror or error}") from None
+        self.stream = os.fdopen(handle, "wb")
+
+    def write(self, handle: str, line: bytes) -> None:
+        self.stream.write(line)  # one plan, compact, UTF-8, with its newline (made by the worker)
+
+    def commit(self) -> str:
+        if self.path is None or self.temporary is None:
+            self.stream.flush()
+            return "standard output"
+        try:
+            try:
+                os.chmod(self.temporary, stat.S_IMODE(os.stat(self.path).st_mode))
+            except FileNotFoundError:
+                pass
+            self.stream.flush()
+            os.fsync(self.stream.fileno())
+            self.stream.close()
+            os.replace(self.temporary, self.path)
+            self.temporary = None
+        except OSError as error:
+            raise OutputError(f"{self.path}: cannot write the plans: {error.strerror or error}") from None
+        return str(self.path)
+
+    def discard(self) -> None:
+        if self.temporary is not None:
+            try:
+                self.stream.close()
+            except OSError:
+                pass
+            try:
+                os.unlink(self.temporary)
+            except OSError:
+                pass
+            self.temporary = None
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                       *(f"lpt{i}" for i in range(1, 10))})
+
+
+def safe_name(handle: str) -> str:
+    """A handle as a file name any filesystem takes: ASCII letters, digits, '.', '_' and '-', no leading dot, no
+    Windows device name, at most 80 characters; 'creator' when nothing is left."""
+    text = unicodedata.normalize("NFKD", handle).encode("ascii", "ignore").decode("ascii")
+    name = _UNSAFE.sub("_", text).strip("._-")[:80].rstrip("._-")
+    if not name:
+        name = "creator"
+    if name.split(".")[0].lower() in _RESERVED:
+        name = "_" + name
+    return name
+
+
+class NamesSeen:
+    """Which file names this run has used, in fixed memory: a Bloom filter (1 MiB) of the names in lower case
+    (case-insensitive filesystems). "Not seen" is certain, so a plan never overwrites another of the same run; a
+    false "seen" (about one in 20,000 names at 100,000 plans) only adds a suffix the name did not need."""
+
+    BITS = 8 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self.bits = bytearray(self.BITS // 8)
+
+    def _positions(self, name: str) -> list[int]:
+        digest = hashlib.blake2b(name.lower().encode("utf-8"), digest_size=16).digest()
+        return [int.from_bytes(digest[i:i + 4], "little") % self.BITS for i in range(0, 16, 4)]
+
+    def add_if_new(self, name: str) -> bool:
+        positions = self._positions(name)
+        if all(self.bits[p >> 3] & (1 << (p & 7)) for p in positions):
+            return False
+        for p in positions:
+            self.bits[p >> 3] |= 1 << (p & 7)
+        return True
+
+
+class FolderOutput:
+    """One file per plan in a folder, each written whole (`write_whole`), named from the handle, unique."""
+
+    def __init__(self, folder: str, fmt: str):
+        self.folder = Path(folder)
+        self.extension = EXTENSIONS[fmt]
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(f"{self.folder}: cannot create the folder: {error.strerror or error}") from None
+        self.seen = NamesSeen()
+
+    def write(self, handle: str, text: str) -> None:
+        from .output import write_whole
+
+        base = safe_name(handle)
+        name, number = base, 1
+        while not self.seen.add_if_new(f"{name}.{self.extension}"):
+            number += 1
+            name = f"{base}-{number}"
+        write_whole(self.folder / f"{name}.{self.extension}", text)
+
+    def commit(self) -> str:
+        return str(self.folder)
+
+    def discard(self) -> None:
+        pass
+
+
+# --- the run ---------------------------------------------------------------------------------------------------------
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
+    """Run a batch; returns the number of records that failed. Raises AdvisorError / EngineError for what stops
+    the whole run (a broken rule pack, an unwritable output), in which case no JSONL output is left behind."""
+    err = err or sys.stderr
+    started = time.perf_counter()
+    fmt = "jsonl" if options.fmt == "json" and not options.out_dir else options.fmt
+    advisor = load_advisor(options.rules, fmt, options.as_of)
+    jobs = options.jobs or default_jobs()
+    interactive = _is_terminal(err)
+    total = count_records(options.input_path) if interactive else None
+    output: JsonlOutput | FolderOutput = (FolderOutput(options.out_dir, options.fmt) if options.out_dir
+                                          else JsonlOutput(options.output))
+    written = failed = 0
+    qualified = {rule.gate: 0 for rule in advisor.pack.gate_rules()}
+    results = plan_stream(records(options.input_path), jobs)
+    try:
+        with _progress(total, err) as bar:
+            for ok, where, handle, payload, programmes in results:
+                if ok:
+                    output.write(handle, payload)
+                    written += 1
+                    for programme in programmes:
+                        qualified[programme] = qualified.get(programme, 0) + 1
+                else:
+                    failed += 1
+                    bar.clear_line()
+                    for line in payload:
+                        click.echo(line, file=err)
+                bar.update(1)
+        target = output.commit()
+    except BaseException:
+        output.discard()
+        raise
+    finally:
+        results.close()  # stops the pool now, also when writing failed
+    _summary(err, written, failed, qualified, target, time.perf_counter() - started, jobs)
+    return failed
+
+
+def _summary(err: IO[str], written: int, failed: int, qualified: dict[str, int], target: str, seconds: float,
+             jobs: int) -> None:
+    plans = f"{written:,} plan{'s' if written != 1 else ''}"
+    errors = f"{failed:,} record{'s' if failed != 1 else ''} failed"
+    rate = f", {written / seconds:,.0f} plans/s" if seconds > 0 and written else ""
+    click.echo(f"{plans} written to {target}, {errors} ({seconds:.1f} s, {jobs} job{'s' if jobs != 1 else ''}"
+               f"{rate})", file=err)
+    if written:
+        width = max(len(name) for name in qualified) if qualified else 0
+        click.echo(f"Qualify, of {plans}:", file=err)
+        for programme, count in qualified.items():
+            click.echo(f"  {programme:<{width}}  {count:>{len(f'{written:,}')},}", file=err)
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Bar:
+    """click's progress bar on a terminal; nothing when piped."""
+
+    def __init__(self, total: int | None, err: IO[str]):
+        self.err = err
+        self.bar: Any = None
+        if total is not None:
+            self.bar = click.progressbar(length=total, label="Planning", file=cast(TextIO, err), show_pos=True,
+                                         show_eta=True)
+
+    def __enter__(self) -> "_Bar":
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def update(self, count: int) -> None:
+        if self.bar is not None:
+            self.bar.update(count)
+
+    def clear_line(self) -> None:
+        if self.bar is not None:
+            self.err.write("\r\x1b[K")
+
+
+def _progress(total: int | None, err: IO[str]) -> _Bar:
+    return _Bar(total, err)

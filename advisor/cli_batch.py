@@ -1,0 +1,118 @@
+"""The `import` and `batch` commands: TikTok's own data as a profile, and many plans in one run.
+
+Registered on the `creator-advisor` group by `register_commands` (see the end of advisor/cli.py). This module
+imports nothing heavy at load time, so the other commands start as fast as before; `advisor.batch` does the work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from typing import Any, Callable
+
+import click
+
+FORMATS = ("md", "html", "json")
+
+
+def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Every error the library raises for bad input becomes `Error: <message>` and exit code 1 (as in cli.py)."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from engine import EngineError
+
+        from .errors import AdvisorError
+
+        try:
+            return command(*args, **kwargs)
+        except (AdvisorError, EngineError) as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(1)
+    return wrapper
+
+
+class _Date(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
+
+
+@click.command("import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write the profile (YAML) to this file, whole or not at all, instead of standard output.")
+@click.option("--as-of", "as_of", type=_Date(), default=None,
+              help="The day the data was fetched or exported (default: today, UTC).")
+@click.option("--handle", default=None, help="The account's handle, when the sources do not name it (or to "
+                                             "choose one account's videos from a Research API query).")
+@_fail_cleanly
+def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date | None,
+                   handle: str | None) -> None:
+    """Make one profile from TikTok's own data about one account: a Display API /v2/user/info/ response and its
+    /v2/video/list/ pages, Research API responses or records, or the data export's user_data_tiktok.json.
+
+    Warnings (what the data could not tell) go to standard error and into the profile's x-import-warnings, which
+    the plan shows. `plan` and `batch` also read these JSON files directly."""
+    from .importers import import_files, profile_yaml
+    from .output import write_whole
+
+    result = import_files(list(sources), as_of=as_of, handle=handle)
+    text = profile_yaml(result)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if output:
+        write_whole(output, text)
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        click.echo(text.encode("utf-8"), nl=False)
+
+
+@click.command("batch")
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="json", show_default=True,
+              help="Plan format. JSON plans can go to one JSONL file (-o) or standard output; Markdown and HTML "
+                   "reports need --out DIR.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write one file per plan into this folder (created if missing), named from the handle.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write every plan as one compact JSON line, in input order, to this JSONL file (whole or not "
+                   "at all). Default: standard output.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores); 1 plans in this process.")
+@click.option("--rules", "rules", multiple=True, type=click.Path(file_okay=False, dir_okay=True),
+              help="Rule pack folder; give it several times to layer overlays. Default: the shipped pack.")
+@click.option("--as-of", "as_of", type=_Date(), default=None,
+              help="Judge every profile on this date instead of its own as_of.")
+@_fail_cleanly
+def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | None, jobs: int | None,
+                  rules: tuple[str, ...], as_of: dt.date | None) -> None:
+    """Plan every profile in INPUT: a JSONL file (one profile, or one TikTok Research API record, a line) or a
+    folder of profile files (.yaml, .yml, .json). Memory stays flat however long the input is.
+
+    A record that fails is reported as FILE:LINE: message and the run goes on; a summary (plans written, errors,
+    how many qualify for each programme) ends the run on standard error. Exit code 1 if any record failed."""
+    from .batch import BatchOptions, run_batch
+
+    if out_dir and output:
+        raise click.UsageError("give --out DIR (one file per plan) or -o FILE.jsonl (one line per plan), not both")
+    if output and fmt != "json":
+        raise click.UsageError(f"-o writes JSON plans, one a line; for {fmt} reports give --out DIR")
+    if not out_dir and not output and fmt != "json":
+        raise click.UsageError(f"{fmt} reports are written one file per plan: give --out DIR")
+    failed = run_batch(BatchOptions(input_path=input_path, fmt=fmt, out_dir=out_dir, output=output, jobs=jobs,
+                                    rules=list(rules) or None, as_of=as_of))
+    if failed:
+        sys.exit(1)
+
+
+def register_commands(group: click.Group) -> None:
+    """Add `import` and `batch` to the creator-advisor command group."""
+    group.add_command(import_command)
+    group.add_command(batch_command)

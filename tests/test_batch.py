@@ -1,0 +1,261 @@
+"""`creator-advisor batch`: many plans in one run, in input order, with failures reported by line and the run going
+on; outputs whole or absent; worker processes giving the same plans as one process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from advisor import batch as batch_module
+from advisor.batch import NamesSeen, safe_name
+from test_cli import run
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+
+def example_profiles() -> list[dict]:
+    profiles = []
+    for path in EXAMPLES:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        profiles.append(json.loads(json.dumps(data, default=str)))  # dates as text, as JSONL holds them
+    return profiles
+
+
+def write_jsonl(path: Path, count: int, bad: dict[int, str] | None = None) -> list[str]:
+    """`count` lines of profiles (the examples with numbered handles); `bad` replaces line numbers (1-based) with
+    the given text. Returns the handles of the good lines, in order."""
+    bases = example_profiles()
+    lines, handles = [], []
+    for number in range(1, count + 1):
+        if bad and number in bad:
+            lines.append(bad[number])
+            continue
+        profile = dict(bases[number % len(bases)])
+        profile["handle"] = f"creator_{number:04d}"
+        lines.append(json.dumps(profile))
+        handles.append(profile["handle"])
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return handles
+
+
+def plan_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+# --- JSONL in, JSONL out ---------------------------------------------------------------------------------------------
+
+def test_jsonl_to_jsonl_in_order_with_a_bad_line_reported_and_the_run_going_on(tmp_path):
+    source = tmp_path / "input.jsonl"
+    handles = write_jsonl(source, 12, bad={3: '{"handle": "broken", "followers": -5}', 7: "{not json"})
+    target = tmp_path / "plans.jsonl"
+    result = run("batch", source, "-o", target, "--jobs", "1")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    errors = [line for line in result.stderr.splitlines() if line.startswith(str(source))]
+    assert errors == [f"{source}:3: followers: must be at least 0, got -5",
+                      f"{source}:7: not valid JSON: Expecting property name enclosed in double quotes (column 2)"]
+    plans = plan_lines(target)
+    assert [plan["profile"]["handle"] for plan in plans] == handles
+    assert all(plan["schema_version"] == 1 for plan in plans)
+    raw = target.read_text(encoding="utf-8").splitlines()[0]
+    assert ": " not in raw[:200] and "\n" not in raw  # compact, one line
+    assert "10 plans written to" in result.stderr and "2 records failed" in result.stderr
+    assert "Planning" not in result.stderr  # no progress bar when standard error is not a terminal
+
+
+def test_summary_counts_programmes(tmp_path):
+    source = tmp_path / "input.jsonl"
+    write_jsonl(source, 4)
+    result = run("batch", source, "-o", tmp_path / "out.jsonl", "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    plans = plan_lines(tmp_path / "out.jsonl")
+    live = sum(1 for plan in plans for item in plan["eligibility"]
+               if item["program"] == "live_gifts" and item["eligible"])
+    summary = result.stderr.splitlines()
+    assert summary[0].startswith("4 plans written to") and "0 records failed" in summary[0]
+    assert summary[1] == "Qualify, of 4 plans:"
+    counts = {line.split()[0]: int(line.split()[1]) for line in summary[2:]}
+    assert counts["live_gifts"] == live
+    assert set(counts) >= {"creator_rewards", "creator_fund", "live_gifts"}
+
+
+def test_jsonl_to_standard_output_and_blank_lines_skipped(tmp_path):
+    source = tmp_path / "input.jsonl"
+    handles = write_jsonl(source, 3)
+    source.write_text(source.read_text(encoding="utf-8").replace("\n", "\n\n", 1), encoding="utf-8")
+    result = run("batch", source, "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["profile"]["handle"] for line in result.stdout.splitlines()] == handles
+
+
+def test_as_of_applies_to_every_record(tmp_path):
+    source = tmp_path / "input.jsonl"
+    write_jsonl(source, 2)
+    result = run("batch", source, "--as-of", "2027-01-05", "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    assert {json.loads(line)["as_of"] for line in result.stdout.splitlines()} == {"2027-01-05"}
+
+
+def test_research_records_are_read_as_profiles(tmp_path):
+    record = json.loads((TESTS / "fixtures" / "importers" / "research_record.json").read_text(encoding="utf-8"))
+    source = tmp_path / "input.jsonl"
+    source.write_text(json.dumps(record) + "\n" + json.dumps({"follower_count": "x"}) + "\n", encoding="utf-8")
+    result = run("batch", source, "--as-of", "2026-11-20", "--jobs", "1")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["profile"]["handle"] == "synthetic_runner"
+    assert f"{source}:2: follower_count: expected a whole number, got 'x'" in result.stderr
+
+
+# --- whole or nothing ------------------------------------------------------------------------------------------------
+
+def test_an_interrupted_run_leaves_the_old_output_and_no_temporary_file(tmp_path, monkeypatch):
+    source = tmp_path / "input.jsonl"
+    write_jsonl(source, 20)
+    target = tmp_path / "plans.jsonl"
+    target.write_text("old\n", encoding="utf-8")
+    original = batch_module.plan_record
+    calls = []
+
+    def failing(record):
+        calls.append(record)
+        if len(calls) == 15:
+            raise KeyboardInterrupt
+        return original(record)
+
+    monkeypatch.setattr(batch_module, "plan_record", failing)
+    with pytest.raises(KeyboardInterrupt):
+        batch_module.run_batch(batch_module.BatchOptions(input_path=str(source), output=str(target), jobs=1))
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input.jsonl", "plans.jsonl"]
+
+
+def test_output_into_a_missing_folder_is_one_error(tmp_path):
+    source = tmp_path / "input.jsonl"
+    write_jsonl(source, 2)
+    result = run("batch", source, "-o", tmp_path / "nope" / "plans.jsonl")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "does not exist" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input.jsonl"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["-f", "md"], "give --out DIR"),
+    (["-f", "html", "-o", "x.jsonl"], "for html reports give --out DIR"),
+    (["--out", "d", "-o", "x.jsonl"], "not both"),
+])
+def test_option_mistakes_are_usage_errors(tmp_path, args, words):
+    source = tmp_path / "input.jsonl"
+    write_jsonl(source, 1)
+    result = run("batch", source, *args)
+    assert result.exit_code == 2
+    assert words in result.stderr
+
+
+def test_a_broken_rule_pack_stops_the_run_before_any_output(tmp_path):
+    source = tmp_path / "input.jsonl"
+    write_jsonl(source, 2)
+    result = run("batch", source, "--rules", tmp_path, "-o", tmp_path / "plans.jsonl")
+    assert result.exit_code == 1 and result.stderr.startswith("Error: ")
+    assert not (tmp_path / "plans.jsonl").exists()
+
+
+# --- --out DIR -------------------------------------------------------------------------------------------------------
+
+def test_out_folder_gets_one_report_per_plan_named_from_safe_unique_handles(tmp_path):
+    base = example_profiles()[0]
+    records = [dict(base, handle=handle) for handle in ("baker", "Baker", "../../etc/passwd", "baker", "ünï cafè")]
+    source = tmp_path / "input.jsonl"
+    source.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    out = tmp_path / "reports"
+    result = run("batch", source, "--out", out, "-f", "md", "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(["baker.md", "Baker-2.md", "etc_passwd.md", "baker-3.md", "uni_cafe.md"])
+    assert (out / "etc_passwd.md").read_text(encoding="utf-8").startswith("# Monetisation plan for @../../etc/passwd")
+
+
+def test_folder_of_profiles_in(tmp_path):
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    for path in EXAMPLES:
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "broken.yaml").write_text("handle: x\nfolowers: 3\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("not a profile", encoding="utf-8")
+    (folder / "export.json").write_bytes((TESTS / "fixtures" / "importers" / "user_data_tiktok.json").read_bytes())
+    out = tmp_path / "html"
+    result = run("batch", folder, "--out", out, "-f", "html", "--jobs", "1", "--as-of", "2026-11-20")
+    assert result.exit_code == 1
+    assert f"{folder / 'broken.yaml'}:2:1: folowers: unknown key 'folowers'" in result.stderr
+    assert len(list(out.iterdir())) == len(EXAMPLES) + 1
+    assert (out / "synthetic_potter.html").exists()
+
+
+def test_safe_name():
+    assert safe_name("crumb_and_co") == "crumb_and_co"
+    assert safe_name("a/b\\c:d*e?f") == "a_b_c_d_e_f"
+    assert safe_name("...") == "creator"
+    assert safe_name(".hidden") == "hidden"
+    assert safe_name("CON") == "_CON"
+    assert len(safe_name("x" * 200)) == 80
+
+
+def test_names_seen_is_certain_about_new_names():
+    seen = NamesSeen()
+    assert seen.add_if_new("a.md") and not seen.add_if_new("A.md") and seen.add_if_new("b.md")
+    assert all(seen.add_if_new(f"n{i}.md") for i in range(2000))
+
+
+# --- worker processes ------------------------------------------------------------------------------------------------
+
+def test_jobs_2_in_a_real_process_gives_the_same_plans_as_one_process(tmp_path):
+    source = tmp_path / "input.jsonl"
+    handles = write_jsonl(source, 60, bad={17: '{"handle": "x", "followers": "many"}'})
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(ROOT)
+    outputs = {}
+    for jobs in ("1", "2"):
+        target = tmp_path / f"plans-{jobs}.jsonl"
+        completed = subprocess.run([sys.executable, "-m", "advisor.cli", "batch", str(source), "-o", str(target),
+                                    "--jobs", jobs], cwd=tmp_path, env=env, capture_output=True, text=True,
+                                   timeout=120)
+        assert completed.returncode == 1, completed.stderr
+        assert completed.stdout == ""
+        assert f"{source}:17: followers: expected a whole number, got text ('many')" in completed.stderr
+        assert "59 plans written" in completed.stderr and f"{jobs} job" in completed.stderr
+        assert "Traceback" not in completed.stderr
+        outputs[jobs] = target.read_text(encoding="utf-8")
+    assert outputs["1"] == outputs["2"]
+    assert [json.loads(line)["profile"]["handle"] for line in outputs["2"].splitlines()] == handles
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    source = tmp_path / "input.jsonl"
+    write_jsonl(source, 3)
+    err = Terminal()
+    failed = batch_module.run_batch(batch_module.BatchOptions(input_path=str(source),
+                                                              output=str(tmp_path / "o.jsonl"), jobs=1), err=err)
+    assert failed == 0
+    assert "Planning" in err.getvalue() and "3/3" in err.getvalue()
+
+
+def test_json_reports_into_a_folder_are_indented_files(tmp_path):
+    source = tmp_path / "input.jsonl"
+    handles = write_jsonl(source, 2)
+    result = run("batch", source, "--out", tmp_path / "json", "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / "json" / f"{handles[0]}.json").read_text(encoding="utf-8")
+    assert text.startswith("{\n  \"schema_version\": 1") and json.loads(text)["profile"]["handle"] == handles[0]
