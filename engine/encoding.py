@@ -66,7 +66,13 @@ _KEYS: dict[str, str] = {}
 
 def dumps_flat(mapping: dict[str, Any]) -> str:
     """`dumps` for the working memory: a flat mapping of names to scalars, on the engine's hot path."""
-    parts = []
+    return "{" + ",".join(encode_items(mapping).values()) + "}"
+
+
+def encode_items(mapping: dict[str, Any]) -> dict[str, str]:
+    """Each entry of a flat mapping as its JSON text `"name":value`, by name: a working memory asserted once per
+    layer is encoded once, and only the facts a layer adds are encoded for the next."""
+    parts = {}
     for key, value in mapping.items():
         encoded_key = _KEYS.get(key)
         if encoded_key is None:
@@ -80,5 +86,5 @@ def dumps_flat(mapping: dict[str, Any]) -> str:
             text = "true" if value else "false"
         else:
             text = dumps(value)
-        parts.append(f"{encoded_key}:{text}")
-    return "{" + ",".join(parts) + "}"
+        parts[key] = f"{encoded_key}:{text}"
+    return parts

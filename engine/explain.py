@@ -90,38 +90,73 @@ def _gap(op: str, actual: Any, required: Any) -> float | int | None:
 def requirement_checks(requirements: tuple[Condition, ...], facts: Mapping[str, Any], values: Mapping[str, Any],
                        thresholds: Mapping[str, Threshold], country: str | None, on: dt.date
                        ) -> tuple[RequirementCheck, ...]:
-    checks = []
+    return check_requirements(prepare_requirements(requirements, values, thresholds, country, on), facts, values)
+
+
+class PreparedRequirement:
+    """What a requirement check owes to the thresholds alone (the words, the value required, the source): the same
+    for every evaluation with the same country and date, so a pack prepares it once per (country, date). `static`
+    is the check with actual, met and gap still to fill in; `names` are a composite requirement's facts."""
+
+    __slots__ = ("condition", "leaf", "right", "static", "names")
+
+    def __init__(self, condition: Condition, leaf: Leaf | None, right: Any, static: RequirementCheck,
+                 names: tuple[str, ...] = ()):
+        self.condition, self.leaf, self.right, self.static, self.names = condition, leaf, right, static, names
+
+
+def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[str, Any],
+                         thresholds: Mapping[str, Threshold], country: str | None, on: dt.date
+                         ) -> tuple[PreparedRequirement, ...]:
+    prepared = []
     for condition in requirements:
         if not isinstance(condition, Leaf):
-            names = [leaf.fact for leaf in leaves(condition)]
-            unknown = any(facts.get(name) is None for name in names)
-            met = holds(condition, facts, values)
-            checks.append(RequirementCheck(None, "all" if isinstance(condition, AllOf) else
-                                           "any" if isinstance(condition, AnyOf) else "not",
-                                           describe(condition, values), None,
-                                           None if unknown and not met else met, None, describe(condition, values)))
+            text = describe(condition, values)
+            operator = "all" if isinstance(condition, AllOf) else "any" if isinstance(condition, AnyOf) else "not"
+            prepared.append(PreparedRequirement(
+                condition, None, None, RequirementCheck(None, operator, text, None, None, None, text),
+                tuple(leaf.fact for leaf in leaves(condition))))
             continue
         leaf = condition
-        actual = facts.get(leaf.fact)
         right = operand(leaf, values)
         entry = _entry(leaf, thresholds, country, on)
         in_force = right is not NOT_IN_FORCE
         required = None if leaf.op == "exists" else (right if in_force else None)
-        if leaf.op == "exists":
-            met: bool | None = actual is not None
-        elif actual is None:
-            met = None if in_force else False
-        else:
-            met = _compare(leaf, actual, right)
-        gap = _gap(leaf.op, actual, required) if in_force else None
         text = describe(leaf, values)
         if not in_force and entry is not None and isinstance(leaf.threshold, str):
             text = describe(leaf, {leaf.threshold: entry.value}) + _window(entry, on)
-        checks.append(RequirementCheck(
-            fact=leaf.fact, operator=leaf.op, required=required, actual=actual, met=met, gap=gap,
+        prepared.append(PreparedRequirement(condition, leaf, right, RequirementCheck(
+            fact=leaf.fact, operator=leaf.op, required=required, actual=None, met=None, gap=None,
             text=text, threshold=leaf.threshold if isinstance(leaf.threshold, str) else None,
             in_force=in_force, source=entry.source if entry else None, as_of=entry.as_of if entry else None,
-            note=entry.note if entry else None, url=entry.url if entry else None))
+            note=entry.note if entry else None, url=entry.url if entry else None)))
+    return tuple(prepared)
+
+
+def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping[str, Any],
+                       values: Mapping[str, Any]) -> tuple[RequirementCheck, ...]:
+    """Each prepared requirement checked against the facts: the actual value, met (None when unknown), the gap."""
+    checks = []
+    for item in prepared:
+        static = item.static
+        if item.leaf is None:
+            unknown = any(facts.get(name) is None for name in item.names)
+            met = holds(item.condition, facts, values)
+            checks.append(RequirementCheck(None, static.operator, static.required, None,
+                                           None if unknown and not met else met, None, static.text))
+            continue
+        leaf = item.leaf
+        actual = facts.get(leaf.fact)
+        if leaf.op == "exists":
+            met: bool | None = actual is not None
+        elif actual is None:
+            met = None if static.in_force else False
+        else:
+            met = _compare(leaf, actual, item.right)
+        gap = _gap(leaf.op, actual, static.required) if static.in_force else None
+        checks.append(RequirementCheck(
+            static.fact, static.operator, static.required, actual, met, gap, static.text, static.threshold,
+            static.in_force, static.source, static.as_of, static.note, static.url))
     return tuple(checks)
 
 

@@ -17,12 +17,12 @@ from .checks import check_pack, compatible
 from .compiler import compile_ruleset
 from .encoding import engine_value
 from .errors import FactConflictError, FactError, RulePackError
-from .explain import reasons, requirement_checks
+from .explain import PreparedRequirement, check_requirements, prepare_requirements, reasons
 from .loader import iter_folders, read_packs
 from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef
 from .outcome import AdviceItem, Firing, GateResult, Outcome
 from .runtime import CompiledRuleset
-from .text import render_text
+from .text import is_plain, render_text
 from .yaml_source import DEFAULT_LIMITS, Limits
 
 MAX_COMPILED_VARIANTS = 32
@@ -44,6 +44,9 @@ class RulePack:
         self.replaced = replaced
         self._order = sorted(self.rules.values(), key=lambda r: (layers[r.id], -r.priority, r.id))
         self._gates = [rule for rule in self._order if rule.gate]
+        self._reads = {rule.id: rule.facts_read for rule in self.rules.values()}
+        # Per (country, date): each gate's requirements with what depends on the thresholds alone worked out once.
+        self._prepared: dict[tuple[str | None, dt.date], list[tuple[Rule, tuple[PreparedRequirement, ...]]]] = {}
         self._resolutions: dict[tuple[str | None, dt.date], tuple[dict[str, Any], tuple[Any, ...]]] = {}
         self._variants: OrderedDict[tuple[Any, ...], CompiledRuleset] = OrderedDict()
 
@@ -87,6 +90,7 @@ class RulePack:
             found = (values, tuple(sorted((k, repr(v)) for k, v in values.items())))
             if len(self._resolutions) >= _RESOLUTION_CACHE_SIZE:
                 self._resolutions.clear()
+                self._prepared.clear()
             self._resolutions[key] = found
         return found
 
@@ -137,13 +141,14 @@ class RulePack:
         asserted_by: dict[str, str] = {}
         fired: list[Firing] = []
         fired_ids: set[str] = set()
+        reads = self._reads
 
         def on_fire(rule: Rule, layer: int) -> dict[str, Any]:
             if rule.id in fired_ids:
                 return {}  # an `any` whose branches both hold reaches the engine's agenda once per branch
             fired_ids.add(rule.id)
             fired.append(Firing(rule.id, layer, {name: clean.get(name, derived.get(name))
-                                                 for name in rule.facts_read}))
+                                                 for name in reads[rule.id]}))
             if not rule.asserts:
                 return {}
             new = {}
@@ -163,10 +168,19 @@ class RulePack:
         variant.run(memory, on_fire)
         everything = {**clean, **derived}
         gates = {}
-        for rule in self._gates:
-            checks = requirement_checks(rule.requirements, everything, values, self.thresholds, country, on)
+        for rule, prepared in self._prepared_gates(country, on, values):
+            checks = check_requirements(prepared, everything, values)
             gates[rule.gate] = GateResult(rule.gate, rule.id, rule.id in fired_ids, checks)
         return Outcome(clean, derived, tuple(fired), gates, values, country, on, frozenset(fired_ids))
+
+    def _prepared_gates(self, country: str | None, on: dt.date, values: dict[str, Any]
+                        ) -> list[tuple[Rule, tuple[PreparedRequirement, ...]]]:
+        found = self._prepared.get((country, on))
+        if found is None:
+            found = [(rule, prepare_requirements(rule.requirements, values, self.thresholds, country, on))
+                     for rule in self._gates]
+            self._prepared[(country, on)] = found
+        return found
 
     def render_advice(self, outcome: Outcome) -> list[AdviceItem]:
         """The advice of every fired rule that has some, rendered, ordered by priority (highest first) then id."""
@@ -192,6 +206,8 @@ class RulePack:
         """A rule's `title` rendered for this outcome (its id when it has none)."""
         if not rule.title:
             return rule.id
+        if is_plain(rule.title):
+            return rule.title.strip()  # a programme's name, usually: no need to build the text context
         facts, thresholds = self._text_context(outcome)
         return render_text(rule.title, facts=facts, thresholds=thresholds, rule=rule.id, field="title")
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import durable_rules_engine as _engine
 
-from .encoding import dumps, dumps_flat
+from .encoding import dumps, encode_items
 from .errors import EvaluationError
 from .model import Rule
 
@@ -73,11 +73,12 @@ class CompiledRuleset:
             handle = self.handle
             firing: Rule | None = None
             started = False
+            encoded = encode_items(memory)  # each fact encoded once, not once per layer
             try:
                 for layer in self.layers:
-                    memory["__layer"] = layer
-                    memory["sid"] = _SESSION
-                    result = _engine.assert_fact(handle, dumps_flat(memory))
+                    parts = list(encoded.values())
+                    parts.append(f'"__layer":{layer},"sid":"{_SESSION}"')
+                    result = _engine.assert_fact(handle, "{" + ",".join(parts) + "}")
                     if result[0] != 0:
                         continue  # 1: no rule matched this layer
                     state = result[1]
@@ -86,7 +87,10 @@ class CompiledRuleset:
                     while action:
                         messages = action[1] if isinstance(action, tuple) else action
                         firing = self.rules[_rank(messages)]
-                        memory.update(on_fire(firing, layer))
+                        new = on_fire(firing, layer)
+                        if new:
+                            memory.update(new)
+                            encoded.update(encode_items(new))
                         firing = None
                         action = _engine.complete_and_start_action(handle, state)
             except _engine.error as error:
@@ -94,8 +98,6 @@ class CompiledRuleset:
                 raise EvaluationError(f"the rule engine failed{rule}: {error}") from None
             finally:
                 _end_session(handle, started)
-                memory.pop("__layer", None)
-                memory.pop("sid", None)
 
 
 def _end_session(handle: int, started: bool) -> None:

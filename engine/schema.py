@@ -14,16 +14,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-
 from .errors import Problem
+from .fastschema import compile_schema
 from .suggest import did_you_mean
 from .yaml_source import LocatedDocument
 
-_FORMATS = FormatChecker()
 
-
-@_FORMATS.checks("date")
 def _is_date(value: object) -> bool:
     if isinstance(value, dt.date):
         return True
@@ -46,7 +42,7 @@ def as_json_data(value: Any) -> Any:
     return value
 
 
-_ValidatorClass = Draft202012Validator
+_FAST_FORMATS = {"date": _is_date}
 
 
 def load_schema(package: str, name: str) -> dict[str, Any]:
@@ -56,7 +52,19 @@ def load_schema(package: str, name: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def _validator(package: str, name: str) -> Any:
-    return _ValidatorClass(load_schema(package, name), format_checker=_FORMATS)
+    # Imported here: jsonschema is needed only for a document with errors (see _fast_check), and importing it
+    # costs the command tens of milliseconds at every start.
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    formats = FormatChecker()
+    formats.checks("date")(_is_date)
+    return Draft202012Validator(load_schema(package, name), format_checker=formats)
+
+
+@lru_cache(maxsize=None)
+def _fast_check(package: str, name: str) -> Any:
+    """engine.fastschema's yes/no check for this schema (None when it needs jsonschema throughout)."""
+    return compile_schema(load_schema(package, name), _FAST_FORMATS)
 
 
 def schema_problems(document: LocatedDocument, package: str, schema_name: str,
@@ -72,9 +80,13 @@ def schema_errors(document: LocatedDocument, package: str, schema_name: str,
     `rule_of(path)` may name the rule a path belongs to (for the breadcrumb) and return the path shown relative to
     it; by default the whole path is shown.
     """
+    data = as_json_data(document.data)
+    fast = _fast_check(package, schema_name)
+    if fast is not None and fast(data):
+        return []  # valid: nothing to report, and no need for jsonschema's error machinery
     validator = _validator(package, schema_name)
     found: dict[tuple[Any, ...], tuple[tuple[Any, ...], Problem]] = {}
-    for error in validator.iter_errors(as_json_data(document.data)):
+    for error in validator.iter_errors(data):
         path = tuple(error.absolute_path)
         for key_path, message in _describe(validator.schema, error):
             full = path + key_path

@@ -1,0 +1,270 @@
+"""A fast yes/no check of a document against a JSON Schema, so that jsonschema runs only when there is an error.
+
+Profiles are read by the thousand in a batch and rule packs at every start of the command; jsonschema's general
+machinery (reference resolution, error objects) costs milliseconds per profile and its import alone tens of
+milliseconds. Valid documents are the common case, and for them only the verdict matters. This module compiles a
+schema once into plain Python closures that answer "valid?" with jsonschema's Draft 2020-12 semantics for the
+keywords it knows; `engine.schema` asks it first and calls jsonschema, for the located messages, only when the
+answer is no.
+
+It is deliberately conservative: a schema using any keyword it does not implement (or an `unevaluatedProperties`
+it cannot resolve statically) compiles to None, and the caller uses jsonschema for everything. The differential
+tests in tests/test_fastschema.py hold it to jsonschema's verdicts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Mapping
+
+Check = Callable[[Any], bool]
+
+ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "$defs", "title", "description", "default", "examples",
+                         "deprecated", "readOnly", "writeOnly"})
+_APPLICATORS_WITH_PROPERTIES = frozenset({"allOf", "anyOf", "oneOf", "not", "if", "then", "else",
+                                          "dependentSchemas", "additionalProperties", "unevaluatedProperties"})
+
+
+class Unsupported(Exception):
+    """The schema uses something this checker does not implement: leave it to jsonschema."""
+
+
+def compile_schema(root: Mapping[str, Any], formats: Mapping[str, Callable[[Any], bool]]) -> Check | None:
+    """A function telling whether a document is valid against `root`, or None when the schema needs jsonschema.
+    `formats` maps each `format` the schema uses to its check (as the jsonschema FormatChecker would apply it)."""
+    try:
+        return _Compiler(root, formats).compile(root)
+    except Unsupported:
+        return None
+
+
+def _is_object(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_TYPES: dict[str, Check] = {
+    "null": lambda value: value is None,
+    "boolean": lambda value: isinstance(value, bool),
+    "integer": lambda value: (isinstance(value, int) and not isinstance(value, bool))
+    or (isinstance(value, float) and value.is_integer()),
+    "number": _is_number,
+    "string": lambda value: isinstance(value, str),
+    "array": lambda value: isinstance(value, list),
+    "object": _is_object,
+}
+
+
+def _equal(one: Any, two: Any) -> bool:
+    """jsonschema's equality: true and 1 differ; containers compare item by item."""
+    if isinstance(one, bool) or isinstance(two, bool):
+        return isinstance(one, bool) and isinstance(two, bool) and one == two
+    if isinstance(one, str) or isinstance(two, str):
+        return one == two
+    if isinstance(one, list) and isinstance(two, list):
+        return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two))
+    if isinstance(one, dict) and isinstance(two, dict):
+        return one.keys() == two.keys() and all(_equal(one[key], two[key]) for key in one)
+    if isinstance(one, (list, dict)) or isinstance(two, (list, dict)):
+        return False
+    return one == two
+
+
+def _all_of(checks: list[Check]) -> Check:
+    if not checks:
+        return lambda value: True
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) and second(value)
+    if len(checks) == 3:
+        first, second, third = checks
+        return lambda value: first(value) and second(value) and third(value)
+
+    def every(value: Any) -> bool:
+        for check in checks:
+            if not check(value):
+                return False
+        return True
+    return every
+
+
+def _each(item: Check) -> Check:
+    def every(value: Any) -> bool:
+        if isinstance(value, list):
+            for one in value:
+                if not item(one):
+                    return False
+        return True
+    return every
+
+
+class _Compiler:
+    def __init__(self, root: Mapping[str, Any], formats: Mapping[str, Callable[[Any], bool]]):
+        self.root = root
+        self.formats = formats
+        self.references: dict[str, list[Check]] = {}
+
+    def resolve(self, reference: str) -> Mapping[str, Any]:
+        if not reference.startswith("#/$defs/") or "/" in reference[len("#/$defs/"):]:
+            raise Unsupported(reference)
+        name = reference[len("#/$defs/"):]
+        definitions = self.root.get("$defs", {})
+        if name not in definitions:
+            raise Unsupported(reference)
+        return definitions[name]
+
+    def reference(self, reference: str) -> Check:
+        slot = self.references.get(reference)
+        if slot is None:  # compiled once; a recursive reference reads the slot when it runs
+            slot = self.references[reference] = []
+            slot.append(self.compile(self.resolve(reference)))
+        return lambda value: slot[0](value)
+
+    def compile(self, schema: Any) -> Check:
+        if schema is True:
+            return lambda value: True
+        if schema is False:
+            return lambda value: False
+        if not isinstance(schema, Mapping):
+            raise Unsupported(repr(schema))
+        checks: list[Check] = []
+        known = {"type", "properties", "required", "additionalProperties", "patternProperties", "items", "$ref",
+                 "minimum", "maximum", "minLength", "maxLength", "pattern", "enum", "format", "minItems",
+                 "maxItems", "minProperties", "maxProperties", "propertyNames", "anyOf", "unevaluatedProperties"}
+        for keyword in schema:
+            if keyword not in known and keyword not in ANNOTATIONS:
+                raise Unsupported(keyword)
+        if "$ref" in schema:
+            checks.append(self.reference(schema["$ref"]))
+        if "type" in schema:
+            names = [schema["type"]] if isinstance(schema["type"], str) else list(schema["type"])
+            if any(name not in _TYPES for name in names):
+                raise Unsupported(str(names))
+            tests = [_TYPES[name] for name in names]
+            checks.append(tests[0] if len(tests) == 1 else (lambda value: any(test(value) for test in tests)))
+        if "enum" in schema:
+            options = list(schema["enum"])
+            checks.append(lambda value: any(_equal(option, value) for option in options))
+        checks.extend(self.numbers(schema))
+        checks.extend(self.strings(schema))
+        checks.extend(self.arrays(schema))
+        checks.extend(self.objects(schema))
+        if "anyOf" in schema:
+            branches = [self.compile(branch) for branch in schema["anyOf"]]
+            checks.append(lambda value: any(branch(value) for branch in branches))
+        if "format" in schema:
+            test = self.formats.get(schema["format"])
+            if test is None:
+                raise Unsupported(schema["format"])
+            checks.append(test)
+        return _all_of(checks)
+
+    def numbers(self, schema: Mapping[str, Any]) -> list[Check]:
+        checks: list[Check] = []
+        if "minimum" in schema:
+            low = schema["minimum"]
+            checks.append(lambda value: not _is_number(value) or not value < low)  # NaN passes, as in jsonschema
+        if "maximum" in schema:
+            high = schema["maximum"]
+            checks.append(lambda value: not _is_number(value) or not value > high)
+        return checks
+
+    def strings(self, schema: Mapping[str, Any]) -> list[Check]:
+        checks: list[Check] = []
+        if "minLength" in schema:
+            shortest = schema["minLength"]
+            checks.append(lambda value: not isinstance(value, str) or len(value) >= shortest)
+        if "maxLength" in schema:
+            longest = schema["maxLength"]
+            checks.append(lambda value: not isinstance(value, str) or len(value) <= longest)
+        if "pattern" in schema:
+            search = re.compile(schema["pattern"]).search
+            checks.append(lambda value: not isinstance(value, str) or search(value) is not None)
+        return checks
+
+    def arrays(self, schema: Mapping[str, Any]) -> list[Check]:
+        checks: list[Check] = []
+        if "items" in schema:
+            checks.append(_each(self.compile(schema["items"])))
+        if "minItems" in schema:
+            fewest = schema["minItems"]
+            checks.append(lambda value: not isinstance(value, list) or len(value) >= fewest)
+        if "maxItems" in schema:
+            most = schema["maxItems"]
+            checks.append(lambda value: not isinstance(value, list) or len(value) <= most)
+        return checks
+
+    def objects(self, schema: Mapping[str, Any]) -> list[Check]:
+        checks: list[Check] = []
+        if "required" in schema:
+            required = list(schema["required"])
+            checks.append(lambda value: not _is_object(value) or all(key in value for key in required))
+        if "minProperties" in schema:
+            fewest = schema["minProperties"]
+            checks.append(lambda value: not _is_object(value) or len(value) >= fewest)
+        if "maxProperties" in schema:
+            most = schema["maxProperties"]
+            checks.append(lambda value: not _is_object(value) or len(value) <= most)
+        if "propertyNames" in schema:
+            name = self.compile(schema["propertyNames"])
+            checks.append(lambda value: not _is_object(value) or all(name(key) for key in value))
+        properties = {key: self.compile(sub) for key, sub in schema.get("properties", {}).items()}
+        patterns = [(re.compile(pattern).search, self.compile(sub))
+                    for pattern, sub in schema.get("patternProperties", {}).items()]
+        extra: Check | None = None
+        if "additionalProperties" in schema:
+            extra = self.compile(schema["additionalProperties"])
+        if properties or patterns or extra is not None:
+            def members(value: Any) -> bool:
+                if not _is_object(value):
+                    return True
+                for key, item in value.items():
+                    check = properties.get(key)
+                    matched = False
+                    if check is not None:
+                        if not check(item):
+                            return False
+                        matched = True
+                    for search, sub in patterns:
+                        if search(key) is not None:
+                            matched = True
+                            if not sub(item):
+                                return False
+                    if not matched and extra is not None and not extra(item):
+                        return False
+                return True
+            checks.append(members)
+        if "unevaluatedProperties" in schema:
+            if schema["unevaluatedProperties"] is not False:
+                raise Unsupported("unevaluatedProperties")
+            names, searches = self.evaluated(schema)
+            checks.append(lambda value: not _is_object(value) or all(
+                key in names or any(search(key) is not None for search in searches) for key in value))
+        return checks
+
+    def evaluated(self, schema: Mapping[str, Any]) -> tuple[frozenset[str], list[Callable[[str], Any]]]:
+        """The property names and patterns that count as evaluated for `unevaluatedProperties: false`, when they
+        can be known without the document: this schema's and those of the `$ref` chain, none of which may use an
+        applicator that evaluates properties conditionally (or additionalProperties, which evaluates them all)."""
+        names: set[str] = set()
+        searches: list[Callable[[str], Any]] = []
+        current: Mapping[str, Any] | None = schema
+        seen = set()
+        while current is not None:
+            if current is not schema and (_APPLICATORS_WITH_PROPERTIES & set(current)):
+                raise Unsupported("unevaluatedProperties")
+            if current is schema and (_APPLICATORS_WITH_PROPERTIES - {"unevaluatedProperties"}) & set(current):
+                raise Unsupported("unevaluatedProperties")
+            names.update(current.get("properties", {}))
+            searches.extend(re.compile(pattern).search for pattern in current.get("patternProperties", {}))
+            reference = current.get("$ref")
+            if reference is None or reference in seen:
+                break
+            seen.add(reference)
+            current = self.resolve(reference)
+        return frozenset(names), searches
