@@ -1,7 +1,8 @@
 """The library entry points: `advise(profile) -> Plan`, `render(plan, fmt) -> str`, and the `Advisor` class.
 
-This is the API other tools embed; the CLI is a thin layer over it. A profile may be a path to a YAML/JSON file,
-a mapping in the profile contract, or a loaded `Profile`. Errors are `AdvisorError` or `EngineError` subclasses
+This is the API other tools embed; the CLI is a thin layer over it. A profile may be a path to a YAML/JSON file
+(or to a .json file of TikTok's own data, which `advisor.importers` reads), a mapping in the profile contract, or a
+loaded `Profile`. Errors are `AdvisorError` or `EngineError` subclasses
 with messages naming the file and place; nothing else is raised for bad input.
 
 Thread safety: an `Advisor` may be shared between threads; the engine serialises its calls into durable-rules.
@@ -24,6 +25,7 @@ from .metrics import creator_facts
 from .plan import Plan
 from .profile import Profile, load_profile, parse_profile
 from .render import render as _render_dict
+from .render import render_template as _render_template_dict
 from .resources import data_dir
 
 ProfileInput = Union[Profile, Mapping[str, Any], str, os.PathLike]
@@ -71,6 +73,11 @@ def to_profile(profile: ProfileInput, *, as_of: dt.date | None = None) -> Profil
         return profile
     if isinstance(profile, Mapping):
         return parse_profile(profile, as_of=as_of)
+    if str(profile).lower().endswith(".json"):
+        # A .json file may be TikTok's own data (an API response, a data export): the importers read it.
+        from .importers import profile_from_path
+
+        return profile_from_path(profile, as_of=as_of)
     return load_profile(profile, as_of=as_of)
 
 
@@ -93,3 +100,9 @@ def advise(profile: ProfileInput, *, rules: RulesInput = None, as_of: dt.date | 
 def render(plan: Plan, fmt: str = "md") -> str:
     """The plan as a Markdown ("md") or HTML ("html") report, or as JSON ("json", the stable contract)."""
     return _render_dict(plan.to_dict(), fmt)
+
+
+def render_template(plan: Plan, template: str | os.PathLike) -> str:
+    """The plan through a Jinja2 template file of your own (docs/templates.md): sandboxed, with the report filters
+    and charts, autoescaped when the file is HTML. Errors are RenderError naming the template file and line."""
+    return _render_template_dict(plan.to_dict(), template)

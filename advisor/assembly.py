@@ -149,4 +149,11 @@ def _warnings(profile: Profile, eligibility: tuple[ProgramEligibility, ...]) -> 
     if not profile.videos and profile.views_30d is None:
         warnings.append("The profile gives no views and no videos: engagement, earnings and content advice "
                         "that depend on views could not be worked out.")
+    elif profile.views_30d is None and all(video.views is None for video in profile.videos or ()):
+        warnings.append("The profile's videos carry no view counts (TikTok's data export has none): engagement, "
+                        "earnings and content advice that depend on views could not be worked out.")
+    # What an importer could not tell (advisor.importers): the data export's missing views, a short video list.
+    imported = profile.annotations.get("x-import-warnings")
+    if isinstance(imported, (list, tuple)):
+        warnings.extend(str(text) for text in imported if isinstance(text, str) and text not in warnings)
     return warnings

@@ -58,21 +58,32 @@ def main() -> None:
 
 @main.command()
 @click.argument("profile", type=click.Path(dir_okay=False))
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
-              help="Report format: Markdown, a self-contained HTML page, or JSON (the stable contract).")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Report format: Markdown (the default), a self-contained HTML page, or JSON (the stable "
+                   "contract). Without --format and -o, a terminal gets a short summary instead of the report.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file (whole or not at all) instead of standard output.")
+@click.option("--template", "-t", type=click.Path(dir_okay=False), default=None,
+              help="Render the plan through this Jinja2 template instead (sandboxed; HTML-escaped when the file "
+                   "is named .html or .html.j2). See docs/templates.md.")
 @rules_option
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="Judge the profile on this date instead of the profile's own as_of.")
 @_fail_cleanly
-def plan(profile: str, fmt: str, output: str | None, rules: tuple[str, ...], as_of: dt.date | None) -> None:
+def plan(profile: str, fmt: str | None, output: str | None, template: str | None, rules: tuple[str, ...],
+         as_of: dt.date | None) -> None:
     """Write the action plan for the creator described in PROFILE (YAML or JSON)."""
-    from .api import Advisor, render
+    from . import summary
+    from .api import Advisor, render, render_template
     from .output import write_whole
 
-    advisor = Advisor(rules or None)
-    report = render(advisor.advise(profile, as_of=as_of), fmt)
+    if template and fmt:
+        raise click.UsageError("--template and --format cannot be used together: the template decides the format")
+    result = Advisor(rules or None).advise(profile, as_of=as_of)
+    if not (fmt or output or template) and summary.stdout_is_terminal():
+        summary.print_summary(result.to_dict(), profile=profile, rules=rules, as_of=as_of)
+        return
+    report = render_template(result, template) if template else render(result, fmt or "md")
     if output:
         write_whole(output, report)
         click.echo(f"Wrote {output}", err=True)
@@ -193,6 +204,9 @@ def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], output: str | N
     else:
         click.echo(text, nl=False)
 
+
+from .cli_batch import register_commands  # noqa: E402  (`import` and `batch`, in their own module)
+register_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -55,3 +55,12 @@ class RuleTestError(LocatedProblemsError):
     all in one pass instead of one per run."""
 
     subject = "the rule tests"
+
+
+class ImportSourceError(ProfileError):
+    """A file given to the importers (a TikTok API response, a Research API record, a data export) is unusable:
+    not JSON or cut short, an API error envelope, a missing or malformed field, sources that do not fit together.
+    Each problem names the file and the field, in the source's own terms (`data.user.follower_count`). A subclass
+    of ProfileError: whoever reads profiles catches both."""
+
+    subject = "the imported data"
