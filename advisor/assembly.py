@@ -17,6 +17,13 @@ from .plan import ENGAGEMENT_FACTS, Plan, ProgramEligibility, Recommendation, pr
 from .profile import Profile
 
 TIERS = ("nano", "micro", "mid", "macro", "mega")
+
+# Facts the profile does not hold itself, and what to add to the profile so they can be worked out.
+_PROFILE_SOURCE = {
+    "account_age_days": "joined (the day the account was created)",
+    "engagement_level": "views_30d with likes_30d, comments_30d and shares_30d (or recent videos)",
+    "engagement_rate": "views_30d with likes_30d, comments_30d and shares_30d (or recent videos)",
+}
 _METRIC_NAMES = tuple(spec.name for spec in METRIC_FACTS)
 
 
@@ -144,8 +151,9 @@ def _warnings(profile: Profile, eligibility: tuple[ProgramEligibility, ...]) -> 
             if check.met is None and check.fact:
                 missing.setdefault(check.fact, []).append(item.program)
     for fact, programs in missing.items():
-        warnings.append(f"{fact} is not in the profile, so {', '.join(dict.fromkeys(programs))} could not be "
-                        f"judged on it: add {fact} to the profile for a verdict.")
+        source = _PROFILE_SOURCE.get(fact, fact)
+        warnings.append(f"{fact} is unknown, so {', '.join(dict.fromkeys(programs))} could not be judged on it: "
+                        f"add {source} to the profile for a verdict.")
     if not profile.videos and profile.views_30d is None:
         warnings.append("The profile gives no views and no videos: engagement, earnings and content advice "
                         "that depend on views could not be worked out.")

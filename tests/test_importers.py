@@ -251,7 +251,7 @@ def test_data_export_has_no_views_and_the_plan_says_what_it_could_not_judge():
     assert plan.engagement["verdict"] == "unknown"
     assert plan.program("creator_rewards").status != "eligible"
     assert any("videos carry no view counts" in warning for warning in plan.warnings)
-    assert any(warning.startswith("views_30d is not in the profile") for warning in plan.warnings)
+    assert any(warning.startswith("views_30d is unknown") for warning in plan.warnings)
     assert all(estimate["program"] != "creator_rewards" for estimate in plan.earnings["estimates"])
 
 
