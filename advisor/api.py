@@ -16,10 +16,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Sequence, Union
 
-from engine import RulePack, load_rule_pack
+from engine import DEFAULT_LIMITS, Limits, Problem, RulePack, load_rule_pack
 
 from . import __version__
 from .assembly import assemble_plan
+from .errors import ProfileError
 from .facts import CREATOR_FACTS
 from .metrics import creator_facts
 from .plan import Plan
@@ -47,38 +48,48 @@ def rule_folders(rules: RulesInput = None) -> list[Path]:
     return folders or [default_rules_dir()]
 
 
-def load_rules(rules: RulesInput = None) -> RulePack:
-    """Load and check a rule pack (or a pack and its overlays) for creator profiles."""
-    return load_rule_pack(rule_folders(rules), CREATOR_FACTS)
+def load_rules(rules: RulesInput = None, *, limits: Limits = DEFAULT_LIMITS) -> RulePack:
+    """Load and check a rule pack (or a pack and its overlays) for creator profiles; `limits` bounds each file."""
+    return load_rule_pack(rule_folders(rules), CREATOR_FACTS, limits)
 
 
 class Advisor:
     """Holds a loaded rule pack and turns profiles into plans. Build once, call `advise` many times."""
 
-    def __init__(self, rules: RulesInput = None, *, pack: RulePack | None = None):
-        self.pack = pack if pack is not None else load_rules(rules)
+    def __init__(self, rules: RulesInput = None, *, pack: RulePack | None = None,
+                 limits: Limits = DEFAULT_LIMITS, rule_limits: Limits = DEFAULT_LIMITS):
+        """`limits` (engine.Limits: bytes, nesting depth and values of one file) bounds every profile this advisor
+        reads, file or mapping; `rule_limits` bounds each file of the rule pack."""
+        self.limits = limits
+        self.pack = pack if pack is not None else load_rules(rules, limits=rule_limits)
 
-    def advise(self, profile: ProfileInput, *, as_of: dt.date | None = None) -> Plan:
-        """The plan for one profile, judged on `as_of` (default: the profile's own as_of, else today)."""
-        loaded = to_profile(profile, as_of=as_of)
+    def advise(self, profile: ProfileInput, *, as_of: dt.date | None = None, limits: Limits | None = None) -> Plan:
+        """The plan for one profile, judged on `as_of` (default: the profile's own as_of, else today). `limits`
+        overrides the advisor's for this profile."""
+        loaded = to_profile(profile, as_of=as_of, limits=self.limits if limits is None else limits)
         facts = creator_facts(loaded)
         outcome = self.pack.evaluate(facts, country=loaded.country, on=loaded.as_of)
         return assemble_plan(self.pack, loaded, facts, outcome, __version__)
 
 
-def to_profile(profile: ProfileInput, *, as_of: dt.date | None = None) -> Profile:
+def to_profile(profile: ProfileInput, *, as_of: dt.date | None = None, limits: Limits = DEFAULT_LIMITS) -> Profile:
     if isinstance(profile, Profile):
         if as_of is not None and as_of != profile.as_of:
             return parse_profile(profile.to_dict(include_derived=False), source=profile.source, as_of=as_of)
         return profile
     if isinstance(profile, Mapping):
-        return parse_profile(profile, as_of=as_of)
+        return parse_profile(profile, as_of=as_of, limits=limits)
+    if not isinstance(profile, (str, os.PathLike)) or "\x00" in str(profile):
+        what = "a file name with a NUL character" if isinstance(profile, (str, os.PathLike)) else \
+            type(profile).__name__
+        raise ProfileError([Problem("<profile>", None, None, "expected a profile: a mapping, a Profile or the path "
+                                                            f"of a YAML or JSON file, got {what}")])
     if str(profile).lower().endswith(".json"):
         # A .json file may be TikTok's own data (an API response, a data export): the importers read it.
         from .importers import profile_from_path
 
-        return profile_from_path(profile, as_of=as_of)
-    return load_profile(profile, as_of=as_of)
+        return profile_from_path(profile, as_of=as_of, limits=limits)
+    return load_profile(profile, as_of=as_of, limits=limits)
 
 
 @lru_cache(maxsize=1)
@@ -86,15 +97,18 @@ def _default_advisor() -> Advisor:
     return Advisor()
 
 
-def advise(profile: ProfileInput, *, rules: RulesInput = None, as_of: dt.date | None = None) -> Plan:
-    """The plan for one profile with the default rule pack (or the pack folder(s) in `rules`).
+def advise(profile: ProfileInput, *, rules: RulesInput = None, as_of: dt.date | None = None,
+           limits: Limits = DEFAULT_LIMITS) -> Plan:
+    """The plan for one profile with the default rule pack (or the pack folder(s) in `rules`). `limits` bounds the
+    profile (engine.Limits: bytes, nesting depth, values; see docs/profile.md); `Advisor(rule_limits=...)` bounds
+    the rule files.
 
     >>> plan = advise({"handle": "baker", "followers": 8200, "views_30d": 90000, "age": 24, "country": "US"})
     >>> plan.program("live_gifts").eligible
     True
     """
     advisor = _default_advisor() if rules is None else Advisor(rules)
-    return advisor.advise(profile, as_of=as_of)
+    return advisor.advise(profile, as_of=as_of, limits=limits)
 
 
 def render(plan: Plan, fmt: str = "md") -> str:

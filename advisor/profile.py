@@ -30,7 +30,9 @@ TOTAL_FROM_VIDEO = {"views_30d": "views", "likes_30d": "likes", "comments_30d": 
                     "shares_30d": "shares", "saves_30d": "saves"}
 _HUGE = 10**30  # beyond this an integer is reported here: jsonschema's messages would print (or fail on) it whole
 _SCHEMA = load_schema("advisor", "profile.schema.json")
+_MAX_COUNT = _SCHEMA["$defs"]["count"]["maximum"]
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,12 +133,14 @@ def load_profile(path: str | os.PathLike[str], *, as_of: dt.date | None = None,
         document = load_yaml_file(path, limits)
     except SourceError as error:
         raise ProfileError([error.problem]) from None
-    return _check(document, as_of, located=True)
+    return _check(document, as_of, located=True, limits=limits)
 
 
-def parse_profile(data: Mapping[str, Any], *, source: str = "<profile>", as_of: dt.date | None = None) -> Profile:
-    """Check a profile given as a mapping; problems name `source` and the key path (there are no lines)."""
-    return _check(LocatedDocument(source, data, {}, {}), as_of, located=False)
+def parse_profile(data: Mapping[str, Any], *, source: str = "<profile>", as_of: dt.date | None = None,
+                  limits: Limits = DEFAULT_LIMITS) -> Profile:
+    """Check a profile given as a mapping; problems name `source` and the key path (there are no lines). `limits`
+    bounds its nesting and its number of values, as for a file (a mapping may even contain itself)."""
+    return _check(LocatedDocument(source, data, {}, {}), as_of, located=False, limits=limits)
 
 
 def profile_from_document(document: LocatedDocument, *, as_of: dt.date | None = None) -> Profile:
@@ -145,14 +149,15 @@ def profile_from_document(document: LocatedDocument, *, as_of: dt.date | None = 
     return _check(document, as_of, located=True)
 
 
-def _check(document: LocatedDocument, as_of: dt.date | None, located: bool) -> Profile:
+def _check(document: LocatedDocument, as_of: dt.date | None, located: bool,
+           limits: Limits = DEFAULT_LIMITS) -> Profile:
     data = document.data
     if not isinstance(data, Mapping):
         what = "the profile is empty" if data is None else f"the profile is {_word(data)}"
         line, column = document.mark(()) if data is not None or not located else (1, 1)
         raise ProfileError([Problem(document.file, line, column,
                                     f"{what}: expected a mapping with at least 'handle' and 'followers'")])
-    checker = _Checker(document)
+    checker = _Checker(document, limits)
     copy = checker.walk(data, _SCHEMA, ())
     effective = checker.semantics(data, as_of)  # before the filter below: it adds to checker.own
     found = [p for p in schema_problems(LocatedDocument(document.file, copy, document.value_marks,
@@ -161,7 +166,22 @@ def _check(document: LocatedDocument, as_of: dt.date | None, located: bool) -> P
     problems = sorted(checker.problems + found, key=lambda p: (p.line or 0, p.column or 0))
     if problems:
         raise ProfileError(problems)
-    return _build(data, checker.dates, effective, document.file)
+    profile = _build(data, checker.dates, effective, document.file)
+    over = [name for name in sorted(profile.derived) if getattr(profile, name) > _MAX_COUNT]
+    if over:  # the normalised profile must itself be a valid profile, so a derived total obeys the count limit
+        raise ProfileError([document.problem(("videos",), f"the videos of the 30 days before as_of add up to "
+                                                          f"{getattr(profile, name):,} for {name}, over the limit "
+                                                          f"of {_MAX_COUNT:,}") for name in over])
+    return profile
+
+
+def _text_problem(text: str) -> str | None:
+    """A lone surrogate (U+D800-U+DFFF, which a mapping from JSON or Python can hold) is not text: it cannot be
+    written as UTF-8, so a report showing it could not be saved."""
+    found = _SURROGATE.search(text)
+    if found is None:
+        return None
+    return f"contains a lone surrogate (U+{ord(found.group()):04X}), which is not valid Unicode text"
 
 
 def _word(value: Any) -> str:
@@ -174,8 +194,10 @@ class _Checker:
     annotations or unknown keys, dates as ISO text, no integers too large to print). `own` holds the paths whose
     schema messages are replaced by the ones made here."""
 
-    def __init__(self, document: LocatedDocument):
+    def __init__(self, document: LocatedDocument, limits: Limits = DEFAULT_LIMITS):
         self.document = document
+        self.limits = limits
+        self.values = 0
         self.problems: list[Problem] = []
         self.own: set[str] = set()
         self.misspelt: set[tuple[str, str]] = set()
@@ -186,8 +208,13 @@ class _Checker:
         self.own.add(format_path(path))
 
     def walk(self, value: Any, schema: dict[str, Any], path: tuple[Any, ...]) -> Any:
-        if len(path) >= DEFAULT_LIMITS.max_depth and isinstance(value, (Mapping, list, tuple)):
-            self.report(path, f"nesting is too deep (the limit is {DEFAULT_LIMITS.max_depth} levels)")
+        self.values += 1
+        if self.values > self.limits.max_nodes:
+            if self.values == self.limits.max_nodes + 1:
+                self.report(path, f"too many values (the limit is {self.limits.max_nodes:,})")
+            return None
+        if len(path) > self.limits.max_depth:  # as for a file: the top is level 0
+            self.report(path, f"nesting is too deep (the limit is {self.limits.max_depth} levels)")
             return None  # a mapping from a caller may nest without end, or contain itself
         if "$ref" in schema:
             schema = _SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[-1]]
@@ -206,6 +233,8 @@ class _Checker:
         for key, item in value.items():
             if not isinstance(key, str):
                 self.report(path, f"key {key!r} is not text")
+            elif (problem := _text_problem(key)) is not None:
+                self.report(path, f"key {ascii(key)} {problem}")
             elif key.startswith("x-"):
                 self.walk(item, {}, path + (key,))  # free, but still finite, printable data
             elif key in known or isinstance(schema.get("additionalProperties"), dict):
@@ -223,6 +252,9 @@ class _Checker:
         return copy
 
     def scalar(self, value: Any, kind: Any, path: tuple[Any, ...]) -> Any:
+        if isinstance(value, str) and (problem := _text_problem(value)) is not None:
+            self.report(path, problem)
+            return ""
         if isinstance(value, bool) or value is None or isinstance(value, str):
             return value
         if isinstance(value, int):

@@ -260,7 +260,7 @@ def render(plan: dict, fmt: str) -> str:
         raise RenderError(f"unknown report format {fmt!r}; expected one of: {', '.join(FORMATS)}") from None
     try:
         return renderer(plan)
-    except (jinja2.TemplateError, ValueError, TypeError) as error:
+    except Exception as error:  # noqa: BLE001 - whatever a template or filter raises is named, never escapes
         where = _TEMPLATES.get(fmt, "the JSON encoder")
         raise RenderError(f"cannot render the {fmt} report ({where}): {type(error).__name__}: {error}") from error
 

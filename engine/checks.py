@@ -9,9 +9,11 @@ loop). The same pass assigns each rule its layer: the order in which forward cha
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .encoding import MAX_EXACT_INTEGER
 from .errors import Problem
 from .loader import LoadedPacks
 from .model import ORDERING_OPERATORS, FactSpec, Leaf, Rule, Threshold, ThresholdRef, leaves
@@ -61,6 +63,7 @@ def _leaf_path(rule: Rule, leaf: Leaf) -> tuple[Any, ...]:
 def check_pack(loaded: LoadedPacks, facts: Mapping[str, FactSpec]) -> CheckResult:
     result = CheckResult()
     rules = list(loaded.rules.values())
+    _check_numbers(rules, loaded.thresholds, result)
     _check_asserts(rules, facts, loaded.thresholds, result)
     fact_types = {name: spec.type for name, spec in facts.items()}
     fact_types.update(result.derived_types)
@@ -74,6 +77,41 @@ def check_pack(loaded: LoadedPacks, facts: Mapping[str, FactSpec]) -> CheckResul
     _check_gates(rules, result)
     _layer(rules, result)
     return result
+
+
+def number_problem(value: Any) -> str | None:
+    """Why a number written in a pack cannot be compared exactly by the engine (NaN, infinity, beyond 2**53)."""
+    items = value if isinstance(value, tuple) else (value,)
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            continue
+        if isinstance(item, float) and not math.isfinite(item):
+            return f"{item!r} is not a finite number"
+        if abs(item) > MAX_EXACT_INTEGER:
+            shown = repr(item) if isinstance(item, float) else f"a number of {len(str(abs(item)))} digits"
+            return f"{shown} is too large: the engine compares numbers up to {MAX_EXACT_INTEGER:,} exactly"
+    return None
+
+
+def _check_numbers(rules: list[Rule], thresholds: Mapping[str, Threshold], result: CheckResult) -> None:
+    """NaN, infinity and numbers beyond 2**53 in thresholds, rule values and asserted values, found at load time
+    rather than as a failure of every evaluation."""
+    for name, threshold in thresholds.items():
+        for entry in threshold.entries():
+            message = number_problem(entry.value)
+            if message and threshold.origin is not None:
+                result.problems.append(threshold.origin.document.problem(
+                    threshold.origin.path + ("value",), f"threshold {name!r}: {message}"))
+                break
+    for rule in rules:
+        for leaf in leaves(rule.when):
+            message = number_problem(leaf.value)
+            if message:
+                result.problems.append(_problem(rule, _leaf_path(rule, leaf) + ("value",), message))
+        for name, value in rule.asserts:
+            message = None if isinstance(value, ThresholdRef) else number_problem(value)
+            if message:
+                result.problems.append(_problem(rule, ("then", "assert", name), message))
 
 
 def _check_asserts(rules: list[Rule], facts: Mapping[str, FactSpec], thresholds: Mapping[str, Threshold],
@@ -170,13 +208,15 @@ def _check_texts(rule: Rule, fact_types: Mapping[str, str], thresholds: Mapping[
         if error:
             result.problems.append(_problem(rule, path, error))
             continue
-        for kind, name in references:
+        for kind, name in dict.fromkeys(references):
             if kind == "fact" and name not in fact_types:
                 result.problems.append(_problem(rule, path, f"the text uses unknown fact {name!r}"
                                                             f"{did_you_mean(name, fact_types)}"))
             elif kind == "threshold" and name not in thresholds:
                 result.problems.append(_problem(rule, path, f"the text uses unknown threshold {name!r}"
                                                             f"{did_you_mean(name, thresholds)}"))
+            elif kind == "forbidden":
+                result.problems.append(_problem(rule, path, name))
             elif kind == "variable":
                 result.problems.append(_problem(rule, path, f"the text uses unknown name {name!r}: only "
                                                             "facts, thresholds and rule are available"))

@@ -14,6 +14,13 @@ from typing import Any, Callable
 UNKNOWN = "—"
 
 
+MAX_DIGITS = 12  # decimals a filter writes: more says nothing, and `number(x, 10**9)` would take a gigabyte
+
+
+def _digits(digits: Any) -> int:
+    return max(0, min(int(digits), MAX_DIGITS))
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -22,6 +29,7 @@ def number(value: Any, digits: int = 0) -> str:
     """12345 -> '12,345'; 0.5 with digits=1 -> '0.5'. Whole numbers never show a decimal point."""
     if not _is_number(value):
         return UNKNOWN if value is None else str(value)
+    digits = _digits(digits)
     if digits == 0 or float(value).is_integer() and isinstance(value, int):
         return f"{round(value):,}"
     return f"{value:,.{digits}f}"
@@ -42,7 +50,7 @@ def percent(value: Any, digits: int = 1) -> str:
     """A share in 0..1 as a percentage: 0.0712 -> '7.1%'."""
     if not _is_number(value):
         return UNKNOWN if value is None else str(value)
-    return f"{value * 100:,.{digits}f}%"
+    return f"{value * 100:,.{_digits(digits)}f}%"
 
 
 def money(value: Any, currency: str = "USD") -> str:

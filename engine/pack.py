@@ -13,15 +13,16 @@ import os
 from collections import OrderedDict
 from typing import Any, Iterable, Mapping, Sequence
 
+from .capacity import CapacityError, check_definition, fact_count_problem
 from .checks import check_pack, compatible
 from .compiler import compile_ruleset
 from .encoding import engine_value
-from .errors import FactConflictError, FactError, RulePackError
+from .errors import FactConflictError, FactError, Problem, RulePackError
 from .explain import PreparedRequirement, check_requirements, prepare_requirements, reasons
 from .loader import iter_folders, read_packs
 from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef
 from .outcome import AdviceItem, Firing, GateResult, Outcome
-from .runtime import CompiledRuleset
+from .runtime import ENGINE_LOCK, CompiledRuleset
 from .text import is_plain, render_text
 from .yaml_source import DEFAULT_LIMITS, Limits
 
@@ -64,8 +65,9 @@ class RulePack:
 
     def close(self) -> None:
         """Free every compiled ruleset held in durable-rules (the pack can still evaluate; it recompiles)."""
-        while self._variants:
-            self._variants.popitem(last=False)[1].close()
+        with ENGINE_LOCK:
+            while self._variants:
+                self._variants.popitem(last=False)[1].close()
 
     def __del__(self) -> None:
         try:
@@ -135,7 +137,6 @@ class RulePack:
         on = on or dt.date.today()
         clean = self.check_facts(facts)
         values, key = self._resolve(country, on)
-        variant = self._variant(values, key)
         memory = {name: engine_value(value, f"fact {name!r}") for name, value in clean.items()}
         derived: dict[str, Any] = {}
         asserted_by: dict[str, str] = {}
@@ -165,7 +166,8 @@ class RulePack:
                 new[name] = engine_value(value, f"fact {name!r} asserted by rule {rule.id}")
             return new
 
-        variant.run(memory, on_fire)
+        with ENGINE_LOCK:  # one lock from choosing the compiled variant to running it: no thread can free it between
+            self._variant(values, key).run(memory, on_fire)
         everything = {**clean, **derived}
         gates = {}
         for rule, prepared in self._prepared_gates(country, on, values):
@@ -239,5 +241,40 @@ def load_rule_pack(folders: Sequence[str | os.PathLike[str]] | str | os.PathLike
     problems = sorted(loaded.problems + checked.problems, key=lambda p: (p.file, p.line or 0, p.column or 0))
     if problems:
         raise RulePackError(problems)
+    problems = _capacity_problems(loaded.rules, loaded.thresholds, checked.layers, [*specs, *checked.derived_types])
+    if problems:
+        raise RulePackError(problems)
     return RulePack(loaded.infos, loaded.rules, loaded.thresholds, specs, checked.layers, checked.derived_types,
                     loaded.replaced)
+
+
+def _capacity_problems(rules: Mapping[str, Rule], thresholds: Mapping[str, Threshold], layers: Mapping[str, int],
+                       fact_names: list[str]) -> list[Problem]:
+    """What durable-rules could not hold, found when the pack loads rather than at its first evaluation: too many
+    facts for one evaluation, or a rule network that overflows one of its tables (see engine.capacity). The
+    network is built with every threshold in force at its widest value (the longest list), the largest shape any
+    date or country can give; each compiled variant is checked again before it reaches durable-rules."""
+    problems = []
+    too_many = fact_count_problem(fact_names)
+    if too_many:
+        widest_rule = max(rules.values(), key=lambda rule: len(rule.asserts), default=None)
+        problems.append(_rule_problem(widest_rule, too_many, ("then", "assert")) if widest_rule
+                        else Problem("<pack>", None, None, too_many))
+    widest = {}
+    for name, threshold in thresholds.items():
+        values = [entry.value for entry in threshold.entries()]
+        widest[name] = max(values, key=lambda v: len(v) if isinstance(v, tuple) else 0)
+    definition, included = compile_ruleset(list(rules.values()), layers, widest)
+    try:
+        check_definition(definition)
+    except CapacityError as error:
+        rank = int(error.rule[1:])
+        problems.append(_rule_problem(included[rank], f"the pack is too large for durable-rules: {error}; split "
+                                                      "the condition or spread the rules over more facts"))
+    return problems
+
+
+def _rule_problem(rule: Rule, message: str, path: tuple[str, ...] = ("when",)) -> Problem:
+    if rule.origin is None:
+        return Problem("<memory>", None, None, message, rule=rule.id)
+    return rule.origin.document.problem(rule.origin.path + path, message, rule=rule.id, shown_path=path)

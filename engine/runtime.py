@@ -17,8 +17,9 @@ from typing import Any, Callable
 
 import durable_rules_engine as _engine
 
+from .capacity import CapacityError, check_definition
 from .encoding import dumps, encode_items
-from .errors import EvaluationError
+from .errors import EngineError, EvaluationError
 from .model import Rule
 
 # durable-rules is not thread-safe: every call into it holds this lock.
@@ -45,6 +46,12 @@ class CompiledRuleset:
     @classmethod
     def create(cls, definition: dict[str, Any], rules: list[Rule], layers: list[int]) -> "CompiledRuleset":
         definition = {**definition, _FLUSH_RULE: {"all": [{"m": {"__flush": 1}}]}}
+        try:
+            check_definition(definition)  # before the C code, which could hang or overrun on a too-large pack
+        except CapacityError as error:
+            rank = error.rule[1:]
+            rule = rules[int(rank)].id if rank.isdigit() and int(rank) < len(rules) else error.rule
+            raise EvaluationError(f"the rule pack is too large for durable-rules at rule {rule}: {error}") from None
         with ENGINE_LOCK:
             try:
                 handle = _engine.create_ruleset(f"creator_advisor_{next(_names)}", dumps(definition))
@@ -67,10 +74,10 @@ class CompiledRuleset:
 
         `on_fire` returns the facts the rule asserts; they join the working memory of the next layer.
         """
-        if self.handle is None:
-            raise EvaluationError("this compiled rule pack was closed")
         with ENGINE_LOCK:
             handle = self.handle
+            if handle is None:
+                raise EvaluationError("this compiled rule pack was closed")
             firing: Rule | None = None
             started = False
             encoded = encode_items(memory)  # each fact encoded once, not once per layer
@@ -96,6 +103,11 @@ class CompiledRuleset:
             except _engine.error as error:
                 rule = f" while rule {firing.id} was firing" if firing is not None else ""
                 raise EvaluationError(f"the rule engine failed{rule}: {error}") from None
+            except EngineError:
+                raise  # already says what went wrong (two rules asserting different values, say)
+            except Exception as error:  # a failure in a rule's action: named, typed, and the session still ends
+                rule = f" while rule {firing.id} was firing" if firing is not None else ""
+                raise EvaluationError(f"the evaluation failed{rule}: {type(error).__name__}: {error}") from error
             finally:
                 _end_session(handle, started)
 

@@ -4,20 +4,146 @@ Rule files come from experts and agencies, so their text must never reach Python
 Jinja2's SandboxedEnvironment, see only plain data (`facts`, `thresholds`, `rule`), and are compiled and checked
 when the pack loads, so a typo such as `facts.folowers` fails at load time with the file and line, not halfway
 through a user's report.
+
+Rule text is a small language on purpose: `{{ ... }}` with filters, tests and operators, `{% if %}` and
+`{% set %}`. Loops, macros, calls of functions or methods, private attributes (`__class__`) and other templates
+(`{% include %}`, `{% import %}`, `{% extends %}`) are refused when the pack loads, naming the rule, so no text can
+reach Python's internals or the file system, and none can loop. What is left runs in bounded time; its size is
+bounded at run time too (no value or text over MAX_TEXT_CHARS, numbers of at most MAX_NUMBER_BITS bits), so a
+text such as `{{ 'a' * 10**9 }}` fails with RuleTextError instead of taking the memory of the process.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
+from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import RuleTextError
 from .filters import FILTERS, UNKNOWN
+from .suggest import did_you_mean
 
 TEXT_VARIABLES = ("facts", "thresholds", "rule")
+MAX_TEXT_CHARS = 20_000  # any text, list or value a rule text builds, and the rendered text itself
+MAX_NUMBER_BITS = 256  # integers a rule text computes (2**256 has 78 digits)
+
+# Jinja's own filters that rule text may use: each returns something no larger than its input (or bounded by
+# MAX_TEXT_CHARS, like `join`). Left out: those that build large text from small input (`center`, `indent`,
+# `wordwrap`, `replace`, `format`, `batch`...), reach attributes by name (`attr`, `map`, `selectattr`...) or are
+# not deterministic (`random`).
+SAFE_JINJA_FILTERS = ("abs", "capitalize", "count", "d", "default", "e", "escape", "first", "float", "int", "join",
+                      "last", "length", "lower", "max", "min", "reverse", "round", "sort", "string", "sum", "title",
+                      "trim", "truncate", "unique", "upper", "wordcount")
+
+# The statements and expressions rule text is written in. Anything else is refused when the pack loads.
+_ALLOWED_NODES = (
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.If, nodes.Assign, nodes.Name, nodes.Const,
+    nodes.Getattr, nodes.Getitem, nodes.Slice, nodes.Filter, nodes.Test, nodes.CondExpr, nodes.Compare,
+    nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Add, nodes.Sub, nodes.Mul,
+    nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Pow, nodes.Concat, nodes.Tuple, nodes.List, nodes.Dict,
+    nodes.Pair, nodes.Keyword,
+)
+_REFUSED_WORDS = {
+    nodes.For: "a '{% for %}' loop", nodes.Macro: "a '{% macro %}'", nodes.CallBlock: "a '{% call %}' block",
+    nodes.FilterBlock: "a '{% filter %}' block", nodes.Include: "'{% include %}' (rule text cannot read other "
+    "templates or files)", nodes.Import: "'{% import %}' (rule text cannot read other templates or files)",
+    nodes.FromImport: "'{% from ... import %}' (rule text cannot read other templates or files)",
+    nodes.Extends: "'{% extends %}' (rule text cannot read other templates or files)",
+    nodes.Block: "a '{% block %}'", nodes.With: "a '{% with %}' block", nodes.AssignBlock: "a '{% set %}' block",
+    nodes.Call: "a call of a function or method (use a filter such as `| number`)",
+}
+
+
+def _too_long(value: Any, what: str) -> None:
+    if isinstance(value, (str, list, tuple, dict)) and len(value) > MAX_TEXT_CHARS:
+        raise SecurityError(f"{what} would be {len(value):,} long; rule text is limited to {MAX_TEXT_CHARS:,}")
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_NUMBER_BITS:
+        raise SecurityError(f"{what} would be a number of more than {MAX_NUMBER_BITS} bits")
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, (str, list, tuple)) else 0
+
+
+def _bounded_binop(symbol: str, left: Any, right: Any) -> None:
+    """Refuse, before computing it, an operation whose result would be too large."""
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right))
+    if symbol == "*":
+        for sequence, count in ((left, right), (right, left)):
+            if _size(sequence) and isinstance(count, int) and _size(sequence) * max(count, 0) > MAX_TEXT_CHARS:
+                raise SecurityError(f"'*' would make a text or list of {_size(sequence) * count:,}; rule text is "
+                                    f"limited to {MAX_TEXT_CHARS:,}")
+        if numbers and isinstance(left, int) and isinstance(right, int) and \
+                left.bit_length() + right.bit_length() > MAX_NUMBER_BITS:
+            raise SecurityError(f"'*' would make a number of more than {MAX_NUMBER_BITS} bits")
+    elif symbol == "**" and numbers and isinstance(left, int) and isinstance(right, int) and abs(left) > 1 \
+            and right > 0 and right * (abs(left).bit_length() - 1) > MAX_NUMBER_BITS:
+        raise SecurityError(f"'**' would make a number of more than {MAX_NUMBER_BITS} bits")
+    elif symbol == "%" and isinstance(left, str):
+        raise SecurityError("'%' formatting is not available in rule text; use a filter such as `| number`")
+    elif symbol == "+" and _size(left) + _size(right) > MAX_TEXT_CHARS:
+        raise SecurityError(f"'+' would make a text or list of {_size(left) + _size(right):,}; rule text is "
+                            f"limited to {MAX_TEXT_CHARS:,}")
+
+
+class _TextCodeGenerator(CodeGenerator):
+    """Compiles `a ~ b` to a join that refuses results over MAX_TEXT_CHARS (Jinja's own is unbounded)."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.bounded_join((")
+        for argument in node.nodes:
+            self.visit(argument, frame)
+            self.write(", ")
+        self.write("))")
+
+
+class TextSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, with the operators that can build large values checked and no calls at all."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = _TextCodeGenerator
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        _bounded_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def bounded_join(self, parts: tuple[Any, ...]) -> str:
+        pieces = [str(part) for part in parts]
+        if sum(map(len, pieces)) > MAX_TEXT_CHARS:
+            raise SecurityError(f"'~' would make a text of {sum(map(len, pieces)):,} characters; rule text is "
+                                f"limited to {MAX_TEXT_CHARS:,}")
+        return "".join(pieces)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        raise SecurityError("rule text may not call functions or methods")
+
+
+def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        result = function(*args, **kwargs)
+        _too_long(result, f"the filter {name!r}")
+        return result
+    bounded.__name__ = getattr(function, "__name__", name)
+    for attribute in ("jinja_pass_arg",):
+        if hasattr(function, attribute):
+            setattr(bounded, attribute, getattr(function, attribute))
+    return bounded
+
+
+def _bounded_join(value: Any, d: str = "", attribute: Any = None) -> str:
+    if attribute is not None:
+        raise SecurityError("`join(attribute=...)` is not available in rule text")
+    items = [str(item) for item in (value if isinstance(value, (list, tuple, dict)) else [value])]
+    length = sum(map(len, items)) + len(str(d)) * max(len(items) - 1, 0)
+    if length > MAX_TEXT_CHARS:
+        raise SecurityError(f"'join' would make a text of {length:,} characters; rule text is limited to "
+                            f"{MAX_TEXT_CHARS:,}")
+    return str(d).join(items)
 
 
 def _finalize(value: Any) -> Any:
@@ -28,8 +154,11 @@ def _finalize(value: Any) -> Any:
 def text_environment() -> SandboxedEnvironment:
     """The one sandbox every rule text renders in: strict about names, no autoescape (output is escaped by the
     report that embeds it), unknown values shown as an em dash."""
-    environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
-    environment.filters.update(FILTERS)
+    environment = TextSandbox(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
+    environment.filters = {name: _bounded_filter(name, JINJA_FILTERS[name]) for name in SAFE_JINJA_FILTERS}
+    environment.filters["join"] = _bounded_join
+    environment.filters.update((name, _bounded_filter(name, function)) for name, function in FILTERS.items())
+    environment.globals = {}  # no range, lipsum, cycler, joiner, namespace, dict
     return environment
 
 
@@ -37,7 +166,8 @@ def parse_problems(source: str) -> tuple[str | None, list[tuple[str, str]]]:
     """Check a template without rendering it.
 
     Returns (syntax error message or None, [(kind, name)] of referenced facts and thresholds), where kind is
-    'fact', 'threshold' or 'variable' (an unknown top-level name).
+    'fact', 'threshold', 'variable' (an unknown top-level name) or 'forbidden' (then `name` is the sentence: a
+    construct rule text may not use, see the module's docstring).
     """
     if is_plain(source):
         return None, []  # nothing for Jinja to parse: no syntax to get wrong, no names
@@ -46,7 +176,11 @@ def parse_problems(source: str) -> tuple[str | None, list[tuple[str, str]]]:
         tree = environment.parse(source)
     except TemplateSyntaxError as error:
         return f"template syntax error on line {error.lineno} of the text: {error.message}", []
-    references: list[tuple[str, str]] = []
+    except RecursionError:
+        return "the text nests too deeply to read", []
+    except (ValueError, OverflowError):  # a literal Python will not read (an integer of 5,000 digits)
+        return "the text holds a number too long to read", []
+    references: list[tuple[str, str]] = _forbidden(tree, environment)
     assigned = {target.name for target in tree.find_all(nodes.Name) if target.ctx in ("store", "param")}
     for name in tree.find_all(nodes.Name):
         if name.ctx == "load" and name.name not in TEXT_VARIABLES and name.name not in assigned:
@@ -57,9 +191,29 @@ def parse_problems(source: str) -> tuple[str | None, list[tuple[str, str]]]:
             continue
         key = node.attr if isinstance(node, nodes.Getattr) else (
             node.arg.value if isinstance(node.arg, nodes.Const) else None)
-        if isinstance(key, str):
+        if isinstance(key, str) and not key.startswith("_"):
             references.append(("fact" if target.name == "facts" else "threshold", key))
     return None, references
+
+
+def _forbidden(tree: nodes.Template, environment: SandboxedEnvironment) -> list[tuple[str, str]]:
+    """('forbidden', sentence) for each construct of `tree` that rule text may not use, each kind once."""
+    found: dict[str, None] = {}
+    for node in tree.find_all(nodes.Node):
+        if not isinstance(node, _ALLOWED_NODES):
+            word = next((text for kind, text in _REFUSED_WORDS.items() if isinstance(node, kind)),
+                        f"'{type(node).__name__}'")
+            found[f"the text uses {word}, which rule text does not allow"] = None
+        elif isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            key = node.attr if isinstance(node, nodes.Getattr) else (
+                node.arg.value if isinstance(node.arg, nodes.Const) else None)
+            if isinstance(key, str) and key.startswith("_"):
+                found[f"the text reads {key!r}: names starting with '_' are private and refused"] = None
+        elif isinstance(node, nodes.Filter) and node.name not in environment.filters:
+            found[f"the text uses unknown filter {node.name!r}{did_you_mean(node.name, environment.filters)}"] = None
+        elif isinstance(node, nodes.Test) and node.name not in environment.tests:
+            found[f"the text uses unknown test {node.name!r}{did_you_mean(node.name, environment.tests)}"] = None
+    return [("forbidden", sentence) for sentence in found]
 
 
 @lru_cache(maxsize=4096)
@@ -80,7 +234,13 @@ def render_text(source: str, *, facts: Mapping[str, Any], thresholds: Mapping[st
     if is_plain(source):
         return source.strip()  # about a third of the default pack's texts: no Jinja context, no render
     try:
-        return _compiled(source).render(facts=facts, thresholds=thresholds, rule=rule).strip()
+        pieces, length = [], 0
+        for piece in _compiled(source).generate(facts=facts, thresholds=thresholds, rule=rule):
+            length += len(piece)
+            if length > MAX_TEXT_CHARS:
+                raise SecurityError(f"the rendered text is over {MAX_TEXT_CHARS:,} characters")
+            pieces.append(piece)
+        return "".join(pieces).strip()
     except Exception as error:  # the sandbox raises SecurityError, UndefinedError, TypeError...
         raise RuleTextError(f"rule {rule}: {field}: cannot render the text: {type(error).__name__}: {error}") \
             from None

@@ -123,6 +123,8 @@ def load_yaml_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS
         raise SourceError(Problem(name, None, None, "file not found")) from None
     except OSError as error:
         raise SourceError(Problem(name, None, None, f"cannot read the file: {error.strerror or error}")) from None
+    except (ValueError, TypeError) as error:  # a name with a NUL character, or not a name at all
+        raise SourceError(Problem(name, None, None, f"cannot read the file: {error}")) from None
     return parse_yaml_bytes(raw, name, limits)
 
 
@@ -152,8 +154,11 @@ def parse_yaml_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> Lo
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         detail = error.problem or error.context or "malformed YAML"
+        message = f"malformed YAML: {detail}"
+        if "nesting depth" in detail:  # libyaml stops at 1,000 levels, before our own limit is reached
+            message = f"nesting is too deep (the limit is {limits.max_depth} levels)"
         raise SourceError(Problem(name, mark.line + 1 if mark else None, mark.column + 1 if mark else None,
-                                  f"malformed YAML: {detail}")) from None
+                                  message)) from None
     except yaml.YAMLError as error:
         raise SourceError(Problem(name, None, None, f"malformed YAML: {error}")) from None
     except RecursionError:

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from engine import Problem
+from engine import DEFAULT_LIMITS, Limits, Problem
 
 from ..errors import ImportSourceError
 from ..profile import Profile, load_profile, parse_profile
@@ -237,7 +237,8 @@ _ENVELOPE_START = re.compile(rb'^\s*(?:\xef\xbb\xbf)?\s*\{\s*"(?:data|error)"\s*
 _SNIFF_LIMIT = 10 * 1024 * 1024
 
 
-def profile_from_path(path: str | os.PathLike[str], *, as_of: dt.date | None = None) -> Profile:
+def profile_from_path(path: str | os.PathLike[str], *, as_of: dt.date | None = None,
+                      limits: Limits = DEFAULT_LIMITS) -> Profile:
     """A profile file (YAML or JSON), or a .json file of a shape the importers know, as a checked Profile.
 
     A JSON file that is not valid JSON is reported as a profile would be, unless it starts like an API response
@@ -257,7 +258,7 @@ def profile_from_path(path: str | os.PathLike[str], *, as_of: dt.date | None = N
                 data = None
             if detect(data) is not None:
                 return import_sources([(str(path), data)], as_of=as_of).profile
-    return load_profile(path, as_of=as_of)
+    return load_profile(path, as_of=as_of, limits=limits)
 
 
 def _big_export_allowed(path: str | os.PathLike[str]) -> bool:

@@ -1,0 +1,316 @@
+"""Reliability: an evaluation that fails leaves nothing behind, threads get the serial results, and faults (a rule
+action or a template that raises, a full disk, a read-only folder) are typed errors naming the rule or file, with
+no partial file left.
+
+The million-evaluation run is a benchmark, not a test: `python bench/long_run.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import inspect
+import json
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import durable_rules_engine
+import pytest
+from click.testing import CliRunner
+
+import advisor.render as report_module
+import engine.pack as pack_module
+from advisor.api import Advisor, advise, default_rules_dir, render
+from advisor.cli import main
+from advisor.errors import OutputError, RenderError
+from advisor.output import write_whole
+from engine import EvaluationError, FactConflictError, FactError, RuleTextError, load_rule_pack
+
+from conftest import GARDEN_FACTS, ROOT, TESTS
+from oracle import Oracle
+from test_oracle import SHARED, Generator
+
+JUNE_2024 = dt.date(2024, 6, 1)
+EXAMPLE = ROOT / "examples" / "rising-baker-6k.yaml"
+
+
+def _pack(tmp_path: Path, rules: str) -> Path:
+    folder = tmp_path / "pack"
+    folder.mkdir(exist_ok=True)
+    garden = TESTS / "packs" / "garden"
+    for name in ("pack.yaml", "thresholds.yaml", "rules.yaml"):
+        (folder / name).write_text((garden / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "zz_extra.yaml").write_text(rules, encoding="utf-8")
+    return folder
+
+
+def _no_session_left(pack) -> None:
+    """durable-rules holds no session for any compiled variant of the pack (its state was deleted)."""
+    assert pack._variants, "nothing was compiled"
+    for variant in pack._variants.values():
+        with pytest.raises(durable_rules_engine.error):
+            durable_rules_engine.get_state(variant.handle, "0")
+
+
+def _summary(outcome) -> tuple:
+    return (tuple(f.rule for f in outcome.fired), tuple(sorted(outcome.derived.items())),
+            tuple(sorted((g, r.passed) for g, r in outcome.gates.items())))
+
+
+# ---- an evaluation that fails midway ----------------------------------------------------------------------------
+
+CONFLICT = """
+rules:
+  - {id: conflict.one, category: care, when: {fact: plant, op: "==", value: cactus}, then: {assert: {verdict: dry}}}
+  - {id: conflict.two, category: care, when: {fact: month, op: ">", value: 6}, then: {assert: {verdict: wet}}}
+  - {id: conflict.read, category: care, when: {fact: verdict, op: exists},
+     then: {advice: {title: "Verdict {{ facts.verdict }}", text: ok}}}
+"""
+
+
+def test_a_failed_evaluation_leaves_no_state_and_the_next_2000_are_right(tmp_path):
+    pack = load_rule_pack(_pack(tmp_path, CONFLICT), GARDEN_FACTS)
+    inputs = [{"plant": plant, "month": month, "temperature": temperature, "soil_moisture": moisture,
+               "litres_available": 50}
+              for plant in ("rose", "tomato", "cactus") for month in (3, 6, 9)
+              for temperature in (1.0, 15.0) for moisture in (0.1, 0.5)]
+    good = [facts for facts in inputs if not (facts["plant"] == "cactus" and facts["month"] > 6)]
+    expected = [_summary(pack.evaluate(facts, on=JUNE_2024)) for facts in good]
+    failing = {"plant": "cactus", "month": 9, "temperature": 15.0}
+    with pytest.raises(FactConflictError, match="rules conflict.one and conflict.two assert different values for "
+                                                "'verdict': 'dry' and 'wet'"):
+        pack.evaluate(failing, on=JUNE_2024)
+    _no_session_left(pack)
+    failures = 0
+    for index in range(2_000):
+        if index % 97 == 0:  # keep failing now and then: no failure may leak into the evaluations around it
+            with pytest.raises(FactConflictError):
+                pack.evaluate(failing, on=JUNE_2024)
+            failures += 1
+        facts = good[index % len(good)]
+        assert _summary(pack.evaluate(facts, on=JUNE_2024)) == expected[index % len(good)], facts
+    _no_session_left(pack)
+    assert failures == 21
+
+
+def test_failures_of_every_kind_leave_the_engine_usable(tmp_path, garden, monkeypatch):
+    facts = {"soil_moisture": 0.1, "temperature": 10.0, "plant": "rose", "litres_available": 80}
+    expected = _summary(garden.evaluate(facts, on=JUNE_2024))
+    with pytest.raises(FactError):  # refused before the engine is touched
+        garden.evaluate({**facts, "month": "June"}, on=JUNE_2024)
+    with pytest.raises(EvaluationError, match="the rule engine failed"):  # refused by durable-rules itself
+        garden.evaluate({**facts, "plant": "ros\ud800e"}, on=JUNE_2024)
+    real = pack_module.engine_value
+
+    def failing(value, what):
+        if "asserted by rule water.dry" in what:
+            raise RuntimeError("disk on fire")
+        return real(value, what)
+
+    monkeypatch.setattr(pack_module, "engine_value", failing)  # a rule's action that raises
+    with pytest.raises(EvaluationError, match=r"while rule water.dry was firing: RuntimeError: disk on fire"):
+        garden.evaluate(facts, on=JUNE_2024)
+    monkeypatch.undo()
+    _no_session_left(garden)
+    for _ in range(2_000):
+        assert _summary(garden.evaluate(facts, on=JUNE_2024)) == expected
+
+
+# ---- threads ----------------------------------------------------------------------------------------------------
+
+def _thread_profiles(count: int) -> list:
+    generator = Generator(Oracle([default_rules_dir()]), 7)
+    profiles: list = [generator.profile(i) for i in range(count // 2)]
+    if SHARED.exists():
+        lines = SHARED.read_text(encoding="utf-8").splitlines()
+        profiles += [json.loads(line) for line in lines[:count - len(profiles)]]
+    profiles += [EXAMPLE] * (count - len(profiles))
+    return profiles
+
+
+def _everything(profile) -> tuple[str, str, str]:
+    plan = advise(profile)
+    return render(plan, "md"), render(plan, "html"), render(plan, "json")
+
+
+def test_the_public_api_from_8_threads_gives_exactly_the_serial_results():
+    profiles = _thread_profiles(200)
+    serial = [_everything(profile) for profile in profiles]
+    start = threading.Barrier(8)
+
+    def worker(offset: int) -> list[tuple[int, tuple[str, str, str]]]:
+        start.wait()
+        order = list(range(len(profiles)))
+        order = order[offset * 25:] + order[:offset * 25]  # each thread starts somewhere else
+        return [(index, _everything(profiles[index])) for index in order]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(worker, range(8)))
+    for thread in results:
+        assert len(thread) == len(profiles)
+        for index, outputs in thread:
+            assert outputs == serial[index], f"thread result differs for profile {index}"
+
+
+def test_threads_sharing_one_advisor_while_compiled_variants_are_evicted(monkeypatch):
+    """With room for two compiled variants only, threads judging many countries and dates force the pack to free
+    variants while others run: none may run a freed one (it used to be freed between being chosen and run)."""
+    monkeypatch.setattr(pack_module, "MAX_COMPILED_VARIANTS", 2)
+    advisor = Advisor()
+    days = ["2021-06-01", "2023-06-01", "2024-03-05", "2024-03-06", "2024-06-01", "2025-01-01", "2026-11-20"]
+    countries = ["US", "KR", "DE", "ID", "CA", None]
+    profiles = [{"handle": f"t{i}", "followers": 10_000 + i, "views_30d": 120_000, "age": 19, "posts_30d": 9,
+                 "as_of": days[i % len(days)], **({"country": countries[i % 6]} if countries[i % 6] else {})}
+                for i in range(84)]
+    serial = [render(advisor.advise(p), "json") for p in profiles]
+    errors: list[BaseException] = []
+
+    def worker(offset: int) -> list[str]:
+        try:
+            return [render(advisor.advise(profiles[(i + offset) % len(profiles)]), "json")
+                    for i in range(len(profiles))]
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+            raise
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(worker, range(0, 80, 10)))
+    assert not errors
+    for offset, outputs in zip(range(0, 80, 10), results):
+        assert outputs == [serial[(i + offset) % len(profiles)] for i in range(len(profiles))]
+    assert len(advisor.pack._variants) <= 2
+
+
+def test_thread_safety_is_documented():
+    assert "## Threads" in (ROOT / "docs" / "plan-json.md").read_text(encoding="utf-8")
+
+
+# ---- faults -----------------------------------------------------------------------------------------------------
+
+def _run_cli(*args) -> tuple[int, str]:
+    runner = CliRunner(mix_stderr=False) if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters \
+        else CliRunner()
+    result = runner.invoke(main, [str(arg) for arg in args], prog_name="creator-advisor")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stderr
+
+
+def test_a_rule_text_that_raises_is_named_and_no_report_is_written(tmp_path):
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "broken.yaml").write_text(
+        "rules:\n  - id: content.divides_by_zero\n    category: content\n    when: {fact: followers, op: exists}\n"
+        "    then:\n      advice:\n        title: Broken\n        text: \"{{ facts.followers / 0 }}\"\n",
+        encoding="utf-8")
+    with pytest.raises(RuleTextError, match=r"^rule content.divides_by_zero: then.advice.text: cannot render the "
+                                            r"text: ZeroDivisionError"):
+        advise(EXAMPLE, rules=[default_rules_dir(), overlay])
+    out = tmp_path / "out"
+    out.mkdir()
+    code, stderr = _run_cli("plan", EXAMPLE, "-o", out / "plan.md", "--rules", default_rules_dir(),
+                            "--rules", overlay)
+    assert code == 1 and "rule content.divides_by_zero" in stderr
+    assert list(out.iterdir()) == []
+
+
+def test_a_template_that_raises_is_a_render_error_naming_it(tmp_path, monkeypatch):
+    report_module._template.cache_clear()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the filter broke")
+
+    monkeypatch.setitem(report_module._REPORT_FILTERS, "furthest", broken)
+    try:
+        plan = advise(EXAMPLE)
+        for fmt, template in (("md", "plan.md.j2"), ("html", "plan.html.j2")):
+            with pytest.raises(RenderError, match=rf"cannot render the {fmt} report \({template}\): RuntimeError: "
+                                                  "the filter broke"):
+                render(plan, fmt)
+        out = tmp_path / "out"
+        out.mkdir()
+        code, stderr = _run_cli("plan", EXAMPLE, "-o", out / "plan.md")
+        assert code == 1 and "plan.md.j2" in stderr and "the filter broke" in stderr
+        assert list(out.iterdir()) == []
+    finally:
+        monkeypatch.undo()
+        report_module._template.cache_clear()
+
+
+def _full_disk(monkeypatch, where: str) -> None:
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    if where == "write":
+        real_fdopen = os.fdopen
+
+        class Stream:
+            def __init__(self, stream):
+                self.stream = stream
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                self.stream.close()
+
+            def write(self, text):
+                self.stream.write(text[: len(text) // 2])  # half the report reaches the disk, then it is full
+                self.stream.flush()
+                no_space()
+
+            def __getattr__(self, name):
+                return getattr(self.stream, name)
+
+        monkeypatch.setattr(os, "fdopen", lambda *a, **k: Stream(real_fdopen(*a, **k)))
+    else:
+        monkeypatch.setattr(os, where, no_space)
+
+
+@pytest.mark.parametrize("where", ["write", "fsync", "replace"])
+def test_a_full_disk_leaves_no_partial_report_and_the_old_one_intact(tmp_path, monkeypatch, where):
+    target = tmp_path / "plan.md"
+    target.write_text("the previous report\n", encoding="utf-8")
+    report = render(advise(EXAMPLE), "md")
+    _full_disk(monkeypatch, where)
+    with pytest.raises(OutputError, match=rf"^{target}: cannot write the report: No space left on device$"):
+        write_whole(target, report)
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.md"]
+    assert target.read_text(encoding="utf-8") == "the previous report\n"
+
+
+def test_a_full_disk_through_the_command_leaves_no_file(tmp_path, monkeypatch):
+    _full_disk(monkeypatch, "fsync")
+    code, stderr = _run_cli("plan", EXAMPLE, "-o", tmp_path / "plan.html", "--format", "html")
+    monkeypatch.undo()
+    assert code == 1 and f"{tmp_path / 'plan.html'}: cannot write the report: No space left on device" in stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("code, words", [(errno.EROFS, "Read-only file system"),
+                                         (errno.EACCES, "Permission denied")])
+def test_a_read_only_folder_is_an_output_error_naming_the_file(tmp_path, monkeypatch, code, words):
+    def refuse(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(OutputError, match=rf"^{tmp_path / 'plan.md'}: cannot write the report: {words}$"):
+        write_whole(tmp_path / "plan.md", "text")
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_really_read_only_folder_is_an_output_error(tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(OutputError, match=r"plan.md: cannot write the report: Permission denied"):
+            write_whole(folder / "plan.md", "text")
+        assert list(folder.iterdir()) == []
+    finally:
+        folder.chmod(0o755)
