@@ -7,42 +7,12 @@ becomes `Error: <message>` on standard error with exit code 1, never a traceback
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import sys
-from typing import Any, Callable
 
 import click
 
-from engine import EngineError
-
 from . import __version__
-from .errors import AdvisorError
-
-FORMATS = ("md", "html", "json")
-
-
-def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except (AdvisorError, EngineError) as error:
-            click.echo(f"Error: {error}", err=True)
-            sys.exit(1)
-    return wrapper
-
-
-class _Date(click.ParamType):
-    name = "YYYY-MM-DD"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> dt.date:
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
-
+from .cli_common import FORMATS, DateType as _Date, fail_cleanly as _fail_cleanly
 
 rules_option = click.option(
     "--rules", "rules", multiple=True, type=click.Path(file_okay=False, dir_okay=True),

@@ -7,41 +7,11 @@ imports nothing heavy at load time, so the other commands start as fast as befor
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import sys
-from typing import Any, Callable
 
 import click
 
-FORMATS = ("md", "html", "json")
-
-
-def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Every error the library raises for bad input becomes `Error: <message>` and exit code 1 (as in cli.py)."""
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from engine import EngineError
-
-        from .errors import AdvisorError
-
-        try:
-            return command(*args, **kwargs)
-        except (AdvisorError, EngineError) as error:
-            click.echo(f"Error: {error}", err=True)
-            sys.exit(1)
-    return wrapper
-
-
-class _Date(click.ParamType):
-    name = "YYYY-MM-DD"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> dt.date:
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
+from .cli_common import FORMATS, DateType as _Date, fail_cleanly as _fail_cleanly
 
 
 @click.command("import")
