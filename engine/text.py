@@ -138,12 +138,14 @@ def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
 def _bounded_join(value: Any, d: str = "", attribute: Any = None) -> str:
     if attribute is not None:
         raise SecurityError("`join(attribute=...)` is not available in rule text")
-    items = [str(item) for item in (value if isinstance(value, (list, tuple, dict)) else [value])]
-    length = sum(map(len, items)) + len(str(d)) * max(len(items) - 1, 0)
-    if length > MAX_TEXT_CHARS:
-        raise SecurityError(f"'join' would make a text of {length:,} characters; rule text is limited to "
-                            f"{MAX_TEXT_CHARS:,}")
-    return str(d).join(items)
+    separator, items, length = str(d), [], 0
+    for item in value:  # like Jinja's join (a text joins its characters), counting as it goes
+        items.append(str(item))
+        length += len(items[-1]) + (len(separator) if len(items) > 1 else 0)
+        if length > MAX_TEXT_CHARS:
+            raise SecurityError(f"'join' would make a text of over {MAX_TEXT_CHARS:,} characters; rule text is "
+                                f"limited to {MAX_TEXT_CHARS:,}")
+    return separator.join(items)
 
 
 def _finalize(value: Any) -> Any:

@@ -75,7 +75,8 @@ class Entry:
                    [cls.read(item) for item in raw.get("earlier", [])])
 
     def in_force(self, on: dt.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= on) and (self.valid_until is None or on < self.valid_until)
+        started = self.valid_from is None or self.valid_from <= on
+        return started and (self.valid_until is None or on < self.valid_until)
 
 
 @dataclass

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,7 +63,8 @@ def compare(pack, oracle, profile_data: Any, label: str) -> str | None:
     differences = {
         "fired only by the engine": sorted(theirs.fired - ours.fired),
         "fired only by the oracle": sorted(ours.fired - theirs.fired),
-        "gates": {g: (theirs.gates.get(g), ours.gates.get(g)) for g in ours.gates if theirs.gates.get(g) != ours.gates[g]},
+        "gates": {g: (theirs.gates.get(g), ours.gates.get(g)) for g in ours.gates
+                  if theirs.gates.get(g) != ours.gates[g]},
         "requirements": {g: (theirs.requirements.get(g), ours.requirements[g]) for g in ours.requirements
                          if theirs.requirements.get(g) != ours.requirements[g]},
     }
@@ -251,7 +251,7 @@ def test_engine_and_oracle_agree_on_the_garden_pack(garden, capsys):
     oracle = Oracle([ROOT / "tests" / "packs" / "garden"])
     rng = random.Random(SEED)
     compared = 0
-    for index in range(3_000):
+    for _ in range(3_000):
         facts = {name: value for name, value in {
             "soil_moisture": rng.choice([0.05, 0.1, 0.15, 0.2, 0.25, rng.random()]),
             "temperature": rng.choice([-5.0, 1.9, 2.0, 2.1, 15.0, rng.uniform(-10, 30)]),
