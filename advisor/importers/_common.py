@@ -247,6 +247,18 @@ def api_error(reader: Reader, data: Mapping[str, Any]) -> bool:
     return True
 
 
+def api_payload(data: Mapping[str, Any], file: str) -> tuple[Reader, Mapping[str, Any]]:
+    """A reader for `file` and the `data` mapping of a TikTok API response; raises (through `Reader.check`) on an
+    error envelope or a response without data, before anything else of the file is read."""
+    reader = Reader(file)
+    if api_error(reader, data):
+        reader.check()
+    inner = reader.mapping(data.get("data"), ("data",), "the response's data")
+    reader.check()
+    assert inner is not None
+    return reader, inner
+
+
 _ERROR_HINTS = {
     "access_token_invalid": "; the access token expired or is wrong: authorise again and fetch the page again",
     "scope_not_authorized": "; the app was not granted the scope these fields need (user.info.stats for counts, "

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from engine.yaml_source import format_path
 
-from ._common import WHERE, Part, Reader, api_error
+from ._common import WHERE, Part, Reader, api_error, api_payload
 
 USER_INFO = "tiktok-display-api/user-info"
 VIDEO_LIST = "tiktok-display-api/video-list"
@@ -75,12 +75,7 @@ def read_user_info(data: Mapping[str, Any], file: str) -> Part:
 
 
 def read_video_page(data: Mapping[str, Any], file: str) -> Part:
-    reader = Reader(file)
-    if api_error(reader, data):
-        reader.check()
-    inner = reader.mapping(data.get("data"), ("data",), "the response's data")
-    reader.check()
-    assert inner is not None
+    reader, inner = api_payload(data, file)
     videos = inner.get("videos")
     has_more = reader.flag(inner, "has_more", ("data",))
     if videos is None:

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from engine.yaml_source import format_path
 
-from ._common import WHERE, Part, Reader, api_error
+from ._common import WHERE, Part, Reader, api_payload
 from .display_api import video_id
 
 USER_INFO = "tiktok-research-api/user-info"
@@ -93,12 +93,7 @@ def _videos(reader: Reader, part: Part, videos: Any, path: tuple[Any, ...]) -> N
 
 
 def read_user_info(data: Mapping[str, Any], file: str) -> Part:
-    reader = Reader(file)
-    if api_error(reader, data):
-        reader.check()
-    inner = reader.mapping(data.get("data"), ("data",), "the response's data")
-    reader.check()
-    assert inner is not None
+    reader, inner = api_payload(data, file)
     account = _account(reader, inner, ("data",), required=True)
     handle = reader.text(inner, "username", ("data",))
     reader.check()
@@ -106,12 +101,7 @@ def read_user_info(data: Mapping[str, Any], file: str) -> Part:
 
 
 def read_video_query(data: Mapping[str, Any], file: str) -> Part:
-    reader = Reader(file)
-    if api_error(reader, data):
-        reader.check()
-    inner = reader.mapping(data.get("data"), ("data",), "the response's data")
-    reader.check()
-    assert inner is not None
+    reader, inner = api_payload(data, file)
     part = Part(VIDEOS, file, LABELS[VIDEOS], has_more=bool(reader.flag(inner, "has_more", ("data",))),
                 listed=True)
     if "videos" not in inner or inner["videos"] is None:
