@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Sequence, Union
+from typing import Any, Sequence, Union
 
 from engine import DEFAULT_LIMITS, Limits, Problem, RulePack, load_rule_pack
 

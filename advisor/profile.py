@@ -13,10 +13,18 @@ import datetime as dt
 import math
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
-from engine import DEFAULT_LIMITS, Limits, LocatedDocument, Problem, SourceError, load_yaml_file
+from engine import (
+    DEFAULT_LIMITS,
+    Limits,
+    LocatedDocument,
+    Problem,
+    SourceError,
+    load_yaml_file,
+)
 from engine.schema import load_schema, schema_problems
 from engine.suggest import closest, did_you_mean
 from engine.yaml_source import format_path
@@ -111,10 +119,24 @@ class Profile:
         return data if include_derived else {k: v for k, v in data.items() if k not in self.derived}
 
 
+_NOT_DATA = ("annotations", "source", "derived")
+_DATA_FIELDS: dict[type, tuple[str, ...]] = {}
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _json(value: Any) -> Any:
-    if is_dataclass(value):
-        out = {f.name: _json(getattr(value, f.name)) for f in fields(value)
-               if f.name not in ("annotations", "source", "derived") and getattr(value, f.name) is not None}
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    names = _DATA_FIELDS.get(kind)
+    if names is None and is_dataclass(value):  # field names looked up once per class: fields() is slow
+        names = _DATA_FIELDS.setdefault(kind, tuple(f.name for f in fields(value) if f.name not in _NOT_DATA))
+    if names is not None:
+        out = {}
+        for name in names:
+            item = getattr(value, name)
+            if item is not None:
+                out[name] = item if type(item) in _PLAIN else _json(item)
         out.update(value.annotations)
         return out
     if isinstance(value, dt.date):

@@ -14,7 +14,8 @@ This mirrors rete.c of durable-rules 2.0.28 (createAlpha, findAlpha, linkAlpha, 
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping
+from collections.abc import Mapping
+from typing import Any, Iterable
 
 # rete.c sizes (NEXT_BUCKET_LENGTH 512, NEXT_LIST_LENGTH 32, MAX_OBJECT_PROPERTIES 255), less a margin.
 MAX_CHILDREN = 500

@@ -15,7 +15,8 @@ tests in tests/test_fastschema.py hold it to jsonschema's verdicts.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Mapping
+from typing import Any, Callable
 
 Check = Callable[[Any], bool]
 

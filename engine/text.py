@@ -19,13 +19,14 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import Frame
 from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import RuleTextError
 from .filters import FILTERS, UNKNOWN
+from .sandbox import DataCodeGenerator, DataSandbox
 from .suggest import did_you_mean
 
 TEXT_VARIABLES = ("facts", "thresholds", "rule")
@@ -91,7 +92,7 @@ def _bounded_binop(symbol: str, left: Any, right: Any) -> None:
                             f"limited to {MAX_TEXT_CHARS:,}")
 
 
-class _TextCodeGenerator(CodeGenerator):
+class _TextCodeGenerator(DataCodeGenerator):
     """Compiles `a ~ b` to a join that refuses results over MAX_TEXT_CHARS (Jinja's own is unbounded)."""
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
@@ -102,7 +103,7 @@ class _TextCodeGenerator(CodeGenerator):
         self.write("))")
 
 
-class TextSandbox(SandboxedEnvironment):
+class TextSandbox(DataSandbox):
     """Jinja's sandbox, with the operators that can build large values checked and no calls at all."""
 
     intercepted_binops = frozenset({"*", "**", "%", "+"})

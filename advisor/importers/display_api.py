@@ -14,7 +14,8 @@ user.info.stats scope); `username` (user.info.profile) gives the handle unless -
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from engine.yaml_source import format_path
 

@@ -14,7 +14,8 @@ The user info does not repeat the username it was asked for: the handle comes fr
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from engine.yaml_source import format_path
 
