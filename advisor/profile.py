@@ -183,7 +183,8 @@ def _check(document: LocatedDocument, as_of: dt.date | None, located: bool,
     copy = checker.walk(data, _SCHEMA, ())
     effective = checker.semantics(data, as_of)  # before the filter below: it adds to checker.own
     found = [p for p in schema_problems(LocatedDocument(document.file, copy, document.value_marks,
-                                                        document.key_marks), "advisor", "profile.schema.json")
+                                                        document.key_marks), "advisor", "profile.schema.json",
+                                        json_ready=True)
              if p.path not in checker.own and (p.path, p.message) not in checker.misspelt]
     problems = sorted(checker.problems + found, key=lambda p: (p.line or 0, p.column or 0))
     if problems:
@@ -209,6 +210,33 @@ def _text_problem(text: str) -> str | None:
 def _word(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "text", bool: "true or false",
             int: "a whole number", float: "a number"}.get(type(value), f"a {type(value).__name__}")
+
+
+_EMPTY: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class _SchemaNode:
+    """What the walk needs of one schema node, its `$ref` followed: worked out once per node, not per value."""
+
+    is_date: bool
+    type: Any
+    properties: dict[str, Any]
+    additional: Any
+    items: dict[str, Any]
+
+
+_NODES: dict[int, _SchemaNode] = {}
+
+
+def _node(schema: dict[str, Any]) -> _SchemaNode:
+    found = _NODES.get(id(schema))
+    if found is None:  # the profile schema is loaded once and lives as long as the process: ids are stable
+        target = _SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema
+        found = _NODES[id(schema)] = _SchemaNode(target.get("format") == "date", target.get("type"),
+                                                 target.get("properties", {}), target.get("additionalProperties"),
+                                                 target.get("items", _EMPTY))
+    return found
 
 
 class _Checker:
@@ -238,31 +266,36 @@ class _Checker:
         if len(path) > self.limits.max_depth:  # as for a file: the top is level 0
             self.report(path, f"nesting is too deep (the limit is {self.limits.max_depth} levels)")
             return None  # a mapping from a caller may nest without end, or contain itself
-        if "$ref" in schema:
-            schema = _SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[-1]]
-        if schema.get("format") == "date":
+        node = _node(schema)
+        kind = type(value)
+        if node.is_date:
             self.date(value, path)
             return value.isoformat() if isinstance(value, dt.date) else value
-        if isinstance(value, Mapping):
-            return self.mapping(value, schema, path)
-        if isinstance(value, (list, tuple)):
-            return [self.walk(item, schema.get("items", {}), path + (index,)) for index, item in enumerate(value)]
-        return self.scalar(value, schema.get("type"), path)
+        if kind is int and -_HUGE <= value <= _HUGE:  # the common case first: a count
+            return value
+        if kind is str and value.isascii():  # ASCII text has no lone surrogate
+            return value
+        if kind is dict or isinstance(value, Mapping):
+            return self.mapping(value, node, path)
+        if kind is list or isinstance(value, (list, tuple)):
+            items = node.items
+            return [self.walk(item, items, path + (index,)) for index, item in enumerate(value)]
+        return self.scalar(value, node.type, path)
 
-    def mapping(self, value: Mapping[Any, Any], schema: dict[str, Any], path: tuple[Any, ...]) -> dict[str, Any]:
-        known = list(schema.get("properties", {}))
+    def mapping(self, value: Mapping[Any, Any], node: _SchemaNode, path: tuple[Any, ...]) -> dict[str, Any]:
+        properties, additional = node.properties, node.additional
         copy = {}
         for key, item in value.items():
-            if not isinstance(key, str):
+            if type(key) is not str:
                 self.report(path, f"key {key!r} is not text")
-            elif (problem := _text_problem(key)) is not None:
+            elif not key.isascii() and (problem := _text_problem(key)) is not None:
                 self.report(path, f"key {ascii(key)} {problem}")
             elif key.startswith("x-"):
-                self.walk(item, {}, path + (key,))  # free, but still finite, printable data
-            elif key in known or isinstance(schema.get("additionalProperties"), dict):
-                copy[key] = self.walk(item, schema.get("properties", {}).get(key)
-                                      or schema.get("additionalProperties") or {}, path + (key,))
-            elif schema.get("additionalProperties") is False:
+                self.walk(item, _EMPTY, path + (key,))  # free, but still finite, printable data
+            elif key in properties or type(additional) is dict:
+                copy[key] = self.walk(item, properties.get(key) or additional or _EMPTY, path + (key,))
+            elif additional is False:
+                known = list(properties)
                 hint = did_you_mean(key, known) or f" (known keys: {', '.join(known)})"
                 suggestion = closest(key, known)
                 if suggestion is not None and suggestion not in value:
@@ -270,7 +303,7 @@ class _Checker:
                     self.misspelt.add((format_path(path), f"missing required key {suggestion!r}"))
                 self.report(path + (key,), f"unknown key {key!r}{hint}", key=True)
             else:
-                copy[key] = self.walk(item, {}, path + (key,))
+                copy[key] = self.walk(item, _EMPTY, path + (key,))
         return copy
 
     def scalar(self, value: Any, kind: Any, path: tuple[Any, ...]) -> Any:

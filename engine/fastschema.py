@@ -39,18 +39,22 @@ def compile_schema(root: Mapping[str, Any], formats: Mapping[str, Callable[[Any]
         return None
 
 
+_MAX_REMEMBERED_KEYS = 256
+
+
 def _is_object(value: Any) -> bool:
     return isinstance(value, dict)
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    kind = type(value)
+    return kind is int or kind is float or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 _TYPES: dict[str, Check] = {
     "null": lambda value: value is None,
     "boolean": lambda value: isinstance(value, bool),
-    "integer": lambda value: (isinstance(value, int) and not isinstance(value, bool))
+    "integer": lambda value: type(value) is int or (isinstance(value, int) and not isinstance(value, bool))
     or (isinstance(value, float) and value.is_integer()),
     "number": _is_number,
     "string": lambda value: isinstance(value, str),
@@ -124,6 +128,8 @@ class _Compiler:
         if slot is None:  # compiled once; a recursive reference reads the slot when it runs
             slot = self.references[reference] = []
             slot.append(self.compile(self.resolve(reference)))
+        if slot:
+            return slot[0]  # compiled already: no extra call per value
         return lambda value: slot[0](value)
 
     def compile(self, schema: Any) -> Check:
@@ -221,23 +227,29 @@ class _Compiler:
         if "additionalProperties" in schema:
             extra = self.compile(schema["additionalProperties"])
         if properties or patterns or extra is not None:
+            # The checks that apply to a key depend on the key alone: worked out once per key and remembered
+            # (documents repeat the same few keys in every item of a list), up to a bound.
+            plans: dict[str, tuple[Check, ...]] = {}
+
+            def plan(key: str) -> tuple[Check, ...]:
+                found = plans.get(key)
+                if found is None:
+                    found = [properties[key]] if key in properties else []
+                    found += [sub for search, sub in patterns if search(key) is not None]
+                    if not found and extra is not None:
+                        found = [extra]
+                    found = tuple(found)
+                    if len(plans) < _MAX_REMEMBERED_KEYS:
+                        plans[key] = found
+                return found
+
             def members(value: Any) -> bool:
                 if not _is_object(value):
                     return True
                 for key, item in value.items():
-                    check = properties.get(key)
-                    matched = False
-                    if check is not None:
+                    for check in plans.get(key) or plan(key):
                         if not check(item):
                             return False
-                        matched = True
-                    for search, sub in patterns:
-                        if search(key) is not None:
-                            matched = True
-                            if not sub(item):
-                                return False
-                    if not matched and extra is not None and not extra(item):
-                        return False
                 return True
             checks.append(members)
         if "unevaluatedProperties" in schema:

@@ -68,19 +68,20 @@ def _fast_check(package: str, name: str) -> Any:
 
 
 def schema_problems(document: LocatedDocument, package: str, schema_name: str,
-                    rule_of: Any = None) -> list[Problem]:
-    """Every schema violation in `document`, as located problems, in file order."""
-    return [problem for _, problem in schema_errors(document, package, schema_name, rule_of)]
+                    rule_of: Any = None, *, json_ready: bool = False) -> list[Problem]:
+    """Every schema violation in `document`, as located problems, in file order. `json_ready` says the data is
+    JSON data already (no dates to turn into text), which spares a copy of it."""
+    return [problem for _, problem in schema_errors(document, package, schema_name, rule_of, json_ready=json_ready)]
 
 
 def schema_errors(document: LocatedDocument, package: str, schema_name: str,
-                  rule_of: Any = None) -> list[tuple[tuple[Any, ...], Problem]]:
+                  rule_of: Any = None, *, json_ready: bool = False) -> list[tuple[tuple[Any, ...], Problem]]:
     """Every schema violation as (path of the offending node, located problem), in file order, without repeats.
 
     `rule_of(path)` may name the rule a path belongs to (for the breadcrumb) and return the path shown relative to
     it; by default the whole path is shown.
     """
-    data = as_json_data(document.data)
+    data = document.data if json_ready else as_json_data(document.data)
     fast = _fast_check(package, schema_name)
     if fast is not None and fast(data):
         return []  # valid: nothing to report, and no need for jsonschema's error machinery
