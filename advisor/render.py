@@ -39,9 +39,10 @@ FORMATS = ("md", "html", "json")
 _TEMPLATES = {"md": "plan.md.j2", "html": "plan.html.j2"}
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x85\u2028\u2029]+\s*")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
+_MD_ESCAPES = str.maketrans({char: "\\" + char for char in "\\`*_[]<>|&~"})
 # At the start of a line these would open a list item, a heading, a thematic break or a setext underline.
 _MD_LEADING = re.compile(r"^(-+|=+|\++|#{1,6}|\d{1,9}[.)])(?=\s|$)")
+_LEADING_CHARACTERS = frozenset("-=+#0123456789")
 
 _STATUS = {"eligible": "Eligible", "not_eligible": "Not yet eligible", "unknown": "Cannot tell yet",
            "closed": "Not available on this date"}
@@ -59,8 +60,11 @@ def md(value: Any) -> str:
 def _md_text(text: str) -> str:
     # A report escapes about 300 texts, most of them the pack's own (sources, notes, requirement sentences) and
     # the same in every report of a batch: remembering the last few thousand halves the time of a Markdown report.
-    text = _LINE_BREAKS.sub(" ", text).strip()
-    text = _MD_SPECIAL.sub(r"\\\1", text)
+    if not text.isprintable():  # every line break is unprintable: printable text skips the search for one
+        text = _LINE_BREAKS.sub(" ", text)
+    text = text.strip().translate(_MD_ESCAPES)
+    if not text or text[0] not in _LEADING_CHARACTERS:
+        return text
     return _MD_LEADING.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1] if m.group(1)[0].isdigit()
                            else "\\" + m.group(1), text)
 

@@ -27,6 +27,8 @@ def _is_number(value: Any) -> bool:
 
 def number(value: Any, digits: int = 0) -> str:
     """12345 -> '12,345'; 0.5 with digits=1 -> '0.5'. Whole numbers never show a decimal point."""
+    if type(value) is int:  # the common case, a count: a report writes about a hundred
+        return f"{value:,}"
     if not _is_number(value):
         return UNKNOWN if value is None else str(value)
     digits = _digits(digits)
