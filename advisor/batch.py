@@ -9,7 +9,7 @@ check it). `jobs == 1`, or an input that fits in one chunk, plans in this proces
 A record that fails (bad JSON, a profile error, even a bug) is reported as `FILE:LINE: message` and the run goes
 on; the caller exits 1 when any failed. Outputs are whole or absent: `-o FILE.jsonl` is written to a temporary file
 renamed over FILE at the end (an interrupted run leaves FILE as it was), and each file of `--out DIR` is written
-with `write_whole`.
+with `write_whole` (whole or absent; synced to disk once at the end of the run rather than file by file).
 """
 
 from __future__ import annotations
@@ -342,9 +342,13 @@ class FolderOutput:
         while not self.seen.add_if_new(f"{name}.{self.extension}"):
             number += 1
             name = f"{base}-{number}"
-        write_whole(self.folder / f"{name}.{self.extension}", text)
+        write_whole(self.folder / f"{name}.{self.extension}", text, durable=False)
 
     def commit(self) -> str:
+        """The reports were written without a sync each (see write_whole): one sync makes them all durable before
+        the run reports success."""
+        if hasattr(os, "sync"):
+            os.sync()
         return str(self.folder)
 
     def discard(self) -> None:

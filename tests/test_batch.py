@@ -182,6 +182,19 @@ def test_out_folder_gets_one_report_per_plan_named_from_safe_unique_handles(tmp_
     assert (out / "etc_passwd.md").read_text(encoding="utf-8").startswith("# Monetisation plan for @../../etc/passwd")
 
 
+def test_reports_into_a_folder_are_synced_to_disk_once_before_success(tmp_path, monkeypatch):
+    # A sync per report costs more than planning it; the run syncs once, before it says the reports are written.
+    calls = []
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append("fsync"))
+    monkeypatch.setattr(os, "sync", lambda: calls.append("sync"))
+    source = tmp_path / "input.jsonl"
+    write_jsonl(source, 40)
+    result = run("batch", source, "--out", tmp_path / "reports", "-f", "md", "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    assert len(list((tmp_path / "reports").iterdir())) == 40
+    assert calls == ["sync"]
+
+
 def test_folder_of_profiles_in(tmp_path):
     folder = tmp_path / "profiles"
     folder.mkdir()
