@@ -14,7 +14,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from engine import (
@@ -383,10 +383,7 @@ def _build(data: Mapping[str, Any], dates: dict[tuple[Any, ...], dt.date], as_of
     """The Profile of checked data, with 30-day totals derived from the videos where the profile gave none."""
     notes = _annotations
     videos = None if "videos" not in data else tuple(
-        Video(posted=dates[("videos", i, "posted")], annotations=notes(item),
-              **{k: (float(v) if k == "duration_s" else v) for k, v in item.items()
-                 if not k.startswith("x-") and k != "posted"})
-        for i, item in enumerate(data["videos"]))
+        _video(item, dates[("videos", i, "posted")]) for i, item in enumerate(data["videos"]))
     history = None if "history" not in data else tuple(
         Snapshot(date=dates[("history", i, "date")], annotations=notes(item),
                  **{k: v for k, v in item.items() if k in ("followers", "views_30d")})
@@ -398,18 +395,37 @@ def _build(data: Mapping[str, Any], dates: dict[tuple[Any, ...], dt.date], as_of
             k: {key: float(share) for key, share in v.items()} for k, v in given.items() if not k.startswith("x-")})
     plain = {k: v for k, v in data.items()
              if not k.startswith("x-") and k not in ("videos", "history", "audience", "as_of", "joined")}
-    profile = Profile(as_of=as_of, joined=dates.get(("joined",)), videos=videos, history=history, audience=audience,
-                      annotations=notes(data), source=source, **plain)
-    if videos is None:
-        return profile
-    recent, totals = profile.recent_videos(), {}
-    for total, name in TOTAL_FROM_VIDEO.items():
-        counts = [getattr(video, name) for video in recent]
-        if getattr(profile, total) is None and None not in counts:
-            totals[total] = sum(counts)
-    if profile.posts_30d is None:
-        totals["posts_30d"] = len(recent)
-    return replace(profile, **totals, derived=frozenset(totals))
+    totals: dict[str, int] = {}
+    if videos is not None:  # 30-day totals the profile did not give, from the videos of the window
+        start = as_of - dt.timedelta(days=WINDOW_DAYS)
+        recent = [video for video in videos if start < video.posted <= as_of]
+        for total, name in TOTAL_FROM_VIDEO.items():
+            counts = [getattr(video, name) for video in recent]
+            if plain.get(total) is None and None not in counts:
+                totals[total] = sum(counts)
+        if plain.get("posts_30d") is None:
+            totals["posts_30d"] = len(recent)
+    return Profile(as_of=as_of, joined=dates.get(("joined",)), videos=videos, history=history, audience=audience,
+                   annotations=notes(data), source=source, derived=frozenset(totals), **{**plain, **totals})
+
+
+_VIDEO_DEFAULTS = {f.name: f.default for f in fields(Video) if f.name not in ("posted", "annotations")}
+
+
+def _video(item: Mapping[str, Any], posted: dt.date) -> Video:
+    """A Video of a checked item. Built from its field values at once: a frozen dataclass's __init__ sets each
+    field through object.__setattr__, and a profile may list hundreds of videos. Equal to Video(**...)."""
+    values = {"posted": posted, **_VIDEO_DEFAULTS}
+    annotations = {}
+    for key, value in item.items():
+        if key.startswith("x-"):
+            annotations[key] = _json(value)
+        elif key != "posted":
+            values[key] = float(value) if key == "duration_s" else value
+    values["annotations"] = annotations
+    video = object.__new__(Video)
+    object.__setattr__(video, "__dict__", values)
+    return video
 
 
 def _annotations(mapping: Mapping[str, Any]) -> dict[str, Any]:
