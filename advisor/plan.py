@@ -22,6 +22,7 @@ TOOL_NAME = "creator-advisor"
 # Derived facts the default pack's engagement rules assert; the plan reads them by these names.
 ENGAGEMENT_FACTS = ("engagement_tier", "engagement_benchmark", "engagement_band", "engagement_level")
 _PLAIN = (str, int, float, bool, type(None))
+_PLAIN_TYPES = frozenset(_PLAIN)
 
 
 def json_value(value: Any) -> Any:
@@ -66,12 +67,16 @@ class ProgramEligibility:
 
 def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
     progress = None
-    if check.operator in (">=", ">") and isinstance(check.actual, (int, float)) and \
-            isinstance(check.required, (int, float)) and not isinstance(check.actual, bool) and check.required > 0:
-        progress = round(min(1.0, max(0.0, check.actual / check.required)), 4)
-    return {"fact": check.fact, "operator": check.operator, "required": json_value(check.required),
-            "actual": json_value(check.actual), "met": check.met, "gap": check.gap, "progress": progress,
-            "threshold": check.threshold, "source": check.source, "as_of": json_value(check.as_of),
+    actual, required = check.actual, check.required
+    if check.operator in (">=", ">") and isinstance(actual, (int, float)) and \
+            isinstance(required, (int, float)) and not isinstance(actual, bool) and required > 0:
+        progress = round(min(1.0, max(0.0, actual / required)), 4)
+    plain = _PLAIN_TYPES
+    return {"fact": check.fact, "operator": check.operator,
+            "required": required if type(required) in plain else json_value(required),
+            "actual": actual if type(actual) in plain else json_value(actual), "met": check.met, "gap": check.gap,
+            "progress": progress, "threshold": check.threshold, "source": check.source,
+            "as_of": None if check.as_of is None else check.as_of.isoformat(),
             "in_force": check.in_force, "note": check.note, "url": check.url, "text": check.text}
 
 

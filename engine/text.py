@@ -160,7 +160,10 @@ def text_environment() -> SandboxedEnvironment:
     environment = TextSandbox(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
     environment.filters = {name: _bounded_filter(name, JINJA_FILTERS[name]) for name in SAFE_JINJA_FILTERS}
     environment.filters["join"] = _bounded_join
-    environment.filters.update((name, _bounded_filter(name, function)) for name, function in FILTERS.items())
+    # engine.filters' own filters need no wrapper: they write a number in at most MAX_DIGITS decimals (and rule
+    # text numbers are bounded by MAX_NUMBER_BITS), or give back the text they were given; render_text bounds the
+    # whole text.
+    environment.filters.update(FILTERS)
     environment.globals = {}  # no range, lipsum, cycler, joiner, namespace, dict
     return environment
 
@@ -238,7 +241,9 @@ def render_text(source: str, *, facts: Mapping[str, Any], thresholds: Mapping[st
         return source.strip()  # about a third of the default pack's texts: no Jinja context, no render
     try:
         pieces, length = [], 0
-        for piece in _compiled(source).generate(facts=facts, thresholds=thresholds, rule=rule):
+        template = _compiled(source)  # its root function directly: Template.generate adds a generator and a copy
+        for piece in template.root_render_func(template.new_context({"facts": facts, "thresholds": thresholds,
+                                                                     "rule": rule})):
             length += len(piece)
             if length > MAX_TEXT_CHARS:
                 raise SecurityError(f"the rendered text is over {MAX_TEXT_CHARS:,} characters")
