@@ -293,7 +293,13 @@ class _Checker:
             elif key.startswith("x-"):
                 self.walk(item, _EMPTY, path + (key,))  # free, but still finite, printable data
             elif key in properties or type(additional) is dict:
-                copy[key] = self.walk(item, properties.get(key) or additional or _EMPTY, path + (key,))
+                child = properties.get(key) or additional or _EMPTY
+                if type(item) is int and -_HUGE <= item <= _HUGE and self.values < self.limits.max_nodes and \
+                        len(path) < self.limits.max_depth and not _node(child).is_date:
+                    self.values += 1  # a count, within every limit: what walk() would do, without the call
+                    copy[key] = item
+                else:
+                    copy[key] = self.walk(item, child, path + (key,))
             elif additional is False:
                 known = list(properties)
                 hint = did_you_mean(key, known) or f" (known keys: {', '.join(known)})"
