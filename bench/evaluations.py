@@ -1,7 +1,7 @@
 """Throughput and memory of the advisor, printed as figures (a benchmark, not a test).
 
 Reads the shared data set of real public profiles when it is beside the project (../shared/data/creators-2020.jsonl),
-else the bundled examples. Prints: engine evaluations per second (facts precomputed), whole plans per second
+else a generated set of the same shape (_data.py). Prints: engine evaluations per second (facts precomputed), whole plans per second
 (profile -> plan -> Markdown), and resident memory before and after many evaluations in one process, which must
 stay flat because durable-rules state is deleted after every evaluation.
 
@@ -17,14 +17,13 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _data import profile_lines  # noqa: E402
 
 from advisor.api import Advisor, render  # noqa: E402
 from advisor.metrics import creator_facts  # noqa: E402
-from advisor.profile import load_profile, parse_profile  # noqa: E402
-
-SHARED = ROOT.parent / "shared" / "data" / "creators-2020.jsonl"
+from advisor.profile import parse_profile  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -38,12 +37,9 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def profiles() -> list:
-    if SHARED.exists():
-        loaded = [parse_profile(json.loads(line), source=f"{SHARED.name}:{n}")
-                  for n, line in enumerate(SHARED.read_text().splitlines(), 1) if line.strip()]
-        return loaded
-    return [load_profile(path) for path in sorted((ROOT / "examples").glob("*.yaml"))]
+def profiles() -> tuple[list, str]:
+    lines, origin = profile_lines()
+    return [parse_profile(json.loads(line), source=f"line {n}") for n, line in enumerate(lines, 1)], origin
 
 
 def main() -> None:
@@ -52,8 +48,8 @@ def main() -> None:
     args = parser.parse_args()
     advisor = Advisor()
     pack = advisor.pack
-    data = profiles()
-    print(f"profiles: {len(data)} from {SHARED if SHARED.exists() else 'examples/'}")
+    data, origin = profiles()
+    print(f"profiles: {len(data)} from {origin}")
     inputs = [(creator_facts(p), p.country, p.as_of) for p in data]
 
     for facts, country, on in inputs:  # warm-up: compile every threshold variant once
