@@ -24,6 +24,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.sandbox import SandboxedEnvironment
 
+from .codecache import CodeCache, compile_cached, module_source_digest
 from .errors import RuleTextError
 from .filters import FILTERS, UNKNOWN
 from .suggest import did_you_mean
@@ -164,6 +165,19 @@ def text_environment() -> SandboxedEnvironment:
     return environment
 
 
+def use_code_cache(cache: CodeCache | None) -> None:
+    """Keep compiled rule texts and the result of checking each one in `cache` for later processes, so a pack
+    whose texts did not change loads without parsing them; None (the default) does the work in every process: the
+    engine writes nothing to disk unless its caller asks."""
+    text_environment().bytecode_cache = cache
+
+
+# Trees `parse_problems` checked, waiting for `_compiled`: a text is parsed once per process, not once to check it
+# and again to render it. Each tree is handed over once (compiling may change it), and the waiting room is bounded.
+_checked_trees: dict[str, nodes.Template] = {}
+_MAX_CHECKED_TREES = 4096
+
+
 def parse_problems(source: str) -> tuple[str | None, list[tuple[str, str]]]:
     """Check a template without rendering it.
 
@@ -174,6 +188,31 @@ def parse_problems(source: str) -> tuple[str | None, list[tuple[str, str]]]:
     if is_plain(source):
         return None, []  # nothing for Jinja to parse: no syntax to get wrong, no names
     environment = text_environment()
+    cache = environment.bytecode_cache
+    if isinstance(cache, CodeCache):
+        found = cache.load_result(environment, _CHECKS, source)
+        if _is_check_result(found):
+            return found[0], [(kind, name) for kind, name in found[1]]
+    error, references = _check_text(source, environment)
+    if isinstance(cache, CodeCache):
+        cache.store_result(environment, _CHECKS, source, [error, references])
+    return error, references
+
+
+# The checks' own code is in this module, whose source is part of every cache key (engine.codecache); the
+# did-you-mean suggestions in their sentences come from engine.suggest.
+_CHECKS = f"rule-text-checks:{module_source_digest(did_you_mean.__module__)}"
+
+
+def _is_check_result(found: Any) -> bool:
+    return (isinstance(found, list) and len(found) == 2 and (found[0] is None or isinstance(found[0], str))
+            and isinstance(found[1], list) and all(isinstance(pair, list) and len(pair) == 2
+                                                   and all(isinstance(part, str) for part in pair)
+                                                   for pair in found[1]))
+
+
+def _check_text(source: str, environment: SandboxedEnvironment) -> tuple[str | None, list[tuple[str, str]]]:
+    """`parse_problems` without the cache: parse the text (leaving the tree for `_compiled`) and walk it."""
     try:
         tree = environment.parse(source)
     except TemplateSyntaxError as error:
@@ -195,6 +234,9 @@ def parse_problems(source: str) -> tuple[str | None, list[tuple[str, str]]]:
             node.arg.value if isinstance(node.arg, nodes.Const) else None)
         if isinstance(key, str) and not key.startswith("_"):
             references.append(("fact" if target.name == "facts" else "threshold", key))
+    if len(_checked_trees) >= _MAX_CHECKED_TREES:
+        _checked_trees.clear()
+    _checked_trees[source] = tree
     return None, references
 
 
@@ -220,7 +262,9 @@ def _forbidden(tree: nodes.Template, environment: SandboxedEnvironment) -> list[
 
 @lru_cache(maxsize=4096)
 def _compiled(source: str) -> Any:
-    return text_environment().from_string(source)
+    """The text as a template: from the code cache when there is one and it holds the text, else compiled from the
+    tree `parse_problems` left (or, for a text no pack checked, from the source)."""
+    return compile_cached(text_environment(), source, "rule-text", tree=_checked_trees.pop(source, None))
 
 
 def is_plain(source: str) -> bool:
