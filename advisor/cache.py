@@ -1,7 +1,7 @@
 """Where creator-advisor keeps compiled templates between runs, so a new process starts fast.
 
-The report templates and the rule pack's texts are Jinja templates; compiling them took about a third of a
-`creator-advisor plan` run. Their compiled code is kept in a per-user cache folder (see `engine.codecache` for
+The report templates and the rule pack's texts are Jinja templates; parsing, checking and compiling them took
+over a quarter of a `creator-advisor plan` run. Their compiled code is kept in a per-user cache folder (see `engine.codecache` for
 what is stored, how it is keyed and why a damaged or stale file is never used):
 
 - `$CREATOR_ADVISOR_CACHE_DIR` when it is set; set but empty turns the cache off;

@@ -1,7 +1,7 @@
 """Compiled Jinja templates kept on disk, so a new process neither parses nor compiles a template it has seen.
 
 Parsing a template, generating its Python and compiling that is most of the cost of a small template's first use
-(the report template alone took ~75 ms at every start of the command). `CodeCache` is a Jinja `BytecodeCache`:
+(the Markdown report's template alone took ~30 ms at every start of the command). `CodeCache` is a Jinja `BytecodeCache`:
 give it to an environment (`bytecode_cache=`) and Jinja consults it for every template its loader reads; rule
 texts, which come from strings, use it through `compile_cached`.
 
