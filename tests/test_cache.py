@@ -151,6 +151,16 @@ def test_an_edited_template_is_used_even_with_the_same_size_and_time(tmp_path):
     assert run_plan(cache, BAKER, "--template", template, cwd=tmp_path).stdout == b"Howdy @crumb_and_co\n"
 
 
+def test_an_error_in_a_template_read_from_the_cache_still_names_the_file_and_line(tmp_path):
+    template = tmp_path / "mine.md.j2"
+    template.write_text("Hello\n{{ plan.profile.nope }}\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    first, again = (run_plan(cache, BAKER, "--template", template.name, cwd=tmp_path) for _ in range(2))
+    assert first.returncode == again.returncode == 1
+    assert first.stderr == again.stderr == (b"Error: mine.md.j2:2: cannot render the template: UndefinedError: "
+                                            b"'dict object' has no attribute 'nope'\n")
+
+
 def test_processes_started_together_on_an_empty_cache_all_write_the_report(tmp_path):
     cache = tmp_path / "cache"
     processes = [subprocess.Popen(_plan_command(BAKER, "--format", "md"), cwd=tmp_path, env=_env(cache),
