@@ -168,7 +168,7 @@ def text_environment() -> SandboxedEnvironment:
 def use_code_cache(cache: CodeCache | None) -> None:
     """Keep compiled rule texts and the result of checking each one in `cache` for later processes, so a pack
     whose texts did not change loads without parsing them; None (the default) does the work in every process: the
-    engine writes nothing to disk unless its caller asks."""
+    engine writes nothing to disk unless its caller asks. It applies process-wide, as the text sandbox is one."""
     text_environment().bytecode_cache = cache
 
 
