@@ -15,8 +15,9 @@ text such as `{{ 'a' * 10**9 }}` fails with RuleTextError instead of taking the 
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.compiler import CodeGenerator, Frame
@@ -166,9 +167,9 @@ def text_environment() -> SandboxedEnvironment:
 
 
 def use_code_cache(cache: CodeCache | None) -> None:
-    """Keep compiled rule texts and the result of checking each one in `cache` for later processes, so a pack
-    whose texts did not change loads without parsing them; None (the default) does the work in every process: the
-    engine writes nothing to disk unless its caller asks. It applies process-wide, as the text sandbox is one."""
+    """Keep compiled rule texts and the results of `check_texts` in `cache` for later processes, so a pack whose
+    texts did not change loads without parsing them; None (the default) does the work in every process: the engine
+    writes nothing to disk unless its caller asks. It applies process-wide, as the text sandbox is one."""
     text_environment().bytecode_cache = cache
 
 
@@ -187,28 +188,46 @@ def parse_problems(source: str) -> tuple[str | None, list[tuple[str, str]]]:
     """
     if is_plain(source):
         return None, []  # nothing for Jinja to parse: no syntax to get wrong, no names
-    environment = text_environment()
-    cache = environment.bytecode_cache
-    if isinstance(cache, CodeCache):
-        found = cache.load_result(environment, _CHECKS, source)
-        if _is_check_result(found):
-            return found[0], [(kind, name) for kind, name in found[1]]
-    error, references = _check_text(source, environment)
-    if isinstance(cache, CodeCache):
-        cache.store_result(environment, _CHECKS, source, [error, references])
-    return error, references
+    return _check_text(source, text_environment())
 
+
+CheckResults = dict[str, tuple[str | None, list[tuple[str, str]]]]
 
 # The checks' own code is in this module, whose source is part of every cache key (engine.codecache); the
 # did-you-mean suggestions in their sentences come from engine.suggest.
 _CHECKS = f"rule-text-checks:{module_source_digest(did_you_mean.__module__)}"
 
 
-def _is_check_result(found: Any) -> bool:
-    return (isinstance(found, list) and len(found) == 2 and (found[0] is None or isinstance(found[0], str))
-            and isinstance(found[1], list) and all(isinstance(pair, list) and len(pair) == 2
-                                                   and all(isinstance(part, str) for part in pair)
-                                                   for pair in found[1]))
+def check_texts(sources: Iterable[str]) -> CheckResults:
+    """`parse_problems` of many texts (a pack's), by text. With a code cache the results for the whole set are one
+    cache entry: a pack whose texts did not change loads without parsing any of them, one whose texts changed is
+    checked afresh. One entry, not one per text: creating a file costs more than reading one."""
+    sources = list(sources)
+    results: CheckResults = {source: (None, []) for source in sources if is_plain(source)}
+    templates = sorted({source for source in sources if not is_plain(source)})
+    if not templates:
+        return results
+    environment = text_environment()
+    cache = environment.bytecode_cache if isinstance(environment.bytecode_cache, CodeCache) else None
+    texts = json.dumps(templates, ensure_ascii=False)  # the set, written unambiguously
+    found = cache.load_result(environment, _CHECKS, texts) if cache is not None else None
+    if _are_check_results(found, len(templates)):
+        results.update((source, (error, [(kind, name) for kind, name in references]))
+                       for source, (error, references) in zip(templates, found))
+        return results
+    checked = [_check_text(source, environment) for source in templates]
+    if cache is not None:
+        cache.store_result(environment, _CHECKS, texts, checked)
+    results.update(zip(templates, checked))
+    return results
+
+
+def _are_check_results(found: Any, count: int) -> bool:
+    return isinstance(found, list) and len(found) == count and all(
+        isinstance(item, list) and len(item) == 2 and (item[0] is None or isinstance(item[0], str))
+        and isinstance(item[1], list) and all(isinstance(pair, list) and len(pair) == 2
+                                              and all(isinstance(part, str) for part in pair) for pair in item[1])
+        for item in found)
 
 
 def _check_text(source: str, environment: SandboxedEnvironment) -> tuple[str | None, list[tuple[str, str]]]:
