@@ -166,9 +166,10 @@ class CodeCache(BytecodeCache):
             status = self.directory.stat()
         except OSError:
             return True  # not there (yet): nothing to read, and not remembered, so a later write can create it
-        owner_ok = not hasattr(os, "getuid") or status.st_uid == os.getuid()
-        shared = status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-        self._readable = stat.S_ISDIR(status.st_mode) and owner_ok and not shared
+        private = True
+        if os.name == "posix":  # elsewhere (Windows) the mode bits say nothing: access is by ACL
+            private = status.st_uid == os.getuid() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        self._readable = stat.S_ISDIR(status.st_mode) and private
         return self._readable
 
 
