@@ -4,9 +4,6 @@ The library entry points are in `advisor.api`: `advise(profile) -> Plan` and `re
 or the `Advisor` class to hold a rule pack across many profiles.
 """
 
-from importlib import metadata as _metadata
+from ._version import __version__
 
-try:
-    __version__ = _metadata.version("creator-advisor")
-except _metadata.PackageNotFoundError:  # a checkout that was never installed
-    __version__ = "0.0.0+checkout"
+__all__ = ["__version__"]

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any, Sequence, Union
 
 from engine import DEFAULT_LIMITS, Limits, Problem, RulePack, load_rule_pack
+from engine.text import use_code_cache
 
 from . import __version__
 from .assembly import assemble_plan
+from .cache import code_cache
 from .errors import ProfileError
 from .facts import CREATOR_FACTS
 from .metrics import creator_facts
@@ -50,7 +52,9 @@ def rule_folders(rules: RulesInput = None) -> list[Path]:
 
 
 def load_rules(rules: RulesInput = None, *, limits: Limits = DEFAULT_LIMITS) -> RulePack:
-    """Load and check a rule pack (or a pack and its overlays) for creator profiles; `limits` bounds each file."""
+    """Load and check a rule pack (or a pack and its overlays) for creator profiles; `limits` bounds each file.
+    Its texts, once compiled, are kept in the user's cache folder for later runs (advisor/cache.py)."""
+    use_code_cache(code_cache())
     return load_rule_pack(rule_folders(rules), CREATOR_FACTS, limits)
 
 

@@ -43,18 +43,22 @@ def main() -> None:
 def plan(profile: str, fmt: str | None, output: str | None, template: str | None, rules: tuple[str, ...],
          as_of: dt.date | None) -> None:
     """Write the action plan for the creator described in PROFILE (YAML or JSON)."""
-    from . import summary
     from .api import Advisor, render, render_template
-    from .output import write_whole
 
     if template and fmt:
         raise click.UsageError("--template and --format cannot be used together: the template decides the format")
     result = Advisor(rules or None).advise(profile, as_of=as_of)
-    if not (fmt or output or template) and summary.stdout_is_terminal():
-        summary.print_summary(result.to_dict(), profile=profile, rules=rules, as_of=as_of)
-        return
+    if not (fmt or output or template):
+        # Imported only when the summary may be shown: a report does not wait for the summary's own imports.
+        from . import summary
+
+        if summary.stdout_is_terminal():
+            summary.print_summary(result.to_dict(), profile=profile, rules=rules, as_of=as_of)
+            return
     report = render_template(result, template) if template else render(result, fmt or "md")
     if output:
+        from .output import write_whole
+
         write_whole(output, report)
         click.echo(f"Wrote {output}", err=True)
     else:

@@ -221,12 +221,16 @@ def build_environment(kind: str, *, search_path: str | os.PathLike[str] | None =
     """The only place a report environment is built. `kind` is "md" or "html": only HTML autoescapes, because
     Markdown has its own escaping (the `md` filter) and HTML entities would show literally in a .md file.
     `search_path` is the folder templates are loaded from: the packaged templates unless a custom template's own
-    folder is given (`render_template`)."""
+    folder is given (`render_template`). Compiled templates are kept in the user's cache folder (advisor/cache.py),
+    keyed by this environment's options and filters and checked against the template's source."""
+    from .cache import code_cache  # compiled templates kept between runs (advisor/cache.py)
+
     if kind not in _TEMPLATES:
         raise ValueError(f"no report template for {kind!r}; expected one of: {', '.join(_TEMPLATES)}")
     folder = data_dir("templates") if search_path is None else search_path
     environment = DataSandbox(
         loader=FileSystemLoader(str(folder)),
+        bytecode_cache=code_cache(),
         undefined=StrictUndefined,
         autoescape=(kind == "html"),
         finalize=_finalize,

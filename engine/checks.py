@@ -18,7 +18,7 @@ from .errors import Problem
 from .loader import LoadedPacks
 from .model import ORDERING_OPERATORS, FactSpec, Leaf, Rule, Threshold, ThresholdRef, leaves
 from .suggest import did_you_mean
-from .text import parse_problems
+from .text import CheckResults, check_texts
 
 
 @dataclass
@@ -70,10 +70,12 @@ def check_pack(loaded: LoadedPacks, facts: Mapping[str, FactSpec]) -> CheckResul
     fact_types.update({name: "any" for name in loaded.broken_names if name not in fact_types})
     thresholds = dict(loaded.thresholds)
     thresholds.update({name: None for name in loaded.broken_names if name not in thresholds})
+    texts = {rule.id: _texts(rule) for rule in rules}
+    checked = check_texts(source for rule_texts in texts.values() for _, source in rule_texts)
     for rule in rules:
         for leaf in leaves(rule.when):
             _check_leaf(rule, leaf, fact_types, thresholds, result)
-        _check_texts(rule, fact_types, thresholds, result)
+        _check_texts(rule, texts[rule.id], checked, fact_types, thresholds, result)
     _check_gates(rules, result)
     _layer(rules, result)
     return result
@@ -194,8 +196,8 @@ def _check_leaf(rule: Rule, leaf: Leaf, fact_types: Mapping[str, str], threshold
             result.problems.append(_problem(rule, key_path, f"'between' needs [low, high], got {list(items)}"))
 
 
-def _check_texts(rule: Rule, fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold],
-                 result: CheckResult) -> None:
+def _texts(rule: Rule) -> list[tuple[tuple[Any, ...], str]]:
+    """(key path, text) of every rule text of `rule`."""
     texts: list[tuple[tuple[Any, ...], str]] = []
     if rule.title:
         texts.append((("title",), rule.title))
@@ -203,8 +205,13 @@ def _check_texts(rule: Rule, fact_types: Mapping[str, str], thresholds: Mapping[
         texts.append((("then", "advice", "title"), rule.advice.title))
         texts.append((("then", "advice", "text"), rule.advice.text))
         texts.extend((("then", "advice", "because", i), text) for i, text in enumerate(rule.advice.because))
+    return texts
+
+
+def _check_texts(rule: Rule, texts: list[tuple[tuple[Any, ...], str]], checked: CheckResults,
+                 fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold], result: CheckResult) -> None:
     for path, source in texts:
-        error, references = parse_problems(source)
+        error, references = checked[source]
         if error:
             result.problems.append(_problem(rule, path, error))
             continue

@@ -15,8 +15,9 @@ text such as `{{ 'a' * 10**9 }}` fails with RuleTextError instead of taking the 
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.compiler import Frame
@@ -24,6 +25,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.sandbox import SandboxedEnvironment
 
+from .codecache import CodeCache, compile_cached, module_source_digest
 from .errors import RuleTextError
 from .filters import FILTERS, UNKNOWN
 from .sandbox import DataCodeGenerator, DataSandbox
@@ -168,6 +170,19 @@ def text_environment() -> SandboxedEnvironment:
     return environment
 
 
+def use_code_cache(cache: CodeCache | None) -> None:
+    """Keep compiled rule texts and the results of `check_texts` in `cache` for later processes, so a pack whose
+    texts did not change loads without parsing them; None (the default) does the work in every process: the engine
+    writes nothing to disk unless its caller asks. It applies process-wide, as the text sandbox is one."""
+    text_environment().bytecode_cache = cache
+
+
+# Trees `parse_problems` checked, waiting for `_compiled`: a text is parsed once per process, not once to check it
+# and again to render it. Each tree is handed over once (compiling may change it), and the waiting room is bounded.
+_checked_trees: dict[str, nodes.Template] = {}
+_MAX_CHECKED_TREES = 4096
+
+
 def parse_problems(source: str) -> tuple[str | None, list[tuple[str, str]]]:
     """Check a template without rendering it.
 
@@ -177,7 +192,50 @@ def parse_problems(source: str) -> tuple[str | None, list[tuple[str, str]]]:
     """
     if is_plain(source):
         return None, []  # nothing for Jinja to parse: no syntax to get wrong, no names
+    return _check_text(source, text_environment())
+
+
+CheckResults = dict[str, tuple[str | None, list[tuple[str, str]]]]
+
+# The checks' own code is in this module, whose source is part of every cache key (engine.codecache); the
+# did-you-mean suggestions in their sentences come from engine.suggest.
+_CHECKS = f"rule-text-checks:{module_source_digest(did_you_mean.__module__)}"
+
+
+def check_texts(sources: Iterable[str]) -> CheckResults:
+    """`parse_problems` of many texts (a pack's), by text. With a code cache the results for the whole set are one
+    cache entry: a pack whose texts did not change loads without parsing any of them, one whose texts changed is
+    checked afresh. One entry, not one per text: creating a file costs more than reading one."""
+    sources = list(sources)
+    results: CheckResults = {source: (None, []) for source in sources if is_plain(source)}
+    templates = sorted({source for source in sources if not is_plain(source)})
+    if not templates:
+        return results
     environment = text_environment()
+    cache = environment.bytecode_cache if isinstance(environment.bytecode_cache, CodeCache) else None
+    texts = json.dumps(templates, ensure_ascii=False)  # the set, written unambiguously
+    found = cache.load_result(environment, _CHECKS, texts) if cache is not None else None
+    if _are_check_results(found, len(templates)):
+        results.update((source, (error, [(kind, name) for kind, name in references]))
+                       for source, (error, references) in zip(templates, found))
+        return results
+    checked = [_check_text(source, environment) for source in templates]
+    if cache is not None:
+        cache.store_result(environment, _CHECKS, texts, checked)
+    results.update(zip(templates, checked))
+    return results
+
+
+def _are_check_results(found: Any, count: int) -> bool:
+    return isinstance(found, list) and len(found) == count and all(
+        isinstance(item, list) and len(item) == 2 and (item[0] is None or isinstance(item[0], str))
+        and isinstance(item[1], list) and all(isinstance(pair, list) and len(pair) == 2
+                                              and all(isinstance(part, str) for part in pair) for pair in item[1])
+        for item in found)
+
+
+def _check_text(source: str, environment: SandboxedEnvironment) -> tuple[str | None, list[tuple[str, str]]]:
+    """`parse_problems` without the cache: parse the text (leaving the tree for `_compiled`) and walk it."""
     try:
         tree = environment.parse(source)
     except TemplateSyntaxError as error:
@@ -199,6 +257,9 @@ def parse_problems(source: str) -> tuple[str | None, list[tuple[str, str]]]:
             node.arg.value if isinstance(node.arg, nodes.Const) else None)
         if isinstance(key, str) and not key.startswith("_"):
             references.append(("fact" if target.name == "facts" else "threshold", key))
+    if len(_checked_trees) >= _MAX_CHECKED_TREES:
+        _checked_trees.clear()
+    _checked_trees[source] = tree
     return None, references
 
 
@@ -224,7 +285,9 @@ def _forbidden(tree: nodes.Template, environment: SandboxedEnvironment) -> list[
 
 @lru_cache(maxsize=4096)
 def _compiled(source: str) -> Any:
-    return text_environment().from_string(source)
+    """The text as a template: from the code cache when there is one and it holds the text, else compiled from the
+    tree `parse_problems` left (or, for a text no pack checked, from the source)."""
+    return compile_cached(text_environment(), source, "rule-text", tree=_checked_trees.pop(source, None))
 
 
 def is_plain(source: str) -> bool:

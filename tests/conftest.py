@@ -1,7 +1,11 @@
-"""Shared fixtures: the garden pack (another domain, to keep the engine honest) and paths."""
+"""Shared fixtures: the garden pack (another domain, to keep the engine honest) and paths; and a cache folder of
+the run's own for compiled templates."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +23,20 @@ GARDEN_FACTS = (
     FactSpec("litres_available", "integer", "Water in the butt."),
     FactSpec("sown_on", "date", "When the seeds went in."),
 )
+
+
+def pytest_configure(config):
+    """Compiled templates (advisor/cache.py) go to an empty folder of this run, never the user's ~/.cache: no test
+    depends on what an earlier run left, and none writes outside temporary folders. Commands the tests start in
+    other processes inherit it."""
+    config.advisor_cache_dir = tempfile.mkdtemp(prefix="creator-advisor-test-cache-")
+    os.environ["CREATOR_ADVISOR_CACHE_DIR"] = config.advisor_cache_dir
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "advisor_cache_dir", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

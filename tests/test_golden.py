@@ -6,8 +6,8 @@ To accept a change on purpose, regenerate and review the diff:
 
     UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py && git diff tests/golden/
 
-The tool's version is pinned to GOLDEN_VERSION while rendering (it is the only thing in a plan that differs between
-a checkout, "0.0.0+checkout", and an installed package, "0.1.0"), so the goldens do not depend on how the tests run.
+The tool's version is pinned to GOLDEN_VERSION while rendering (it is the only thing in a plan that changes with a
+release), so the goldens do not change at every version bump.
 """
 
 from __future__ import annotations

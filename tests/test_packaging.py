@@ -7,8 +7,7 @@ environment); it runs offline when the running interpreter has setuptools>=64 an
 fetches them from the configured index.
 
 The project is copied to a temporary folder before building: an in-tree build writes `build/` and
-`creator_advisor.egg-info/` into the checkout, and that stray metadata makes the checkout report the installed
-version instead of "0.0.0+checkout" (and a stale `build/lib` can smuggle deleted files into later wheels).
+`creator_advisor.egg-info/` into the checkout (and a stale `build/lib` can smuggle deleted files into later wheels).
 """
 
 from __future__ import annotations
@@ -43,11 +42,10 @@ REQUIRED_IN_WHEEL = [
 
 
 def _project_version() -> str:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        tomllib = pytest.importorskip("tomli")
-    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    """The version as written in its one place, advisor/_version.py (pyproject.toml reads it from there)."""
+    namespace: dict[str, str] = {}
+    exec((ROOT / "advisor" / "_version.py").read_text(encoding="utf-8"), namespace)
+    return namespace["__version__"]
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 300):
@@ -126,6 +124,22 @@ def test_the_wheel_carries_the_data_files_and_not_the_tests(wheel):
     for rule_file in sorted((ROOT / "rules").glob("*.yaml")):
         assert f"advisor/rules/{rule_file.name}" in names, f"{rule_file.name} of the default pack is not shipped"
     assert not [name for name in names if name.startswith(("tests/", "bench/", "docs/", "examples/"))]
+
+
+def test_the_version_is_written_in_one_place():
+    """pyproject.toml declares the version dynamic and reads it from advisor/_version.py, which the package
+    imports: a release bumps one line, and the command needs no package metadata to name its version."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        tomllib = pytest.importorskip("tomli")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in pyproject["project"]
+    assert "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "advisor._version.__version__"}
+    import advisor
+
+    assert advisor.__version__ == _project_version()
 
 
 def test_the_installed_command_runs_from_another_folder(venv, tmp_path):
