@@ -100,7 +100,7 @@ def fact_label(fact: Any) -> str:
 
 def status_label(status: Any) -> str:
     """'not_eligible' -> 'Not yet eligible': a programme status in words."""
-    return _STATUS.get(status, value(status))
+    return _STATUS.get(status, value(status)) if isinstance(status, str) else value(status)
 
 
 def mark(met: Any) -> str:
@@ -213,6 +213,12 @@ _REPORT_FILTERS = {
 }
 
 
+# The filters that return text (str) whatever they are given: output ending in one needs no finalize (see
+# engine.sandbox). tests/test_render.py holds each to it.
+TEXT_FILTERS = frozenset({*FILTERS, "md", "value", "fact_label", "status_label", "mark", "met_label",
+                          "progress_text", "progress_label", "matched_text", "bar_width", "progress_bar"})
+
+
 def _finalize(item: Any) -> Any:
     return UNKNOWN if item is None else item
 
@@ -240,6 +246,7 @@ def build_environment(kind: str, *, search_path: str | os.PathLike[str] | None =
     )
     environment.filters.update(FILTERS)
     environment.filters.update(_REPORT_FILTERS)
+    environment.text_filters = TEXT_FILTERS
     return environment
 
 

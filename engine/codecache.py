@@ -201,6 +201,7 @@ def environment_fingerprint(environment: jinja2.Environment) -> bytes:
         _callable_name(environment.finalize), _pass_arg(environment.finalize),
         sorted(environment.extensions), _functions(environment.filters), _functions(environment.tests),
         sorted(getattr(environment, "intercepted_binops", ())), sorted(getattr(environment, "intercepted_unops", ())),
+        sorted(getattr(environment, "text_filters", ())),
     ]
     own = _own_classes(environment)
     parts.append([f"{cls.__module__}.{cls.__qualname__}" for cls in own])

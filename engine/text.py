@@ -166,6 +166,7 @@ def text_environment() -> SandboxedEnvironment:
     # text numbers are bounded by MAX_NUMBER_BITS), or give back the text they were given; render_text bounds the
     # whole text.
     environment.filters.update(FILTERS)
+    environment.text_filters = frozenset(FILTERS)  # they return text for any input (see engine.sandbox)
     environment.globals = {}  # no range, lipsum, cycler, joiner, namespace, dict
     return environment
 

@@ -386,3 +386,37 @@ def test_html_has_a_chart_for_every_section_the_plan_can_draw(example_plans):
     assert len(page.all("h1")) == 1
     starter = render_html(example_plans["starter-300"])
     assert "chart-views" not in starter and "chart-growth" not in starter  # no videos, no history
+
+
+# --- filters said to return text -------------------------------------------------------------------------------------
+
+_ANY_INPUT = [None, 0, -3, 12345, 10**40, 0.5, float("nan"), float("inf"), True, "", "a|b", "<b>", [1, "x"], (2,),
+              {"k": 1}, __import__("datetime").date(2024, 3, 6), __import__("markupsafe").Markup("<i>")]
+_REQUIREMENT_SHAPES = [
+    {"fact": "followers", "operator": ">=", "required": 10000, "actual": 8200, "met": False, "gap": 1800,
+     "progress": 0.82, "text": "followers at least 10,000"},
+    {"fact": None, "operator": "all", "required": None, "actual": None, "met": None, "gap": None, "progress": None,
+     "text": "a composite"},
+    {"fact": "country", "operator": "in", "required": ["US"], "actual": None, "met": None, "gap": None,
+     "progress": None, "text": "country one of US"},
+]
+
+
+@pytest.mark.parametrize("kind", ["md", "html"])
+def test_every_filter_listed_as_giving_text_gives_text_for_any_input(kind):
+    # Output ending in one of these filters is compiled without finalize (engine.sandbox): a None or a number
+    # from one would print as "None" or fail the join. So each must give str, whatever it is given.
+    environment = build_environment(kind)
+    assert environment.text_filters <= set(environment.filters)
+    for name in sorted(environment.text_filters):
+        function = environment.filters[name]
+        inputs = _REQUIREMENT_SHAPES if name in ("progress_text", "progress_label") else _ANY_INPUT
+        for value in inputs:
+            assert isinstance(function(value), str), (name, value)
+
+
+def test_a_filter_that_can_give_none_still_prints_the_unknown_mark():
+    environment = build_environment("md")
+    assert "gap_text" not in environment.text_filters
+    met = {"met": True, "gap": 0, "operator": ">="}
+    assert environment.from_string("[{{ r | gap_text }}]").render(r=met) == "[—]"
