@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import signal
 import stat
 import sys
@@ -109,22 +110,27 @@ def count_records(path: str) -> int:
 _WORKER: dict[str, Any] = {}
 
 
-def init_worker(rules: list[str] | None, fmt: str, as_of: dt.date | None) -> None:
+def init_worker(rules: list[str] | None, fmt: str, as_of: dt.date | None, folder: str | None = None,
+                prefix: str = "") -> None:
     """Pool initializer: Ctrl-C is the parent's to handle (it stops the pool); then load the advisor."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    load_advisor(rules, fmt, as_of)
+    load_advisor(rules, fmt, as_of, folder, prefix)
 
 
-def load_advisor(rules: list[str] | None, fmt: str, as_of: dt.date | None) -> Any:
-    """`fmt` is "md", "html", "json" (a JSON file per plan, indented) or "jsonl" (one compact line per plan)."""
+def load_advisor(rules: list[str] | None, fmt: str, as_of: dt.date | None, folder: str | None = None,
+                 prefix: str = "") -> Any:
     """Hold the advisor (the rule pack, loaded once per process) and the options. The parent loads it first, so a
-    broken pack is one clean error before any worker starts, and a worker forked from it keeps that pack."""
+    broken pack is one clean error before any worker starts, and a worker forked from it keeps that pack.
+
+    `fmt` is "md", "html", "json" (a JSON file per plan, indented) or "jsonl" (one compact line per plan). With
+    `folder`, each report is written there by the process that made it, under a temporary name starting with
+    `prefix`, and the parent gives it its name (see FolderOutput)."""
     if _WORKER.get("rules") != rules or "advisor" not in _WORKER:
         from .api import Advisor
 
         _WORKER["advisor"] = Advisor(rules)
         _WORKER["rules"] = rules
-    _WORKER.update(fmt=fmt, as_of=as_of)
+    _WORKER.update(fmt=fmt, as_of=as_of, folder=folder, prefix=prefix)
     return _WORKER["advisor"]
 
 
@@ -147,7 +153,11 @@ def plan_record(record: Record) -> tuple[bool, str, str, Any, tuple[str, ...]]:
             from .render import render
 
             text = render(data, fmt)
+            if _WORKER["folder"] is not None:  # written here, in parallel; the parent only renames it
+                text = _write_temporary(text)
         return True, where, profile.handle, text, tuple(plan.eligible_programs)
+    except OutputError:
+        raise  # the output cannot be written: that stops the whole run, it is not this record's fault
     except LocatedProblemsError as error:
         return False, where, "", [str(problem) if problem.file == where or problem.file.startswith(where)
                                   else f"{where}: {problem}" for problem in error.problems], ()
@@ -182,6 +192,27 @@ def _profile(kind: str, where: str, raw: Any) -> Any:
     return profile_from_record(data, source=where, as_of=as_of)
 
 
+def _write_temporary(text: str) -> str:
+    """Write a report to a new temporary file of the run in the output folder (no sync: see FolderOutput.commit);
+    its path."""
+    from .output import _create_temporary
+
+    folder = Path(_WORKER["folder"])
+    temporary = None
+    try:
+        handle, temporary = _create_temporary(folder, _WORKER["prefix"])
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        return str(temporary)
+    except OSError as error:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+        raise OutputError(f"{folder}: cannot write the reports: {error.strerror or error}") from None
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
@@ -197,7 +228,7 @@ def plan_stream(source: Iterator[Record], jobs: int
             yield from plan_chunk(chunk)
             chunk = _take(source, CHUNK)
         return
-    options = (_WORKER["rules"], _WORKER["fmt"], _WORKER["as_of"])
+    options = (_WORKER["rules"], _WORKER["fmt"], _WORKER["as_of"], _WORKER["folder"], _WORKER["prefix"])
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=options)
     pending: deque[Future] = deque()
     try:
@@ -323,7 +354,10 @@ class NamesSeen:
 
 
 class FolderOutput:
-    """One file per plan in a folder, each written whole (`write_whole`), named from the handle, unique."""
+    """One file per plan in a folder, named from the handle, unique. The process that made a report wrote it to a
+    temporary file of this run (`prefix`); `write` gives it its name with one rename, so the reports are written
+    in parallel and each is whole or absent. `discard` removes the run's temporary files left by an interrupted
+    run."""
 
     def __init__(self, folder: str, fmt: str):
         self.folder = Path(folder)
@@ -333,26 +367,37 @@ class FolderOutput:
         except OSError as error:
             raise OutputError(f"{self.folder}: cannot create the folder: {error.strerror or error}") from None
         self.seen = NamesSeen()
+        self.prefix = f"creator-advisor-{os.getpid()}-{secrets.token_hex(4)}"
 
-    def write(self, handle: str, text: str) -> None:
-        from .output import write_whole
-
+    def write(self, handle: str, temporary: str) -> None:
         base = safe_name(handle)
         name, number = base, 1
         while not self.seen.add_if_new(f"{name}.{self.extension}"):
             number += 1
             name = f"{base}-{number}"
-        write_whole(self.folder / f"{name}.{self.extension}", text, durable=False)
+        target = self.folder / f"{name}.{self.extension}"
+        try:
+            try:  # a report replacing one of an earlier run keeps that file's permissions, as write_whole does
+                os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+            except FileNotFoundError:
+                pass
+            os.replace(temporary, target)
+        except OSError as error:
+            raise OutputError(f"{target}: cannot write the report: {error.strerror or error}") from None
 
     def commit(self) -> str:
-        """The reports were written without a sync each (see write_whole): one sync makes them all durable before
-        the run reports success."""
+        """The reports were written without a sync each: one sync makes them all durable before the run reports
+        success."""
         if hasattr(os, "sync"):
             os.sync()
         return str(self.folder)
 
     def discard(self) -> None:
-        pass
+        for leftover in self.folder.glob(f".{self.prefix}.*.tmp"):
+            try:
+                leftover.unlink()
+            except OSError:
+                pass
 
 
 # --- the run ---------------------------------------------------------------------------------------------------------
@@ -370,12 +415,14 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
     err = err or sys.stderr
     started = time.perf_counter()
     fmt = "jsonl" if options.fmt == "json" and not options.out_dir else options.fmt
-    advisor = load_advisor(options.rules, fmt, options.as_of)
+    advisor = load_advisor(options.rules, fmt, options.as_of)  # a broken pack stops the run before any output
     jobs = options.jobs or default_jobs()
     interactive = _is_terminal(err)
     total = count_records(options.input_path) if interactive else None
     output: JsonlOutput | FolderOutput = (FolderOutput(options.out_dir, options.fmt) if options.out_dir
                                           else JsonlOutput(options.output))
+    if isinstance(output, FolderOutput):
+        load_advisor(options.rules, fmt, options.as_of, str(output.folder), output.prefix)
     written = failed = 0
     qualified = {rule.gate: 0 for rule in advisor.pack.gate_rules()}
     results = plan_stream(records(options.input_path), jobs)
@@ -395,6 +442,7 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
                 bar.update(1)
         target = output.commit()
     except BaseException:
+        results.close()  # the pool stops first (its running chunks end), then their files are removed
         output.discard()
         raise
     finally:

@@ -249,6 +249,70 @@ def test_jobs_2_in_a_real_process_gives_the_same_plans_as_one_process(tmp_path):
     assert [json.loads(line)["profile"]["handle"] for line in outputs["2"].splitlines()] == handles
 
 
+def test_reports_written_by_two_workers_match_one_process_and_leave_no_temporary_file(tmp_path):
+    # With --out, each worker writes its reports itself (the parent only names them): same files, same bytes.
+    source = tmp_path / "input.jsonl"
+    write_jsonl(source, 50, bad={9: "{"})
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(ROOT)
+    folders = {}
+    for jobs in ("1", "2"):
+        folder = tmp_path / f"reports-{jobs}"
+        completed = subprocess.run([sys.executable, "-m", "advisor.cli", "batch", str(source), "--out", str(folder),
+                                    "-f", "md", "--jobs", jobs], cwd=tmp_path, env=env, capture_output=True,
+                                   text=True, timeout=120)
+        assert completed.returncode == 1, completed.stderr
+        assert "49 plans written" in completed.stderr
+        folders[jobs] = {path.name: path.read_bytes() for path in folder.iterdir()}
+    assert len(folders["2"]) == 49 and not [name for name in folders["2"] if name.startswith(".")]
+    assert folders["1"] == folders["2"]
+
+
+def test_an_interrupted_run_into_a_folder_leaves_whole_reports_and_no_temporary_file(tmp_path, monkeypatch):
+    source = tmp_path / "input.jsonl"
+    write_jsonl(source, 40)
+    out = tmp_path / "reports"
+    original = batch_module.FolderOutput.write
+    named = []
+
+    def interrupted(self, handle, temporary):
+        if len(named) == 20:
+            raise KeyboardInterrupt  # Ctrl-C between two reports, with more already made by then
+        named.append(handle)
+        return original(self, handle, temporary)
+
+    monkeypatch.setattr(batch_module.FolderOutput, "write", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        batch_module.run_batch(batch_module.BatchOptions(input_path=str(source), out_dir=str(out), fmt="md",
+                                                         jobs=1))
+    files = sorted(out.iterdir())
+    assert [path.name for path in files] == sorted(f"{handle}.md" for handle in named)
+    assert all(path.read_text(encoding="utf-8").rstrip().endswith("before you rely on a threshold.*")
+               for path in files)
+
+
+def test_a_full_disk_in_a_worker_stops_the_run_with_one_error_and_no_temporary_file(tmp_path, monkeypatch):
+    from advisor import output as output_module
+
+    source = tmp_path / "input.jsonl"
+    write_jsonl(source, 30)
+    out = tmp_path / "reports"
+    real = output_module._create_temporary
+    made = []
+
+    def filling(folder, name):
+        if len(made) == 12:
+            raise OSError(28, "No space left on device")
+        made.append(name)
+        return real(folder, name)
+
+    monkeypatch.setattr(output_module, "_create_temporary", filling)
+    result = run("batch", source, "--out", out, "-f", "html", "--jobs", "1")
+    assert result.exit_code == 1
+    assert f"Error: {out}: cannot write the reports: No space left on device" in result.stderr
+    assert not [path.name for path in out.iterdir() if path.name.startswith(".")]
+
+
 def test_progress_bar_on_a_terminal_only(tmp_path):
     import io
 
