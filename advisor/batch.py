@@ -8,8 +8,9 @@ check it). `jobs == 1`, or an input that fits in one chunk, plans in this proces
 
 A record that fails (bad JSON, a profile error, even a bug) is reported as `FILE:LINE: message` and the run goes
 on; the caller exits 1 when any failed. Outputs are whole or absent: `-o FILE.jsonl` is written to a temporary file
-renamed over FILE at the end (an interrupted run leaves FILE as it was), and each file of `--out DIR` is written
-with `write_whole` (whole or absent; synced to disk once at the end of the run rather than file by file).
+renamed over FILE at the end (an interrupted run leaves FILE as it was); each report of `--out DIR` is written by
+the process that made it to a temporary file and renamed by this one (whole or absent; synced to disk once at
+the end of the run rather than file by file).
 """
 
 from __future__ import annotations
@@ -195,21 +196,12 @@ def _profile(kind: str, where: str, raw: Any) -> Any:
 def _write_temporary(text: str) -> str:
     """Write a report to a new temporary file of the run in the output folder (no sync: see FolderOutput.commit);
     its path."""
-    from .output import _create_temporary
+    from .output import write_temporary
 
     folder = Path(_WORKER["folder"])
-    temporary = None
     try:
-        handle, temporary = _create_temporary(folder, _WORKER["prefix"])
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        return str(temporary)
+        return str(write_temporary(folder, _WORKER["prefix"], text, durable=False))
     except OSError as error:
-        if temporary is not None:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
         raise OutputError(f"{folder}: cannot write the reports: {error.strerror or error}") from None
 
 
@@ -375,13 +367,11 @@ class FolderOutput:
         while not self.seen.add_if_new(f"{name}.{self.extension}"):
             number += 1
             name = f"{base}-{number}"
+        from .output import replace_keeping_mode
+
         target = self.folder / f"{name}.{self.extension}"
         try:
-            try:  # a report replacing one of an earlier run keeps that file's permissions, as write_whole does
-                os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
-            except FileNotFoundError:
-                pass
-            os.replace(temporary, target)
+            replace_keeping_mode(Path(temporary), target)
         except OSError as error:
             raise OutputError(f"{target}: cannot write the report: {error.strerror or error}") from None
 

@@ -30,10 +30,36 @@ def _create_temporary(folder: Path, name: str) -> tuple[int, Path]:
     raise FileExistsError(f"no free temporary name for {name} in {folder}")
 
 
-def write_whole(path: str | os.PathLike[str], text: str, *, durable: bool = True) -> Path:
-    """Write `text` to `path` whole or not at all. `durable` waits for the disk (fsync) before the file takes its
-    name; a batch of thousands of reports passes False (a sync per file costs more than planning it) and syncs
-    once at the end of its run instead: its files are still whole or absent if the run is interrupted."""
+def write_temporary(folder: Path, name: str, text: str, *, durable: bool = True) -> Path:
+    """A new temporary file for `name` in `folder` holding `text`, fsynced when `durable`. If writing fails it is
+    removed again and the OSError raised. A batch passes durable=False: a sync per report costs more than planning
+    it, so the batch syncs once at the end of its run."""
+    temporary = None
+    try:
+        handle, temporary = _create_temporary(folder, name)
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            if durable:
+                os.fsync(stream.fileno())
+        return temporary
+    except BaseException:
+        if temporary is not None:
+            _remove(temporary)
+        raise
+
+
+def replace_keeping_mode(temporary: Path, target: Path) -> None:
+    """Move a finished temporary file over `target` in one step, with the permissions of the file it replaces."""
+    try:
+        os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+    except FileNotFoundError:
+        pass
+    os.replace(temporary, target)
+
+
+def write_whole(path: str | os.PathLike[str], text: str) -> Path:
+    """Write `text` to `path` whole or not at all (synced to disk before it takes the name)."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
@@ -41,24 +67,19 @@ def write_whole(path: str | os.PathLike[str], text: str, *, durable: bool = True
         raise OutputError(f"{target}: cannot write the report: folder {folder} {problem}")
     temporary = None
     try:
-        handle, temporary = _create_temporary(folder, target.name)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            try:
-                os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
-            except FileNotFoundError:
-                pass
-            stream.write(text)
-            stream.flush()
-            if durable:
-                os.fsync(stream.fileno())
-        os.replace(temporary, target)
+        temporary = write_temporary(folder, target.name, text)
+        replace_keeping_mode(temporary, target)
         temporary = None
     except OSError as error:
         raise OutputError(f"{target}: cannot write the report: {error.strerror or error}") from None
     finally:
         if temporary is not None:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
+            _remove(temporary)
     return target
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -108,8 +108,7 @@ class Profile:
 
     def recent_videos(self) -> tuple[Video, ...]:
         """The listed videos posted in the 30 days before as_of: after as_of - 30 days, up to as_of itself."""
-        start = self.as_of - dt.timedelta(days=WINDOW_DAYS)
-        return tuple(video for video in self.videos or () if start < video.posted <= self.as_of)
+        return _in_window(self.videos or (), self.as_of)
 
     def to_dict(self, *, include_derived: bool = True) -> dict[str, Any]:
         """The normalised profile as JSON-safe data: contract order, absent keys omitted, annotations kept.
@@ -122,6 +121,11 @@ class Profile:
 _NOT_DATA = ("annotations", "source", "derived")
 _DATA_FIELDS: dict[type, tuple[str, ...]] = {}
 _PLAIN = (str, int, float, bool, type(None))
+
+
+def _in_window(videos: tuple[Video, ...], as_of: dt.date) -> tuple[Video, ...]:
+    start = as_of - dt.timedelta(days=WINDOW_DAYS)
+    return tuple(video for video in videos if start < video.posted <= as_of)
 
 
 def _json(value: Any) -> Any:
@@ -403,8 +407,7 @@ def _build(data: Mapping[str, Any], dates: dict[tuple[Any, ...], dt.date], as_of
              if not k.startswith("x-") and k not in ("videos", "history", "audience", "as_of", "joined")}
     totals: dict[str, int] = {}
     if videos is not None:  # 30-day totals the profile did not give, from the videos of the window
-        start = as_of - dt.timedelta(days=WINDOW_DAYS)
-        recent = [video for video in videos if start < video.posted <= as_of]
+        recent = _in_window(videos, as_of)
         for total, name in TOTAL_FROM_VIDEO.items():
             counts = [getattr(video, name) for video in recent]
             if plain.get(total) is None and None not in counts:
