@@ -132,6 +132,8 @@ def _json(value: Any) -> Any:
     kind = type(value)
     if kind in _PLAIN:
         return value
+    if kind is dict:
+        return {key: _json(item) for key, item in value.items()}
     names = _DATA_FIELDS.get(kind)
     if names is None and is_dataclass(value):  # field names looked up once per class: fields() is slow
         names = _DATA_FIELDS.setdefault(kind, tuple(f.name for f in fields(value) if f.name not in _NOT_DATA))

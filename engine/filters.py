@@ -18,10 +18,17 @@ MAX_DIGITS = 12  # decimals a filter writes: more says nothing, and `number(x, 1
 
 
 def _digits(digits: Any) -> int:
+    if type(digits) is int and 0 <= digits <= MAX_DIGITS:
+        return digits  # the common case: a report formats some hundred numbers
     return max(0, min(int(digits), MAX_DIGITS))
 
 
 def _is_number(value: Any) -> bool:
+    kind = type(value)
+    if kind is int:
+        return True
+    if kind is float:
+        return math.isfinite(value)
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 

@@ -49,7 +49,7 @@ class RulePack:
         # Per (country, date): each gate's requirements with what depends on the thresholds alone worked out once.
         self._prepared: dict[tuple[str | None, dt.date], list[tuple[Rule, tuple[PreparedRequirement, ...]]]] = {}
         self._resolutions: dict[tuple[str | None, dt.date], tuple[dict[str, Any], tuple[Any, ...]]] = {}
-        self._variants: OrderedDict[tuple[Any, ...], CompiledRuleset] = OrderedDict()
+        self._variants: OrderedDict[_VariantKey, CompiledRuleset] = OrderedDict()
 
     @property
     def name(self) -> str:
@@ -80,7 +80,7 @@ class RulePack:
         """Threshold name -> value in force for this country on this date (names not in force are absent)."""
         return self._resolve(country, on)[0]
 
-    def _resolve(self, country: str | None, on: dt.date) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    def _resolve(self, country: str | None, on: dt.date) -> tuple[dict[str, Any], _VariantKey]:
         key = (country, on)
         found = self._resolutions.get(key)
         if found is None:
@@ -89,14 +89,14 @@ class RulePack:
                 entry = threshold.resolve(country, on)
                 if entry is not None:
                     values[name] = entry.value
-            found = (values, tuple(sorted((k, repr(v)) for k, v in values.items())))
+            found = (values, _VariantKey(tuple(sorted((k, repr(v)) for k, v in values.items()))))
             if len(self._resolutions) >= _RESOLUTION_CACHE_SIZE:
                 self._resolutions.clear()
                 self._prepared.clear()
             self._resolutions[key] = found
         return found
 
-    def _variant(self, values: dict[str, Any], key: tuple[Any, ...]) -> CompiledRuleset:
+    def _variant(self, values: dict[str, Any], key: _VariantKey) -> CompiledRuleset:
         variant = self._variants.get(key)
         if variant is not None:
             self._variants.move_to_end(key)
@@ -221,6 +221,23 @@ class RulePack:
         thresholds = dict.fromkeys(self.thresholds)
         thresholds.update(outcome.thresholds)
         return facts, thresholds
+
+
+class _VariantKey:
+    """The threshold values in force, as the key of their compiled ruleset. It is looked up at every evaluation,
+    and a tuple of a hundred pairs is hashed afresh each time: this one keeps its hash."""
+
+    __slots__ = ("values", "hash")
+
+    def __init__(self, values: tuple[tuple[str, str], ...]):
+        self.values = values
+        self.hash = hash(values)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _VariantKey) and self.values == other.values
 
 
 def _declaration_order(rule: Rule) -> tuple[Any, ...]:
