@@ -48,8 +48,12 @@ class RulePack:
         self._reads = {rule.id: rule.facts_read for rule in self.rules.values()}
         # Per (country, date): each gate's requirements with what depends on the thresholds alone worked out once.
         self._prepared: dict[tuple[str | None, dt.date], list[tuple[Rule, tuple[PreparedRequirement, ...]]]] = {}
-        self._resolutions: dict[tuple[str | None, dt.date], tuple[dict[str, Any], tuple[Any, ...]]] = {}
+        self._resolutions: dict[tuple[str | None, dt.date], tuple[dict[str, Any], _VariantKey]] = {}
         self._variants: OrderedDict[_VariantKey, CompiledRuleset] = OrderedDict()
+        # For rule text: every declared fact's name, and per set of threshold values in force every threshold
+        # (None where not in force), keyed by the identity of the values (_resolve keeps one dict per set).
+        self._fact_names = (*self.facts, *self.derived_types)
+        self._threshold_texts: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
 
     @property
     def name(self) -> str:
@@ -216,11 +220,17 @@ class RulePack:
     def _text_context(self, outcome: Outcome) -> tuple[dict[str, Any], dict[str, Any]]:
         """Every declared fact and threshold by name for rule text: None (shown as a dash) when absent or not
         in force, so a sentence never fails because a profile lacks a number."""
-        facts = dict.fromkeys((*self.facts, *self.derived_types))
+        facts = dict.fromkeys(self._fact_names)
         facts.update(outcome.all_facts)
-        thresholds = dict.fromkeys(self.thresholds)
-        thresholds.update(outcome.thresholds)
-        return facts, thresholds
+        values = outcome.thresholds
+        found = self._threshold_texts.get(id(values))
+        if found is None or found[0] is not values:  # one per set of values in force (rule text cannot change it)
+            thresholds = dict.fromkeys(self.thresholds)
+            thresholds.update(values)
+            if len(self._threshold_texts) >= _RESOLUTION_CACHE_SIZE:
+                self._threshold_texts.clear()
+            found = self._threshold_texts[id(values)] = (values, thresholds)
+        return facts, found[1]
 
 
 class _VariantKey:

@@ -305,9 +305,13 @@ def render_text(source: str, *, facts: Mapping[str, Any], thresholds: Mapping[st
         return source.strip()  # about a third of the default pack's texts: no Jinja context, no render
     try:
         pieces, length = [], 0
-        template = _compiled(source)  # its root function directly: Template.generate adds a generator and a copy
-        for piece in template.root_render_func(template.new_context({"facts": facts, "thresholds": thresholds,
-                                                                     "rule": rule})):
+        template = _compiled(source)
+        # The root function with a context made here: Template.generate adds a generator, and its new_context
+        # copies the (empty: see text_environment) globals through a ChainMap twice.
+        context = template.environment.context_class(
+            template.environment, {"facts": facts, "thresholds": thresholds, "rule": rule}, template.name,
+            template.blocks)
+        for piece in template.root_render_func(context):
             length += len(piece)
             if length > MAX_TEXT_CHARS:
                 raise SecurityError(f"the rendered text is over {MAX_TEXT_CHARS:,} characters")
