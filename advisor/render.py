@@ -204,16 +204,29 @@ def progress_bar(progress: Any, width: int = 10) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
+class _Names(dict):
+    """Programme id -> name; an id the plan does not list reads as itself (`names[id]`, as `names.get(id, id)`)."""
+
+    def __missing__(self, key: Any) -> Any:
+        return key
+
+
 def programme_names(eligibility: list[Mapping[str, Any]]) -> dict[str, str]:
     """Programme id -> display name, to name programmes referred to by id (estimates, milestones)."""
-    return {entry["program"]: entry["name"] for entry in eligibility}
+    return _Names((entry["program"], entry["name"]) for entry in eligibility)
+
+
+def count_status(eligibility: list[Mapping[str, Any]], status: str) -> int:
+    """How many programmes have this status: `selectattr("status", "equalto", status)|list|length`, without
+    Jinja's per-item test calls."""
+    return sum(1 for entry in eligibility if entry["status"] == status)
 
 
 _REPORT_FILTERS = {
     "md": md, "value": value, "fact_label": fact_label, "status_label": status_label, "mark": mark,
     "met_label": met_label, "progress_text": progress_text, "progress_label": progress_label, "gap_text": gap_text,
     "furthest": furthest, "missing": missing, "matched_text": matched_text, "bar_width": bar_width,
-    "progress_bar": progress_bar, "programme_names": programme_names,
+    "progress_bar": progress_bar, "programme_names": programme_names, "count_status": count_status,
     **CHART_FILTERS,
 }
 

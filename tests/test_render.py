@@ -420,3 +420,15 @@ def test_a_filter_that_can_give_none_still_prints_the_unknown_mark():
     assert "gap_text" not in environment.text_filters
     met = {"met": True, "gap": 0, "operator": ">="}
     assert environment.from_string("[{{ r | gap_text }}]").render(r=met) == "[—]"
+
+
+def test_programme_names_and_status_counts_in_a_template():
+    environment = build_environment("md")
+    eligibility = [{"program": "live_gifts", "name": "LIVE Gifts", "status": "eligible"},
+                   {"program": "series", "name": "Series", "status": "unknown"},
+                   {"program": "subscription", "name": "Subscription", "status": "eligible"}]
+    text = environment.from_string(
+        "{% set names = e|programme_names %}{{ names['series'] }}, {{ names['retired_fund'] }}, "
+        "{{ names.get('live_gifts', '?') }}; {{ e|count_status('eligible') }} eligible, "
+        "{{ e|count_status('closed') }} closed").render(e=eligibility)
+    assert text == "Series, retired_fund, LIVE Gifts; 2 eligible, 0 closed"
