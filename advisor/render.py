@@ -51,15 +51,34 @@ _FACT_LABELS = {"age": "years of age", "account_age_days": "days since joining"}
 
 def md(value: Any) -> str:
     """Escape text for a Markdown line or table cell: one line, no markup, no raw HTML, no cell breaks."""
-    if value is None:
-        return UNKNOWN
-    return _md_text(value if type(value) is str else str(value))
+    try:
+        return _ESCAPED[value]
+    except TypeError:  # a list or a mapping: not something to remember
+        return _md_text(str(value))
 
 
-@lru_cache(maxsize=8192)
+class _EscapedTexts(dict):
+    """What `md` gave for each text, so a text is escaped once. A report escapes about 300 texts, most of them the
+    pack's own (sources, notes, requirement sentences) and the same in every report of a batch. Looking one up
+    is a single C call (`_ESCAPED[text]`), which the packaged templates use as their `md` filter; only a text not
+    seen yet runs Python, here. Only str keys are kept: 1, 1.0 and True are equal keys that print differently."""
+
+    def __missing__(self, value: Any) -> str:
+        if value is None:
+            return UNKNOWN
+        if type(value) is not str:
+            return _md_text(str(value))
+        if len(self) >= _MAX_ESCAPED:
+            self.clear()
+        escaped = self[value] = _md_text(value)
+        return escaped
+
+
+_MAX_ESCAPED = 8192
+_ESCAPED = _EscapedTexts()
+
+
 def _md_text(text: str) -> str:
-    # A report escapes about 300 texts, most of them the pack's own (sources, notes, requirement sentences) and
-    # the same in every report of a batch: remembering the last few thousand halves the time of a Markdown report.
     if not text.isprintable():  # every line break is unprintable: printable text skips the search for one
         text = _LINE_BREAKS.sub(" ", text)
     text = text.strip()
@@ -264,6 +283,10 @@ def build_environment(kind: str, *, search_path: str | os.PathLike[str] | None =
     )
     environment.filters.update(FILTERS)
     environment.filters.update(_REPORT_FILTERS)
+    if search_path is None:
+        # The packaged templates give md only text, None and numbers (the plan's types): the memo's lookup, a C
+        # call, serves them. A user's template may give it anything, so it keeps the md function.
+        environment.filters["md"] = _ESCAPED.__getitem__
     environment.text_filters = TEXT_FILTERS
     return environment
 

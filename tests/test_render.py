@@ -402,17 +402,29 @@ _REQUIREMENT_SHAPES = [
 ]
 
 
+@pytest.mark.parametrize("packaged", [True, False])
 @pytest.mark.parametrize("kind", ["md", "html"])
-def test_every_filter_listed_as_giving_text_gives_text_for_any_input(kind):
+def test_every_filter_listed_as_giving_text_gives_text_for_any_input(kind, packaged, tmp_path):
     # Output ending in one of these filters is compiled without finalize (engine.sandbox): a None or a number
-    # from one would print as "None" or fail the join. So each must give str, whatever it is given.
-    environment = build_environment(kind)
+    # from one would print as "None" or fail the join. So each must give str, whatever it is given. The packaged
+    # templates' md is a memo lookup that takes the plan's own types (text, numbers, None), not lists or mappings.
+    environment = build_environment(kind) if packaged else build_environment(kind, search_path=tmp_path)
     assert environment.text_filters <= set(environment.filters)
     for name in sorted(environment.text_filters):
         function = environment.filters[name]
         inputs = _REQUIREMENT_SHAPES if name in ("progress_text", "progress_label") else _ANY_INPUT
+        if packaged and name == "md":
+            inputs = [value for value in inputs if not isinstance(value, (list, dict))]
         for value in inputs:
             assert isinstance(function(value), str), (name, value)
+
+
+def test_md_gives_the_same_text_through_the_memo_and_the_function():
+    packaged = build_environment("md").filters["md"]
+    for value in ["a|b", "a|b", "1. x", 1, 1.0, True, None, "", "x\ny", ("t",), "1"]:
+        assert packaged(value) == md(value) == md(value)
+    assert md(1) == "1" and md(1.0) == "1.0" and md(True) == "True"  # equal keys, different texts
+    assert md(["a|b"]) == "\\['a\\|b'\\]"
 
 
 def test_a_filter_that_can_give_none_still_prints_the_unknown_mark():
