@@ -46,6 +46,7 @@ class RulePack:
         self._order = sorted(self.rules.values(), key=lambda r: (layers[r.id], -r.priority, r.id))
         self._gates = [rule for rule in self._order if rule.gate]
         self._reads = {rule.id: rule.facts_read for rule in self.rules.values()}
+        self._read_anywhere = frozenset(name for names in self._reads.values() for name in names)
         # Per (country, date): each gate's requirements with what depends on the thresholds alone worked out once.
         self._prepared: dict[tuple[str | None, dt.date], list[tuple[Rule, tuple[PreparedRequirement, ...]]]] = {}
         self._resolutions: dict[tuple[str | None, dt.date], tuple[dict[str, Any], _VariantKey]] = {}
@@ -141,7 +142,9 @@ class RulePack:
         on = on or dt.date.today()
         clean = self.check_facts(facts)
         values, key = self._resolve(country, on)
-        memory = {name: engine_value(value, f"fact {name!r}") for name, value in clean.items()}
+        # Only facts some condition reads go to the engine: it parses every fact of the message at each layer.
+        read = self._read_anywhere
+        memory = {name: engine_value(value, f"fact {name!r}") for name, value in clean.items() if name in read}
         derived: dict[str, Any] = {}
         asserted_by: dict[str, str] = {}
         fired: list[Firing] = []
