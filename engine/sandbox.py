@@ -11,6 +11,8 @@ the key lookup is the whole answer. Both classes here take that answer directly:
   dict key costs no Python call at all: `(t['name'] if type(t := obj) is dict and 'name' in t else
   environment.getattr(t, 'name'))`.
 
+`x is none` is written as Python's `(x is None)` rather than a call of Jinja's test (which is exactly that).
+
 A report has some seven hundred `{{ ... }}`, nearly all ending in a filter that returns text (`md`, `number`...);
 Jinja writes each as `str(environment.finalize(...))`, two calls that change nothing for text. An environment
 lists such filters in `text_filters` and the generator leaves the two calls out for them.
@@ -27,6 +29,7 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.runtime import Undefined
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.tests import test_none
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 _TEMPORARY = "_key_owner"  # not a name Jinja generates (its locals are l_*, t_*, _loop_vars...)
@@ -35,6 +38,16 @@ _TEMPORARY = "_key_owner"  # not a name Jinja generates (its locals are l_*, t_*
 class DataCodeGenerator(CodeGenerator):
     """Compiles `obj.name` on a plain dict to a key lookup without a call, and `{{ x | f }}` with a text filter
     last without `str(finalize(...))` around it; see the module docstring."""
+
+    @optimizeconst
+    def visit_Test(self, node: nodes.Test, frame: Frame) -> None:
+        if node.name == "none" and not node.args and not node.kwargs and node.dyn_args is None \
+                and node.dyn_kwargs is None and self.environment.tests.get("none") is test_none:
+            self.write("(")  # `x is none`, written as Python's own `is None`: no call of Jinja's test
+            self.visit(node.node, frame)
+            self.write(" is None)")
+            return
+        super().visit_Test.__wrapped__(self, node, frame)  # type: ignore[attr-defined]
 
     def _gives_text(self, node: nodes.Expr, frame: Frame) -> bool:
         return (isinstance(node, nodes.Filter) and node.name in getattr(self.environment, "text_filters", ())

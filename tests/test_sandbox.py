@@ -33,6 +33,8 @@ TEMPLATES = [
     "{{ plan.profile.handle }}",
     "{{ plan.count + 1 }}",
     "{{ plan.none is none }}",
+    "{{ plan.count is not none }} {{ plan.missing is none }} {{ nothing is none }} {{ (plan.none or 0) is none }}",
+    "{% if plan.profile.handle is none %}no{% else %}yes{% endif %}",
     "{{ plan.profile.items is defined }}",  # a dict method wins over the key, as in Jinja
     "{{ plan.profile['items'] }}",
     "{{ plan.missing }}",
