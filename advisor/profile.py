@@ -230,6 +230,7 @@ class _SchemaNode:
     properties: dict[str, Any]
     additional: Any
     items: dict[str, Any]
+    children: dict[str, tuple[dict[str, Any], _SchemaNode]]  # the named properties: (schema, its node)
 
 
 _NODES: dict[int, _SchemaNode] = {}
@@ -239,9 +240,15 @@ def _node(schema: dict[str, Any]) -> _SchemaNode:
     found = _NODES.get(id(schema))
     if found is None:  # the profile schema is loaded once and lives as long as the process: ids are stable
         target = _SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema
-        found = _NODES[id(schema)] = _SchemaNode(target.get("format") == "date", target.get("type"),
-                                                 target.get("properties", {}), target.get("additionalProperties"),
-                                                 target.get("items", _EMPTY))
+        properties = target.get("properties", {})
+        found = _NODES[id(schema)] = _SchemaNode(target.get("format") == "date", target.get("type"), properties,
+                                                 target.get("additionalProperties"), target.get("items", _EMPTY), {})
+        # Filled after the node is remembered: a schema may refer to itself.
+        additional = found.additional
+        for key, sub in properties.items():
+            if key.isascii() and not key.startswith("x-"):
+                child = sub or additional or _EMPTY  # as mapping() picks it for any other key
+                found.children[key] = (child, _node(child))
     return found
 
 
@@ -289,9 +296,19 @@ class _Checker:
         return self.scalar(value, node.type, path)
 
     def mapping(self, value: Mapping[Any, Any], node: _SchemaNode, path: tuple[Any, ...]) -> dict[str, Any]:
-        properties, additional = node.properties, node.additional
+        properties, additional, named = node.properties, node.additional, node.children
+        limits = self.limits
         copy = {}
         for key, item in value.items():
+            child = named.get(key) if type(key) is str else None
+            if child is not None:  # a key the schema names: plain ASCII, not an annotation (the common case)
+                if type(item) is int and -_HUGE <= item <= _HUGE and not child[1].is_date and \
+                        self.values < limits.max_nodes and len(path) < limits.max_depth:
+                    self.values += 1  # a count, within every limit: what walk() would do, without the call
+                    copy[key] = item
+                else:
+                    copy[key] = self.walk(item, child[0], path + (key,))
+                continue
             if type(key) is not str:
                 self.report(path, f"key {key!r} is not text")
             elif not key.isascii() and (problem := _text_problem(key)) is not None:
@@ -299,13 +316,7 @@ class _Checker:
             elif key.startswith("x-"):
                 self.walk(item, _EMPTY, path + (key,))  # free, but still finite, printable data
             elif key in properties or type(additional) is dict:
-                child = properties.get(key) or additional or _EMPTY
-                if type(item) is int and -_HUGE <= item <= _HUGE and self.values < self.limits.max_nodes and \
-                        len(path) < self.limits.max_depth and not _node(child).is_date:
-                    self.values += 1  # a count, within every limit: what walk() would do, without the call
-                    copy[key] = item
-                else:
-                    copy[key] = self.walk(item, child, path + (key,))
+                copy[key] = self.walk(item, properties.get(key) or additional or _EMPTY, path + (key,))
             elif additional is False:
                 known = list(properties)
                 hint = did_you_mean(key, known) or f" (known keys: {', '.join(known)})"

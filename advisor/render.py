@@ -95,6 +95,11 @@ def _md_text(text: str) -> str:
 
 def value(item: Any) -> str:
     """Any fact or threshold value as a person reads it: 10000 -> '10,000', True -> 'yes', a list joined."""
+    kind = type(item)
+    if kind is str:
+        return item
+    if kind is int:
+        return f"{item:,}"  # as number() writes a whole number
     if item is None:
         return UNKNOWN
     if isinstance(item, bool):
