@@ -46,6 +46,8 @@ TEMPLATES = [
     "{{ plan.__class__ }}",
     "{{ plan.profile.handle ~ '-' ~ plan.count }}",
     "{% for key in plan.profile %}{{ key }},{% endfor %}",
+    "{% for key in plan.profile %}{{ loop.index }}/{{ loop.length }}{{ loop.first }}{{ loop.last }}"
+    "{{ loop.previtem }}{{ loop.revindex0 }}{{ loop.cycle is defined }}{{ loop._iterator is defined }},{% endfor %}",
     "{% set p = plan.profile %}{{ p.handle if p.handle is defined else 'none' }}",
     "{{ [plan.profile, plan] | map(attribute='count', default=0) | list }}",
 ]
