@@ -55,6 +55,19 @@ def write_jsonl(path: Path, lines: list[str], total: int) -> Path:
     return path
 
 
+def rss_mb() -> float:
+    """Current resident set size in MB (Linux /proc; elsewhere the peak, which can only be higher)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

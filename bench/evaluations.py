@@ -12,29 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _data import profile_lines  # noqa: E402
+from _data import profile_lines, rss_mb  # noqa: E402
 
 from advisor.api import Advisor, render  # noqa: E402
 from advisor.metrics import creator_facts  # noqa: E402
 from advisor.profile import parse_profile  # noqa: E402
-
-
-def rss_mb() -> float:
-    """Current resident set size in MB (Linux /proc), falling back to the peak."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def profiles() -> tuple[list, str]:

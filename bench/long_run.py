@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _data import profile_lines  # noqa: E402
+from _data import profile_lines, rss_mb  # noqa: E402
 
 from advisor.api import Advisor, render  # noqa: E402
 from advisor.metrics import creator_facts  # noqa: E402
@@ -37,18 +37,6 @@ REPORT_EVERY = 100_000
 WARM_UP = 5_000
 DATES = (None, dt.date(2023, 6, 1), dt.date(2024, 6, 1), dt.date(2026, 11, 24))
 COUNTRIES = (None, "US", "KR", "DE")
-
-
-def rss_mb() -> float:
-    """Current resident set size in MB (Linux /proc; elsewhere the peak, which can only be higher)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> int:

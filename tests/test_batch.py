@@ -46,6 +46,14 @@ def write_jsonl(path: Path, count: int, bad: dict[int, str] | None = None) -> li
     return handles
 
 
+def batch_process(folder: Path, *args: object) -> subprocess.CompletedProcess:
+    """`creator-advisor batch ARGS...` as a real process (worker processes included), from `folder`."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-m", "advisor.cli", "batch", *map(str, args)], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
 def plan_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
@@ -231,14 +239,10 @@ def test_names_seen_is_certain_about_new_names():
 def test_jobs_2_in_a_real_process_gives_the_same_plans_as_one_process(tmp_path):
     source = tmp_path / "input.jsonl"
     handles = write_jsonl(source, 60, bad={17: '{"handle": "x", "followers": "many"}'})
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    env["PYTHONPATH"] = str(ROOT)
     outputs = {}
     for jobs in ("1", "2"):
         target = tmp_path / f"plans-{jobs}.jsonl"
-        completed = subprocess.run([sys.executable, "-m", "advisor.cli", "batch", str(source), "-o", str(target),
-                                    "--jobs", jobs], cwd=tmp_path, env=env, capture_output=True, text=True,
-                                   timeout=120)
+        completed = batch_process(tmp_path, source, "-o", target, "--jobs", jobs)
         assert completed.returncode == 1, completed.stderr
         assert completed.stdout == ""
         assert f"{source}:17: followers: expected a whole number, got text ('many')" in completed.stderr
@@ -253,14 +257,10 @@ def test_reports_written_by_two_workers_match_one_process_and_leave_no_temporary
     # With --out, each worker writes its reports itself (the parent only names them): same files, same bytes.
     source = tmp_path / "input.jsonl"
     write_jsonl(source, 50, bad={9: "{"})
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    env["PYTHONPATH"] = str(ROOT)
     folders = {}
     for jobs in ("1", "2"):
         folder = tmp_path / f"reports-{jobs}"
-        completed = subprocess.run([sys.executable, "-m", "advisor.cli", "batch", str(source), "--out", str(folder),
-                                    "-f", "md", "--jobs", jobs], cwd=tmp_path, env=env, capture_output=True,
-                                   text=True, timeout=120)
+        completed = batch_process(tmp_path, source, "--out", folder, "-f", "md", "--jobs", jobs)
         assert completed.returncode == 1, completed.stderr
         assert "49 plans written" in completed.stderr
         folders[jobs] = {path.name: path.read_bytes() for path in folder.iterdir()}
