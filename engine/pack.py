@@ -45,6 +45,7 @@ class RulePack:
         self.replaced = replaced
         self._order = sorted(self.rules.values(), key=lambda r: (layers[r.id], -r.priority, r.id))
         self._gates = [rule for rule in self._order if rule.gate]
+        self._gates_declared = tuple(sorted(self._gates, key=_declaration_order))  # a plan lists them so
         self._reads = {rule.id: rule.facts_read for rule in self.rules.values()}
         self._read_anywhere = frozenset(name for names in self._reads.values() for name in names)
         # Per (country, date): each gate's requirements with what depends on the thresholds alone worked out once.
@@ -66,7 +67,7 @@ class RulePack:
 
     def gate_rules(self) -> list[Rule]:
         """The gated rules, in the order the pack's files declare them."""
-        return sorted((rule for rule in self.rules.values() if rule.gate), key=_declaration_order)
+        return list(self._gates_declared)
 
     def close(self) -> None:
         """Free every compiled ruleset held in durable-rules (the pack can still evaluate; it recompiles)."""
