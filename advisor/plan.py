@@ -21,13 +21,12 @@ TOOL_NAME = "creator-advisor"
 
 # Derived facts the default pack's engagement rules assert; the plan reads them by these names.
 ENGAGEMENT_FACTS = ("engagement_tier", "engagement_benchmark", "engagement_band", "engagement_level")
-_PLAIN = (str, int, float, bool, type(None))
-_PLAIN_TYPES = frozenset(_PLAIN)
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 def json_value(value: Any) -> Any:
     """Facts and thresholds as JSON data: dates in ISO form, tuples as lists."""
-    if type(value) in _PLAIN:
+    if type(value) in _PLAIN_TYPES:
         return value
     if isinstance(value, dt.date):
         return value.isoformat()

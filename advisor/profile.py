@@ -25,6 +25,7 @@ from engine import (
     SourceError,
     load_yaml_file,
 )
+from engine.frozen import from_fields
 from engine.schema import load_schema, schema_problems
 from engine.suggest import closest, did_you_mean
 from engine.yaml_source import format_path
@@ -435,8 +436,8 @@ _VIDEO_DEFAULTS = {f.name: f.default for f in fields(Video) if f.name not in ("p
 
 
 def _video(item: Mapping[str, Any], posted: dt.date) -> Video:
-    """A Video of a checked item. Built from its field values at once: a frozen dataclass's __init__ sets each
-    field through object.__setattr__, and a profile may list hundreds of videos. Equal to Video(**...)."""
+    """A Video of a checked item, built from its field values at once (engine.frozen): a profile may list hundreds
+    of videos. Equal to Video(**...)."""
     values = {"posted": posted, **_VIDEO_DEFAULTS}
     annotations = {}
     for key, value in item.items():
@@ -445,9 +446,7 @@ def _video(item: Mapping[str, Any], posted: dt.date) -> Video:
         elif key != "posted":
             values[key] = float(value) if key == "duration_s" else value
     values["annotations"] = annotations
-    video = object.__new__(Video)
-    object.__setattr__(video, "__dict__", values)
-    return video
+    return from_fields(Video, values)
 
 
 def _annotations(mapping: Mapping[str, Any]) -> dict[str, Any]:
