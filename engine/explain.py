@@ -97,13 +97,22 @@ def requirement_checks(requirements: tuple[Condition, ...], facts: Mapping[str, 
 class PreparedRequirement:
     """What a requirement check owes to the thresholds alone (the words, the value required, the source): the same
     for every evaluation with the same country and date, so a pack prepares it once per (country, date). `static`
-    is the check with actual, met and gap still to fill in; `names` are a composite requirement's facts."""
+    is the check with actual, met and gap still to fill in; `names` are a composite requirement's facts.
 
-    __slots__ = ("condition", "leaf", "right", "static", "names")
+    `checks` remembers the finished check by the actual value: a check is frozen and depends on nothing else, and
+    across a batch most requirements meet the same few values again (an age, a country, an account type)."""
+
+    __slots__ = ("condition", "leaf", "right", "static", "names", "checks")
 
     def __init__(self, condition: Condition, leaf: Leaf | None, right: Any, static: RequirementCheck,
                  names: tuple[str, ...] = ()):
         self.condition, self.leaf, self.right, self.static, self.names = condition, leaf, right, static, names
+        self.checks: dict[tuple[type, Any], RequirementCheck] = {}
+
+
+_MAX_CHECKS = 256  # per requirement: one of many values (a follower count) starts afresh when it is full
+# Types whose equal values read alike. Not float 0.0, equal to -0.0; not tuples, where 1 == 1.0 == True.
+_REMEMBERED_TYPES = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
 
 
 def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[str, Any],
@@ -148,6 +157,11 @@ def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping
             continue
         leaf = item.leaf
         actual = facts.get(leaf.fact)
+        kind = type(actual)
+        key = (kind, actual) if kind in _REMEMBERED_TYPES and not (kind is float and actual == 0) else None
+        if key is not None and (found := item.checks.get(key)) is not None:
+            checks.append(found)
+            continue
         if leaf.op == "exists":
             met: bool | None = actual is not None
         elif actual is None:
@@ -155,7 +169,12 @@ def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping
         else:
             met = _compare(leaf, actual, item.right)
         gap = _gap(leaf.op, actual, static.required) if static.in_force else None
-        checks.append(_with_outcome(static, actual, met, gap))
+        check = _with_outcome(static, actual, met, gap)
+        if key is not None:
+            if len(item.checks) >= _MAX_CHECKS:
+                item.checks.clear()
+            item.checks[key] = check
+        checks.append(check)
     return tuple(checks)
 
 

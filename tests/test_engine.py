@@ -78,6 +78,17 @@ def test_gate_reports_every_requirement_with_gap(garden):
     assert [check.met for check in gate.requirements] == [True, True, False]
 
 
+def test_each_requirement_check_shows_the_value_of_its_own_evaluation(garden):
+    # Checks are remembered by value across evaluations; equal values that read differently must not be mixed up.
+    shown = []
+    for temperature in (14, 14.0, 0.0, -0.0, 14, 0.0, -0.0):
+        check = garden.evaluate({**DRY_WARM, "temperature": temperature}, on=JUNE_2024).gates["watering"] \
+            .requirements[1]
+        assert check.fact == "temperature" and check.met is (temperature > 2)  # above frost.temperature, 2
+        shown.append(repr(check.actual))
+    assert shown == ["14", "14.0", "0.0", "-0.0", "14", "0.0", "-0.0"]
+
+
 def test_an_absent_fact_is_unknown_in_requirements_and_false_in_rules(garden):
     outcome = garden.evaluate({"soil_moisture": 0.1}, on=JUNE_2024)
     gate = outcome.gates["watering"]

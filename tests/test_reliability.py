@@ -180,6 +180,18 @@ def test_threads_sharing_one_advisor_while_compiled_variants_are_evicted(monkeyp
     assert len(advisor.pack._variants) <= 2
 
 
+def test_changing_one_plans_data_leaves_the_next_plan_of_the_same_numbers_alone():
+    # Plans of equal numbers share what their requirements' data is made from: each plan must get its own.
+    advisor = Advisor()
+    expected = advisor.advise(EXAMPLE).to_dict()
+    for _ in range(2):
+        plan = advisor.advise(EXAMPLE).to_dict()
+        for programme in plan["eligibility"]:
+            for requirement in programme["requirements"]:
+                requirement.update(met="changed", text="changed", actual="changed")
+    assert advisor.advise(EXAMPLE).to_dict() == expected
+
+
 def test_thread_safety_is_documented():
     assert "## Threads" in (ROOT / "docs" / "plan-json.md").read_text(encoding="utf-8")
 
