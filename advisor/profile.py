@@ -135,6 +135,10 @@ def _json(value: Any) -> Any:
         return value
     if kind is dict:
         return {key: _json(item) for key, item in value.items()}
+    if kind is dt.date:  # a video's day: before the dataclass lookup, which is slow for a class it does not know
+        return value.isoformat()
+    if kind is tuple:  # the videos, the history
+        return [_json(item) for item in value]
     names = _DATA_FIELDS.get(kind)
     if names is None and is_dataclass(value):  # field names looked up once per class: fields() is slow
         names = _DATA_FIELDS.setdefault(kind, tuple(f.name for f in fields(value) if f.name not in _NOT_DATA))
