@@ -25,15 +25,17 @@ _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 def json_value(value: Any) -> Any:
-    """Facts and thresholds as JSON data: dates in ISO form, tuples as lists."""
-    if type(value) in _PLAIN_TYPES:
+    """Facts and thresholds as JSON data: dates in ISO form, tuples as lists. Most values are plain already: those
+    inside a dict or list are passed through without a call."""
+    plain = _PLAIN_TYPES
+    if type(value) in plain:
         return value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (tuple, list)):
-        return [json_value(item) for item in value]
+        return [item if type(item) in plain else json_value(item) for item in value]
     if isinstance(value, dict):
-        return {key: json_value(item) for key, item in value.items()}
+        return {key: item if type(item) in plain else json_value(item) for key, item in value.items()}
     return value
 
 
@@ -146,7 +148,8 @@ class Plan:
             "growth": json_value(dict(self.growth)),
             "recommendations": [recommendation_dict(item) for item in self.recommendations],
             "trace": [{"rule": firing.rule, "fired": True, "layer": firing.layer,
-                       "matched": json_value(dict(firing.matched))} for firing in self.outcome.fired],
+                       "matched": {name: value if type(value) in _PLAIN_TYPES else json_value(value)
+                                   for name, value in firing.matched.items()}} for firing in self.outcome.fired],
             "warnings": list(self.warnings),
         }
 
