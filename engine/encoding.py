@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import math
 from decimal import Decimal
-from typing import Any
+from typing import Any, Container, Mapping
 
 from .errors import FactError
 
@@ -38,6 +38,22 @@ def engine_value(value: Any, what: str) -> Any:
     if isinstance(value, dt.date):
         return value.year * 10000 + value.month * 100 + value.day
     raise FactError(f"{what}: unsupported value {value!r} of type {type(value).__name__}")
+
+
+def engine_facts(facts: Mapping[str, Any], names: Container[str]) -> dict[str, Any]:
+    """`engine_value` of each fact in `names`, errors naming the fact. Text, truth values and numbers within the
+    engine's exact range (nearly every fact) are passed as they are, without building the error's wording."""
+    out = {}
+    for name, value in facts.items():
+        if name not in names:
+            continue
+        kind = type(value)
+        if kind is str or kind is bool or ((kind is int or kind is float)
+                                           and -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER):
+            out[name] = value  # a NaN fails the comparison, and engine_value refuses it
+        else:
+            out[name] = engine_value(value, f"fact {name!r}")
+    return out
 
 
 def float_text(value: float) -> str:
