@@ -132,6 +132,10 @@ def test_evaluations_are_isolated_and_many_leave_no_state(garden):
     ({"plant": 3}, "fact 'plant' must be string"),
     ({"temperature": float("nan")}, "not a finite number"),
     ({"temperature": 10 ** 30}, "too large"),
+    ({"temperature": True}, "fact 'temperature' must be number"),
+    ({"temperature": float("-inf")}, "not a finite number"),
+    ({"litres_available": 2 ** 53 + 1}, "too large"),
+    ({"temperature": -2.0 ** 54}, "too large"),
 ])
 def test_unusable_facts_are_typed_errors(garden, facts, message):
     with pytest.raises(FactError, match=message):
