@@ -67,34 +67,18 @@ class ProgramEligibility:
 
 
 def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
-    """A requirement check as JSON data. The engine hands out the same frozen check whenever a requirement meets
-    the same value again, so the data of a check is made once and copied for each plan (every value in it is
-    immutable, so a caller changing one plan's data changes no other)."""
-    found = _REQUIREMENT_DICTS.get(id(check))
-    if found is not None and found[0] is check:
-        return found[1].copy()
     progress = None
     actual, required = check.actual, check.required
     if check.operator in (">=", ">") and isinstance(actual, (int, float)) and \
             isinstance(required, (int, float)) and not isinstance(actual, bool) and required > 0:
         progress = round(min(1.0, max(0.0, actual / required)), 4)
     plain = _PLAIN_TYPES
-    data = {"fact": check.fact, "operator": check.operator,
+    return {"fact": check.fact, "operator": check.operator,
             "required": required if type(required) in plain else json_value(required),
             "actual": actual if type(actual) in plain else json_value(actual), "met": check.met, "gap": check.gap,
             "progress": progress, "threshold": check.threshold, "source": check.source,
             "as_of": None if check.as_of is None else check.as_of.isoformat(),
             "in_force": check.in_force, "note": check.note, "url": check.url, "text": check.text}
-    if type(data["required"]) in plain and type(data["actual"]) in plain:  # no list another plan could change
-        if len(_REQUIREMENT_DICTS) >= _MAX_REQUIREMENT_DICTS:
-            _REQUIREMENT_DICTS.clear()
-        _REQUIREMENT_DICTS[id(check)] = (check, data.copy())  # the check kept alive: its id is not reused
-    return data
-
-
-# id(check) -> (check, its data): the check is held so that its id cannot be given to another object meanwhile.
-_REQUIREMENT_DICTS: dict[int, tuple[RequirementCheck, dict[str, Any]]] = {}
-_MAX_REQUIREMENT_DICTS = 8192
 
 
 Recommendation = AdviceItem  # a fired rule's advice, rendered: rule, category, priority, title, text, because
