@@ -11,11 +11,13 @@ the key lookup is the whole answer. Both classes here take that answer directly:
   dict key costs no Python call at all: `(t['name'] if type(t := obj) is dict and 'name' in t else
   environment.getattr(t, 'name'))`.
 
-`x is none` is written as Python's `(x is None)` rather than a call of Jinja's test (which is exactly that).
+`x is none` is written as Python's `(x is None)` and `x is defined` as `(isinstance(x, Undefined))`, rather than
+calls of Jinja's tests (which are exactly that).
 
 A report has some seven hundred `{{ ... }}`, nearly all ending in a filter that returns text (`md`, `number`...);
 Jinja writes each as `str(environment.finalize(...))`, two calls that change nothing for text. An environment
-lists such filters in `text_filters` and the generator leaves the two calls out for them.
+lists such filters in `text_filters` and the generator leaves the two calls out for them, and for text constants,
+`~` joins and `a if c else b` choices between such.
 
 Everything else (methods, other types, missing keys, the sandbox's safety checks) goes through Jinja's own code
 unchanged, so templates behave exactly as in Jinja's SandboxedEnvironment, only faster.
@@ -29,7 +31,7 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.runtime import LoopContext, Undefined
 from jinja2.sandbox import SandboxedEnvironment
-from jinja2.tests import test_none
+from jinja2.tests import test_defined, test_none
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 _LOOP_ATTRIBUTES = frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth",
@@ -43,17 +45,34 @@ class DataCodeGenerator(CodeGenerator):
 
     @optimizeconst
     def visit_Test(self, node: nodes.Test, frame: Frame) -> None:
-        if node.name == "none" and not node.args and not node.kwargs and node.dyn_args is None \
-                and node.dyn_kwargs is None and self.environment.tests.get("none") is test_none:
+        plain = not node.args and not node.kwargs and node.dyn_args is None and node.dyn_kwargs is None
+        if plain and node.name == "none" and self.environment.tests.get("none") is test_none:
             self.write("(")  # `x is none`, written as Python's own `is None`: no call of Jinja's test
             self.visit(node.node, frame)
             self.write(" is None)")
             return
+        if plain and node.name == "defined" and self.environment.tests.get("defined") is test_defined:
+            self.write("(not isinstance(")  # `x is defined`: Jinja's test is exactly this
+            self.visit(node.node, frame)
+            self.write(", Undefined))")
+            return
         super().visit_Test.__wrapped__(self, node, frame)  # type: ignore[attr-defined]
 
     def _gives_text(self, node: nodes.Expr, frame: Frame) -> bool:
-        return (isinstance(node, nodes.Filter) and node.name in getattr(self.environment, "text_filters", ())
-                and not frame.eval_ctx.volatile)
+        """True when `node` always gives text: a text filter's result, a text constant, a `~` join, or a choice
+        (`a if c else b`) of two such."""
+        if frame.eval_ctx.volatile:
+            return False
+        if isinstance(node, nodes.Filter):
+            return node.name in getattr(self.environment, "text_filters", ())
+        if isinstance(node, nodes.Const):
+            return type(node.value) is str
+        if isinstance(node, nodes.Concat):
+            return True
+        if isinstance(node, nodes.CondExpr):
+            return node.expr2 is not None and self._gives_text(node.expr1, frame) and \
+                self._gives_text(node.expr2, frame)
+        return False
 
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
         if not self._gives_text(node, frame):

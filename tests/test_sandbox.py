@@ -67,6 +67,30 @@ def test_renders_exactly_as_jinjas_sandbox(source, undefined):
         outcome(SandboxedEnvironment(undefined=undefined), source)
 
 
+OUTPUTS = [  # output expressions the generator writes without finalize (see engine.sandbox), and near misses
+    "{{ 'a' ~ plan.none }}|{{ plan.none ~ plan.none }}|{{ plan.count ~ 1 }}",
+    "{{ ('@' ~ plan.profile.handle) if plan.count else 'nobody' }}|{{ 'x' if plan.none is none else 'y' }}",
+    "{{ 'x' if plan.none }}|{{ plan.none if plan.count else 'y' }}|{{ 'x' if plan.count else plan.none }}",
+    "{{ 'literal' }}|{{ none }}|{{ plan.none }}|{{ plan.none|upper if plan.count else 'z' }}",
+    "{{ text ~ '<b>' }}|{{ '<i>' if plan.count else text }}|{{ plan.missing is defined }}|{{ text is defined }}",
+    "{{ plan.missing ~ 'x' }}|{{ 'x' if plan.none else none }}|{{ 'x' if plan.none else 7 }}",
+]
+
+
+def _finalize(value):
+    return "(unknown)" if value is None else value
+
+
+@pytest.mark.parametrize("autoescape", [False, True])
+@pytest.mark.parametrize("undefined", [Undefined, StrictUndefined])
+@pytest.mark.parametrize("source", OUTPUTS)
+def test_outputs_left_without_finalize_read_as_with_it(source, undefined, autoescape):
+    ours = DataSandbox(undefined=undefined, autoescape=autoescape, finalize=_finalize)
+    ours.text_filters = frozenset({"upper"})
+    assert outcome(ours, source) == \
+        outcome(SandboxedEnvironment(undefined=undefined, autoescape=autoescape, finalize=_finalize), source)
+
+
 def test_getattr_called_directly_matches_too():
     ours, jinjas = DataSandbox(), SandboxedEnvironment()
     for obj, name in [(DATA["plan"], "count"), (DATA["plan"], "keys"), (DATA["sub"], "shadow"), ({}, "x")]:
