@@ -280,6 +280,17 @@ def test_limits_are_documented_defaults_and_can_be_set_from_the_api(tmp_path):
         strict.advise(path, limits=Limits(max_bytes=100))
 
 
+def test_every_value_counts_once_toward_the_limit_and_the_first_over_it_is_named():
+    # 1 profile + handle, followers, as_of, the list + 20 videos of 3 values (itself, posted, views): 65.
+    data = {"handle": "a", "followers": 5, "as_of": "2026-11-20",
+            "videos": [{"posted": f"2026-11-{day:02d}", "views": day} for day in range(1, 21)]}
+    assert parse_profile(data, limits=Limits(max_nodes=65)).views_30d == sum(range(1, 21))
+    with pytest.raises(ProfileError) as raised:
+        parse_profile(data, limits=Limits(max_nodes=64))
+    assert [str(problem) for problem in raised.value.problems] == \
+        ["<profile>: videos[19].views: too many values (the limit is 64)"]
+
+
 def test_a_json_path_read_by_the_importers_is_held_to_the_limits(tmp_path):
     path = tmp_path / "profile.json"
     path.write_text(json.dumps({"handle": "a", "followers": 5, "x-pad": "a" * 500}), encoding="utf-8")
