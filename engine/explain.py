@@ -97,20 +97,21 @@ def requirement_checks(requirements: tuple[Condition, ...], facts: Mapping[str, 
 class PreparedRequirement:
     """What a requirement check owes to the thresholds alone (the words, the value required, the source): the same
     for every evaluation with the same country and date, so a pack prepares it once per (country, date). `static`
-    is the check with actual, met and gap still to fill in; `names` are a composite requirement's facts.
+    is the check with actual, met and gap still to fill in; `names` are a composite requirement's facts."""
 
-    `checks` remembers the finished check by the actual value: a check is frozen and depends on nothing else, and
-    across a batch most requirements meet the same few values again (an age, a country, an account type)."""
-
-    __slots__ = ("condition", "leaf", "right", "static", "names", "checks")
+    __slots__ = ("condition", "leaf", "right", "static", "names")
 
     def __init__(self, condition: Condition, leaf: Leaf | None, right: Any, static: RequirementCheck,
                  names: tuple[str, ...] = ()):
         self.condition, self.leaf, self.right, self.static, self.names = condition, leaf, right, static, names
-        self.checks: dict[tuple[type, Any], RequirementCheck] = {}
 
 
-_MAX_CHECKS = 256  # per requirement: one of many values (a follower count) starts afresh when it is full
+# Finished checks by (prepared requirement, type and value of the actual fact): a check is frozen and depends on
+# nothing else, and across a batch most requirements meet the same few values again (an age, a country, an
+# account type); 70% of the default pack's checks repeat over the shared data set. One bound for the process (the
+# key holds the prepared requirement, so its identity is never reused meanwhile); when full it starts afresh.
+_REMEMBERED: dict[tuple[PreparedRequirement, type, Any], RequirementCheck] = {}
+_MAX_REMEMBERED = 4096  # about 3 MB at most (a check and its key take some 700 bytes)
 # Types whose equal values read alike. Not float 0.0, equal to -0.0; not tuples, where 1 == 1.0 == True.
 _REMEMBERED_TYPES = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
 
@@ -158,8 +159,8 @@ def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping
         leaf = item.leaf
         actual = facts.get(leaf.fact)
         kind = type(actual)
-        key = (kind, actual) if kind in _REMEMBERED_TYPES and not (kind is float and actual == 0) else None
-        if key is not None and (found := item.checks.get(key)) is not None:
+        key = (item, kind, actual) if kind in _REMEMBERED_TYPES and not (kind is float and actual == 0) else None
+        if key is not None and (found := _REMEMBERED.get(key)) is not None:
             checks.append(found)
             continue
         if leaf.op == "exists":
@@ -171,9 +172,9 @@ def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping
         gap = _gap(leaf.op, actual, static.required) if static.in_force else None
         check = _with_outcome(static, actual, met, gap)
         if key is not None:
-            if len(item.checks) >= _MAX_CHECKS:
-                item.checks.clear()
-            item.checks[key] = check
+            if len(_REMEMBERED) >= _MAX_REMEMBERED:
+                _REMEMBERED.clear()
+            _REMEMBERED[key] = check
         checks.append(check)
     return tuple(checks)
 
