@@ -11,8 +11,8 @@ the key lookup is the whole answer. Both classes here take that answer directly:
   dict key costs no Python call at all: `(t['name'] if type(t := obj) is dict and 'name' in t else
   environment.getattr(t, 'name'))`.
 
-`x is none` is written as Python's `(x is None)` and `x is defined` as `(isinstance(x, Undefined))`, rather than
-calls of Jinja's tests (which are exactly that).
+`x is none` is written as Python's `(x is None)` and `x is defined` as `(not isinstance(x, Undefined))`, rather
+than calls of Jinja's tests (which are exactly that).
 
 A report has some seven hundred `{{ ... }}`, nearly all ending in a filter that returns text (`md`, `number`...);
 Jinja writes each as `str(environment.finalize(...))`, two calls that change nothing for text. An environment
