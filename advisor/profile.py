@@ -457,20 +457,13 @@ def _video(item: Mapping[str, Any], posted: dt.date) -> Video:
     """A Video of a checked item, built from its field values at once (engine.frozen): a profile may list hundreds
     of videos. Equal to Video(**...)."""
     values = {"posted": posted, **_VIDEO_DEFAULTS}
-    values.update(item)  # the checked item's keys are the fields', or annotations (x-...)
-    if len(values) == _VIDEO_DATA_FIELDS:  # no annotation: every key was a field's, and it is in field order
-        values["posted"] = posted
-        if "duration_s" in item:
-            values["duration_s"] = float(item["duration_s"])
-        values["annotations"] = {}
-        return from_fields(Video, values)
-    values = {"posted": posted, **_VIDEO_DEFAULTS}
+    values.update(item)  # the fields keep their order; annotations (x-..., the only other keys) come after them
     annotations = {}
-    for key, value in item.items():
-        if key.startswith("x-"):
-            annotations[key] = _json(value)
-        elif key != "posted":
-            values[key] = float(value) if key == "duration_s" else value
+    if len(values) > _VIDEO_DATA_FIELDS:
+        annotations = {key: _json(values.pop(key)) for key in list(values)[_VIDEO_DATA_FIELDS:]}
+    values["posted"] = posted
+    if "duration_s" in item:
+        values["duration_s"] = float(item["duration_s"])
     values["annotations"] = annotations
     return from_fields(Video, values)
 
