@@ -14,20 +14,19 @@ from typing import Any, Mapping
 
 from engine import AdviceItem, Outcome, RequirementCheck
 
-from .profile import Profile
+from .profile import JSON_SCALARS, Profile
 
 SCHEMA_VERSION = 1
 TOOL_NAME = "creator-advisor"
 
 # Derived facts the default pack's engagement rules assert; the plan reads them by these names.
 ENGAGEMENT_FACTS = ("engagement_tier", "engagement_benchmark", "engagement_band", "engagement_level")
-_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 def json_value(value: Any) -> Any:
     """Facts and thresholds as JSON data: dates in ISO form, tuples as lists. Most values are plain already: those
     inside a dict or list are passed through without a call."""
-    plain = _PLAIN_TYPES
+    plain = JSON_SCALARS
     if type(value) in plain:
         return value
     if isinstance(value, dt.date):
@@ -72,7 +71,7 @@ def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
     if check.operator in (">=", ">") and isinstance(actual, (int, float)) and \
             isinstance(required, (int, float)) and not isinstance(actual, bool) and required > 0:
         progress = round(min(1.0, max(0.0, actual / required)), 4)
-    plain = _PLAIN_TYPES
+    plain = JSON_SCALARS
     return {"fact": check.fact, "operator": check.operator,
             "required": required if type(required) in plain else json_value(required),
             "actual": actual if type(actual) in plain else json_value(actual), "met": check.met, "gap": check.gap,
@@ -132,7 +131,7 @@ class Plan:
             "growth": json_value(dict(self.growth)),
             "recommendations": [recommendation_dict(item) for item in self.recommendations],
             "trace": [{"rule": firing.rule, "fired": True, "layer": firing.layer,
-                       "matched": {name: value if type(value) in _PLAIN_TYPES else json_value(value)
+                       "matched": {name: value if type(value) in JSON_SCALARS else json_value(value)
                                    for name, value in firing.matched.items()}} for firing in self.outcome.fired],
             "warnings": list(self.warnings),
         }

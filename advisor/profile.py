@@ -121,7 +121,8 @@ class Profile:
 
 _NOT_DATA = ("annotations", "source", "derived")
 _DATA_FIELDS: dict[type, tuple[str, ...]] = {}
-_PLAIN = (str, int, float, bool, type(None))
+# The types JSON holds as they are: data of these types needs no conversion (here and in advisor/plan.py).
+JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _in_window(videos: tuple[Video, ...], as_of: dt.date) -> tuple[Video, ...]:
@@ -131,7 +132,7 @@ def _in_window(videos: tuple[Video, ...], as_of: dt.date) -> tuple[Video, ...]:
 
 def _json(value: Any) -> Any:
     kind = type(value)
-    if kind in _PLAIN:
+    if kind in JSON_SCALARS:
         return value
     if kind is dict:
         return {key: _json(item) for key, item in value.items()}
@@ -147,7 +148,7 @@ def _json(value: Any) -> Any:
         for name in names:
             item = getattr(value, name)
             if item is not None:
-                out[name] = item if type(item) in _PLAIN else _json(item)
+                out[name] = item if type(item) in JSON_SCALARS else _json(item)
         out.update(value.annotations)
         return out
     if isinstance(value, dt.date):
