@@ -66,18 +66,33 @@ class ProgramEligibility:
 
 
 def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
+    """A requirement check as the plan's JSON data. Most checks of a batch are the very same objects (the engine
+    remembers finished checks, engine/explain.py), so the data is made once per check and kept on it; each plan
+    gets its own copy, which its reader may change. Data holding a list or a mapping is made afresh each time."""
+    data = check.__dict__.get(_PLAN_DATA)
+    if data is not None:
+        return data.copy()
     progress = None
     actual, required = check.actual, check.required
     if check.operator in (">=", ">") and isinstance(actual, (int, float)) and \
             isinstance(required, (int, float)) and not isinstance(actual, bool) and required > 0:
         progress = round(min(1.0, max(0.0, actual / required)), 4)
     plain = JSON_SCALARS
-    return {"fact": check.fact, "operator": check.operator,
+    data = {"fact": check.fact, "operator": check.operator,
             "required": required if type(required) in plain else json_value(required),
             "actual": actual if type(actual) in plain else json_value(actual), "met": check.met, "gap": check.gap,
             "progress": progress, "threshold": check.threshold, "source": check.source,
             "as_of": None if check.as_of is None else check.as_of.isoformat(),
             "in_force": check.in_force, "note": check.note, "url": check.url, "text": check.text}
+    if type(data["required"]) in plain and type(data["actual"]) in plain:  # every value immutable: keep it
+        object.__setattr__(check, _PLAN_DATA, data)  # the check is frozen; this is not one of its fields
+        return data.copy()
+    return data
+
+
+# The attribute a check's plan data is kept in: not a field, so equality, repr and replace() ignore it, and not
+# a name the engine uses (it copies only checks that never reach a plan, engine/explain.py's prepared ones).
+_PLAN_DATA = "_plan_data"
 
 
 Recommendation = AdviceItem  # a fired rule's advice, rendered: rule, category, priority, title, text, because
