@@ -159,7 +159,8 @@ class _Compiler:
                 raise Unsupported(keyword)
         if "$ref" in schema:
             checks.append(self.reference(schema["$ref"]))
-        if "type" in schema:
+        typed = schema.get("type") == "object"  # tested by the object check, with the object keywords
+        if "type" in schema and not typed:
             names = [schema["type"]] if isinstance(schema["type"], str) else list(schema["type"])
             if any(name not in _TYPES for name in names):
                 raise Unsupported(str(names))
@@ -171,7 +172,7 @@ class _Compiler:
         checks.extend(self.numbers(schema))
         checks.extend(self.strings(schema))
         checks.extend(self.arrays(schema))
-        checks.extend(self.objects(schema))
+        checks.extend(self.objects(schema, typed))
         if "anyOf" in schema:
             branches = [self.compile(branch) for branch in schema["anyOf"]]
             checks.append(lambda value: any(branch(value) for branch in branches))
@@ -217,59 +218,58 @@ class _Compiler:
             checks.append(lambda value: not isinstance(value, list) or len(value) <= most)
         return checks
 
-    def objects(self, schema: Mapping[str, Any]) -> list[Check]:
-        checks: list[Check] = []
-        if "required" in schema:
-            required = list(schema["required"])
-            checks.append(lambda value: not _is_object(value) or all(key in value for key in required))
-        if "minProperties" in schema:
-            fewest = schema["minProperties"]
-            checks.append(lambda value: not _is_object(value) or len(value) >= fewest)
-        if "maxProperties" in schema:
-            most = schema["maxProperties"]
-            checks.append(lambda value: not _is_object(value) or len(value) <= most)
-        if "propertyNames" in schema:
-            name = self.compile(schema["propertyNames"])
-            checks.append(lambda value: not _is_object(value) or all(name(key) for key in value))
+    def objects(self, schema: Mapping[str, Any], typed: bool) -> list[Check]:
+        """The object keywords as one check (a profile lists hundreds of videos, each an object): a value that is
+        not an object passes them, or fails when `typed` (the schema's type is "object", tested here)."""
+        required = frozenset(schema.get("required", ()))
+        fewest, most = schema.get("minProperties"), schema.get("maxProperties")
+        name = self.compile(schema["propertyNames"]) if "propertyNames" in schema else None
         properties = {key: self.compile(sub) for key, sub in schema.get("properties", {}).items()}
         patterns = [(re.compile(pattern).search, self.compile(sub))
                     for pattern, sub in schema.get("patternProperties", {}).items()]
-        extra: Check | None = None
-        if "additionalProperties" in schema:
-            extra = self.compile(schema["additionalProperties"])
-        if properties or patterns or extra is not None:
-            # The checks that apply to a key depend on the key alone: worked out once per key and remembered
-            # (documents repeat the same few keys in every item of a list), up to a bound.
-            plans: dict[str, tuple[Check, ...]] = {}
-
-            def plan(key: str) -> tuple[Check, ...]:
-                found = plans.get(key)
-                if found is None:
-                    found = [properties[key]] if key in properties else []
-                    found += [sub for search, sub in patterns if search(key) is not None]
-                    if not found and extra is not None:
-                        found = [extra]
-                    found = tuple(found)
-                    if len(plans) < _MAX_REMEMBERED_KEYS:
-                        plans[key] = found
-                return found
-
-            def members(value: Any) -> bool:
-                if not _is_object(value):
-                    return True
-                for key, item in value.items():
-                    for check in plans.get(key) or plan(key):
-                        if not check(item):
-                            return False
-                return True
-            checks.append(members)
+        extra = self.compile(schema["additionalProperties"]) if "additionalProperties" in schema else None
+        members = bool(properties or patterns or extra is not None)
+        unevaluated: tuple[frozenset[str], list[Callable[[str], Any]]] | None = None
         if "unevaluatedProperties" in schema:
             if schema["unevaluatedProperties"] is not False:
                 raise Unsupported("unevaluatedProperties")
-            names, searches = self.evaluated(schema)
-            checks.append(lambda value: not _is_object(value) or all(
-                key in names or any(search(key) is not None for search in searches) for key in value))
-        return checks
+            unevaluated = self.evaluated(schema)
+        if not (typed or required or fewest is not None or most is not None or name is not None or members
+                or unevaluated is not None):
+            return []
+        # The check that applies to a member depends on its key alone: worked out once per key and remembered
+        # (documents repeat the same few keys in every item of a list), up to a bound.
+        plans: dict[str, Check] = {}
+
+        def plan(key: str) -> Check:
+            found = [properties[key]] if key in properties else []
+            found += [sub for search, sub in patterns if search(key) is not None]
+            if not found and extra is not None:
+                found = [extra]
+            check = _all_of(found)
+            if len(plans) < _MAX_REMEMBERED_KEYS:
+                plans[key] = check
+            return check
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return not typed
+            if required and not value.keys() >= required:
+                return False
+            if (fewest is not None and len(value) < fewest) or (most is not None and len(value) > most):
+                return False
+            if name is not None and not all(name(key) for key in value):
+                return False
+            if members:
+                known = plans.get
+                for key, item in value.items():
+                    if not (known(key) or plan(key))(item):
+                        return False
+            if unevaluated is not None:
+                names, searches = unevaluated
+                return all(key in names or any(search(key) is not None for search in searches) for key in value)
+            return True
+        return [check]
 
     def evaluated(self, schema: Mapping[str, Any]) -> tuple[frozenset[str], list[Callable[[str], Any]]]:
         """The property names and patterns that count as evaluated for `unevaluatedProperties: false`, when they
