@@ -31,6 +31,7 @@ from engine.suggest import closest, did_you_mean
 from engine.yaml_source import format_path
 
 from .errors import ProfileError
+from .plain_items import check_plain, item_rules
 from .values import bracket_problem, country_problem, handle_problem
 
 TIKTOK_LAUNCH = dt.date(2016, 9, 1)
@@ -240,6 +241,9 @@ class _SchemaNode:
 
 
 _NODES: dict[int, _SchemaNode] = {}
+# The lists whose plainly valid items are checked in one pass (the videos, the history), by their schema's id.
+_PLAIN_LISTS = {id(schema): rules for schema in _SCHEMA["properties"].values()
+                if (rules := item_rules(schema, _SCHEMA["$defs"], _HUGE, _DATE_TEXT)) is not None}
 
 
 def _node(schema: dict[str, Any]) -> _SchemaNode:
@@ -297,6 +301,12 @@ class _Checker:
         if kind is dict or isinstance(value, Mapping):
             return self.mapping(value, node, path)
         if kind is list or isinstance(value, (list, tuple)):
+            plain = _PLAIN_LISTS.get(id(schema)) if kind is list else None
+            if plain is not None and len(path) + 2 <= self.limits.max_depth:  # its items' values within the limit
+                counted = check_plain(value, plain, path, self.values, self.limits.max_nodes, self.dates)
+                if counted is not None:  # every item plainly valid (advisor/plain_items.py)
+                    self.values = counted
+                    return []  # what the schema check is given in its place: nothing in it to check again
             items = node.items
             return [self.walk(item, items, path + (index,)) for index, item in enumerate(value)]
         return self.scalar(value, node.type, path)
