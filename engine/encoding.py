@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import math
 from decimal import Decimal
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Container, Mapping
 
 from .errors import FactError
@@ -100,6 +101,8 @@ def encode_items(mapping: dict[str, Any]) -> dict[str, str]:
             text = float_text(value)
         elif kind is bool:
             text = "true" if value else "false"
+        elif kind is str:
+            text = encode_basestring(value)  # json.dumps(value, ensure_ascii=False) without its Python layers
         else:
             text = dumps(value)
         parts[key] = f"{encoded_key}:{text}"

@@ -9,6 +9,7 @@ and the gap, including when the gate did not fire. Conditions are also turned in
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from typing import Any, Mapping
 
 from .compiler import NOT_IN_FORCE, operand
@@ -74,18 +75,26 @@ def _compare(leaf: Leaf, actual: Any, right: Any) -> bool:
         return actual in right
     if leaf.op == "between":
         return right[0] <= actual <= right[1]
-    return {"==": actual == right, "!=": actual != right, "<": actual < right, "<=": actual <= right,
-            ">": actual > right, ">=": actual >= right}[leaf.op]
+    return _COMPARE[leaf.op](actual, right)  # only the comparison asked for: `"a" == 1` is False, not an error
+
+
+_COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+            ">=": operator.ge}
 
 
 def _gap(op: str, actual: Any, required: Any) -> float | int | None:
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (actual, required)):
+    if not (_is_real(actual) and _is_real(required)):
         return None
     if op in (">=", ">"):
         return max(0, required - actual)
     if op in ("<=", "<"):
         return max(0, actual - required)
     return None
+
+
+def _is_real(value: Any) -> bool:
+    kind = type(value)
+    return kind is int or kind is float or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 def requirement_checks(requirements: tuple[Condition, ...], facts: Mapping[str, Any], values: Mapping[str, Any],

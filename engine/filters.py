@@ -81,6 +81,8 @@ def signed(value: Any) -> str:
 
 def isodate(value: Any) -> str:
     """A date as YYYY-MM-DD; passes strings through."""
+    if type(value) is str:  # the common case: the plan's dates are ISO text already
+        return value
     if isinstance(value, _dt.date):
         return value.isoformat()
     return UNKNOWN if value is None else str(value)
