@@ -52,6 +52,7 @@ class RulePack:
         self._prepared: dict[tuple[str | None, dt.date], list[tuple[Rule, tuple[PreparedRequirement, ...]]]] = {}
         self._resolutions: dict[tuple[str | None, dt.date], tuple[dict[str, Any], _VariantKey]] = {}
         self._variants: OrderedDict[_VariantKey, CompiledRuleset] = OrderedDict()
+        self._variant_keys: dict[_VariantKey, _VariantKey] = {}
         # For rule text: every declared fact's name, and per set of threshold values in force every threshold
         # (None where not in force), keyed by the identity of the values (_resolve keeps one dict per set).
         self._fact_names = (*self.facts, *self.derived_types)
@@ -96,11 +97,14 @@ class RulePack:
                 entry = threshold.resolve(country, on)
                 if entry is not None:
                     values[name] = entry.value
-            found = (values, _VariantKey(tuple(sorted((k, repr(v)) for k, v in values.items()))))
+            variant = _VariantKey(tuple(sorted((k, repr(v)) for k, v in values.items())))
             if len(self._resolutions) >= _RESOLUTION_CACHE_SIZE:
                 self._resolutions.clear()
                 self._prepared.clear()
-            self._resolutions[key] = found
+                self._variant_keys.clear()
+            # One key object per set of values: countries with the same thresholds then find their compiled
+            # ruleset by identity, not by comparing a hundred pairs at every evaluation.
+            found = self._resolutions[key] = (values, self._variant_keys.setdefault(variant, variant))
         return found
 
     def _variant(self, values: dict[str, Any], key: _VariantKey) -> CompiledRuleset:
