@@ -20,7 +20,7 @@ from .encoding import engine_facts, engine_value
 from .errors import FactConflictError, FactError, Problem, RulePackError
 from .explain import PreparedRequirement, check_requirements, prepare_requirements, reasons
 from .loader import iter_folders, read_packs
-from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef
+from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, leaves
 from .outcome import AdviceItem, Firing, GateResult, Outcome
 from .runtime import ENGINE_LOCK, CompiledRuleset
 from .text import is_plain, render_text
@@ -114,7 +114,9 @@ class RulePack:
             return variant
         definition, included = compile_ruleset(list(self.rules.values()), self.layers, values)
         layers = sorted({self.layers[rule.id] for rule in included})
-        variant = CompiledRuleset.create(definition, included, layers)
+        reads = [tuple(sorted({leaf.fact for rule in included if self.layers[rule.id] == layer
+                               for leaf in leaves(rule.when)})) for layer in layers]
+        variant = CompiledRuleset.create(definition, included, layers, reads)
         self._variants[key] = variant
         if len(self._variants) > MAX_COMPILED_VARIANTS:
             self._variants.popitem(last=False)[1].close()

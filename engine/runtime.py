@@ -42,9 +42,11 @@ class CompiledRuleset:
     handle: int | None
     rules: list[Rule]
     layers: list[int]
+    reads: list[tuple[str, ...]] | None = None  # per layer, the facts its rules read: all of them when None
 
     @classmethod
-    def create(cls, definition: dict[str, Any], rules: list[Rule], layers: list[int]) -> "CompiledRuleset":
+    def create(cls, definition: dict[str, Any], rules: list[Rule], layers: list[int],
+               reads: list[tuple[str, ...]] | None = None) -> "CompiledRuleset":
         definition = {**definition, _FLUSH_RULE: {"all": [{"m": {"__flush": 1}}]}}
         try:
             check_definition(definition)  # before the C code, which could hang or overrun on a too-large pack
@@ -57,7 +59,7 @@ class CompiledRuleset:
                 handle = _engine.create_ruleset(f"creator_advisor_{next(_names)}", dumps(definition))
             except _engine.error as error:
                 raise EvaluationError(f"durable-rules refused the compiled rule pack: {error}") from None
-        return cls(handle, rules, layers)
+        return cls(handle, rules, layers, reads)
 
     def close(self) -> None:
         """Free the engine's ruleset (a process holds a bounded number of them)."""
@@ -82,8 +84,11 @@ class CompiledRuleset:
             started = False
             encoded = encode_items(memory)  # each fact encoded once, not once per layer
             try:
-                for layer in self.layers:
-                    parts = list(encoded.values())
+                for number, layer in enumerate(self.layers):
+                    # Only what the layer's rules read: the C engine parses every fact of the message, and returns
+                    # the whole message with each firing. The first layer reads most facts, the later ones a few.
+                    parts = list(encoded.values()) if self.reads is None else \
+                        [encoded[name] for name in self.reads[number] if name in encoded]
                     parts.append(f'"__layer":{layer},"sid":"{_SESSION}"')
                     result = _engine.assert_fact(handle, "{" + ",".join(parts) + "}")
                     if result[0] != 0:
