@@ -1,79 +1,185 @@
 """Rule texts that only substitute values, rendered by a loop instead of a template's machinery.
 
 Most rule text is a sentence with a few values in it: `{{ facts.followers | number }} followers, {{
-thresholds['engagement.tier.mega.min_followers'] | number }} or more`. As a sandboxed Jinja template each such
-text costs some 6.5 us (a context, a generator, the sandbox's lookups), and a plan renders a dozen. This module
-recognises such a text from its parse tree (literal text, and `facts.name` or `thresholds['name']` shown as it
-is or through one filter with constant arguments) and renders it as a list of pieces, doing what Jinja's code
-for it does, call for call: the value looked up by key, the filter called on it, or `str(finalize(value))`.
+thresholds['engagement.tier.mega.min_followers'] | number }} or more`, sometimes with a clause that depends on a
+fact (`{% if facts.engagement_level == 'above' %}...{% endif %}`). As a sandboxed Jinja template each such text
+costs some 6.5 us (a context, a generator, the sandbox's lookups), and a plan renders a dozen. This module
+recognises such a text from its parse tree and renders it from a small tuple form, doing what Jinja's code does
+for it, call for call: the value looked up by key, the filter called on it, or `str(finalize(value))`; an `if`
+decided by Python's truth of the same expression.
 
-It decides nothing Jinja would decide differently. A text with anything else in it is not recognised; a name
-the mapping lacks, a filter that raises or a text over the limit gives None, and engine.text renders that text
-with Jinja, which words the failure. tests/test_rule_text.py holds both renderings to the same text.
+What it recognises: literal text; `facts.name` or `thresholds['name']`, shown as it is or through one filter
+that returns text, with constant arguments; `{% if %}`/`{% elif %}`/`{% else %}` on such lookups, constants,
+`is defined`, `is none`, `==` and `!=` with a constant, `and`, `or`, `not`. Anything else (`set`, arithmetic,
+other filters or tests) leaves the text to Jinja.
+
+It decides nothing Jinja would decide differently. A name the mapping lacks, a mapping that is not a plain dict,
+a filter that raises or a text over the limit gives None (or an exception), and engine.text renders that text
+with Jinja, which words any failure. tests/test_substitution.py holds both renderings to the same text.
 """
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Callable, Mapping
 
 from jinja2 import nodes
+from jinja2.tests import test_defined, test_none
 
-VARIABLES = ("facts", "thresholds")  # the mappings a piece may read, by position
+VARIABLES = ("facts", "thresholds")  # the mappings a lookup reads, by position
 _DICT_ATTRIBUTES = frozenset(dir(dict))  # `facts.items` is the method in Jinja, not a key
 
-def substitutions(tree: nodes.Template, filters: Mapping[str, Callable[..., Any]],
-                  text_filters: frozenset[str]) -> tuple[Any, ...] | None:
-    """The pieces of a text that only substitutes values: literal text, or (mapping, key, filter, arguments) with
-    filter None for a value shown as it is; None for any other text. `text_filters` are the filters that return
-    text for any input (Jinja's code calls them without str() or finalize)."""
-    if len(tree.body) != 1 or type(tree.body[0]) is not nodes.Output:
+# The tuple form. A piece is text, (_SHOW, mapping, key, filter or None, arguments), or (_IF, ((condition,
+# pieces), ...), else pieces). A condition is (_GET, mapping, key), (_CONST, value), (_IS_DEFINED, lookup),
+# (_IS_NONE, lookup), (_COMPARE, function, lookup, constant), (_NOT, condition), (_AND | _OR, left, right).
+_SHOW, _IF, _GET, _CONST, _IS_DEFINED, _IS_NONE, _COMPARE, _NOT, _AND, _OR = range(10)
+_COMPARISONS = {"eq": operator.eq, "ne": operator.ne}
+
+
+class _Unsupported(Exception):
+    """The text uses something this module does not render."""
+
+
+class _Missing(Exception):
+    """A lookup this module cannot answer as Jinja would: Jinja renders the text."""
+
+
+def substitutions(tree: nodes.Template, filters: Mapping[str, Callable[..., Any]], text_filters: frozenset[str],
+                  tests: Mapping[str, Callable[..., Any]]) -> tuple[Any, ...] | None:
+    """The tuple form of a text this module renders, None for any other. `text_filters` are the filters that
+    return text for any input (Jinja's code calls them without str() or finalize); `tests` the environment's."""
+    try:
+        return _Reader(filters, text_filters, tests).block(tree.body)
+    except _Unsupported:
         return None
-    pieces: list[Any] = []
-    for node in tree.body[0].nodes:
+
+
+class _Reader:
+    def __init__(self, filters: Mapping[str, Callable[..., Any]], text_filters: frozenset[str],
+                 tests: Mapping[str, Callable[..., Any]]):
+        self.filters, self.text_filters = filters, text_filters
+        self.defined_is_jinjas = tests.get("defined") is test_defined
+        self.none_is_jinjas = tests.get("none") is test_none
+
+    def block(self, body: list[nodes.Node]) -> tuple[Any, ...]:
+        pieces: list[Any] = []
+        for node in body:
+            if type(node) is nodes.Output:
+                pieces.extend(self.output(child) for child in node.nodes)
+            elif type(node) is nodes.If:
+                branches = [(self.condition(node.test), self.block(node.body))]
+                branches += [(self.condition(branch.test), self.block(branch.body)) for branch in node.elif_]
+                pieces.append((_IF, tuple(branches), self.block(node.else_)))
+            else:
+                raise _Unsupported
+        return tuple(pieces)
+
+    def output(self, node: nodes.Node) -> Any:
         if type(node) is nodes.TemplateData:
-            pieces.append(node.data)
-            continue
+            return node.data
         function, arguments = None, ()
         if type(node) is nodes.Filter:
-            function = filters.get(node.name)
-            if node.name not in text_filters or function is None or hasattr(function, "jinja_pass_arg") or \
+            function = self.filters.get(node.name)
+            if node.name not in self.text_filters or function is None or hasattr(function, "jinja_pass_arg") or \
                     node.kwargs or node.dyn_args is not None or node.dyn_kwargs is not None or \
                     any(type(argument) is not nodes.Const for argument in node.args):
-                return None
+                raise _Unsupported
             arguments = tuple(argument.value for argument in node.args)
             node = node.node
-        lookup = _lookup(node)
-        if lookup is None:
-            return None
-        pieces.append((*lookup, function, arguments))
-    return tuple(pieces)
+        index, key = self.lookup(node)
+        return (_SHOW, index, key, function, arguments)
 
+    def lookup(self, node: nodes.Node | None) -> tuple[int, str]:
+        if type(node) is nodes.Getattr and node.attr not in _DICT_ATTRIBUTES:
+            target, key = node.node, node.attr
+        elif type(node) is nodes.Getitem and type(node.arg) is nodes.Const and type(node.arg.value) is str:
+            target, key = node.node, node.arg.value
+        else:
+            raise _Unsupported
+        if type(target) is not nodes.Name or target.ctx != "load" or target.name not in VARIABLES:
+            raise _Unsupported
+        return VARIABLES.index(target.name), key
 
-def _lookup(node: nodes.Node | None) -> tuple[int, str] | None:
-    if type(node) is nodes.Getattr and node.attr not in _DICT_ATTRIBUTES:
-        target, key = node.node, node.attr
-    elif type(node) is nodes.Getitem and type(node.arg) is nodes.Const and type(node.arg.value) is str:
-        target, key = node.node, node.arg.value
-    else:
-        return None
-    if type(target) is not nodes.Name or target.ctx != "load" or target.name not in VARIABLES:
-        return None
-    return VARIABLES.index(target.name), key
+    def condition(self, node: nodes.Node) -> tuple[Any, ...]:
+        kind = type(node)
+        if kind is nodes.Const:
+            return (_CONST, node.value)
+        if kind is nodes.Not:
+            return (_NOT, self.condition(node.node))
+        if kind is nodes.And or kind is nodes.Or:
+            return (_AND if kind is nodes.And else _OR, self.condition(node.left), self.condition(node.right))
+        if kind is nodes.Test and not node.args and not node.kwargs and node.dyn_args is None and \
+                node.dyn_kwargs is None:
+            if node.name == "defined" and self.defined_is_jinjas:
+                return (_IS_DEFINED, self.lookup(node.node))
+            if node.name == "none" and self.none_is_jinjas:
+                return (_IS_NONE, self.lookup(node.node))
+            raise _Unsupported
+        if kind is nodes.Compare and len(node.ops) == 1 and node.ops[0].op in _COMPARISONS and \
+                type(node.ops[0].expr) is nodes.Const:
+            return (_COMPARE, _COMPARISONS[node.ops[0].op], self.lookup(node.expr), node.ops[0].expr.value)
+        return (_GET, *self.lookup(node))
 
 
 def render_substitutions(pieces: tuple[Any, ...], mappings: tuple[Mapping[str, Any], ...],
                          finalize: Callable[[Any], Any], limit: int) -> str | None:
-    """The text, or None when Jinja must render it (a key the mapping lacks, a result over `limit` characters)."""
-    out = []
+    """The text, or None when Jinja must render it (a key the mapping lacks, a result over `limit` characters).
+    A filter's own exception passes through: the caller has Jinja render the text, which words it."""
+    for mapping in mappings:
+        if type(mapping) is not dict:
+            return None  # Jinja's lookup on another mapping tries its attributes first
+    out: list[str] = []
+    try:
+        _write(pieces, mappings, finalize, out)
+    except _Missing:
+        return None
+    text = "".join(out)
+    return text if len(text) <= limit else None
+
+
+def _write(pieces: tuple[Any, ...], mappings: tuple[Mapping[str, Any], ...], finalize: Callable[[Any], Any],
+           out: list[str]) -> None:
     for piece in pieces:
         if type(piece) is str:
             out.append(piece)
-            continue
-        index, key, function, arguments = piece
-        mapping = mappings[index]
-        if type(mapping) is not dict or key not in mapping:
-            return None
-        value = mapping[key]
-        out.append(str(finalize(value)) if function is None else function(value, *arguments))
-    text = "".join(out)
-    return text if len(text) <= limit else None
+        elif piece[0] == _SHOW:
+            _, index, key, function, arguments = piece
+            mapping = mappings[index]
+            if key not in mapping:
+                raise _Missing
+            value = mapping[key]
+            out.append(str(finalize(value)) if function is None else function(value, *arguments))
+        else:
+            for condition, branch in piece[1]:
+                if _true(condition, mappings):
+                    _write(branch, mappings, finalize, out)
+                    break
+            else:
+                _write(piece[2], mappings, finalize, out)
+
+
+def _value(mappings: tuple[Mapping[str, Any], ...], index: int, key: str) -> Any:
+    mapping = mappings[index]
+    if key not in mapping:
+        raise _Missing
+    return mapping[key]
+
+
+def _true(condition: tuple[Any, ...], mappings: tuple[Mapping[str, Any], ...]) -> Any:
+    kind = condition[0]
+    if kind == _GET:
+        return _value(mappings, condition[1], condition[2])
+    if kind == _CONST:
+        return condition[1]
+    if kind == _IS_DEFINED:
+        _value(mappings, *condition[1])  # no such key: Jinja decides (`thresholds['items']` is dict's method)
+        return True
+    if kind == _IS_NONE:
+        return _value(mappings, *condition[1]) is None
+    if kind == _COMPARE:
+        return condition[1](_value(mappings, *condition[2]), condition[3])
+    if kind == _NOT:
+        return not _true(condition[1], mappings)
+    if kind == _AND:
+        return _true(condition[1], mappings) and _true(condition[2], mappings)
+    return _true(condition[1], mappings) or _true(condition[2], mappings)

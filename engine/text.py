@@ -303,7 +303,7 @@ def _substitutions(source: str) -> tuple[Any, ...] | None:
             tree = environment.parse(source)
         except Exception:  # TemplateSyntaxError, RecursionError...: Jinja's path reports it
             return None
-    pieces = substitutions(tree, environment.filters, environment.text_filters)
+    pieces = substitutions(tree, environment.filters, environment.text_filters, environment.tests)
     if pieces is not None:
         _checked_trees.pop(source, None)
     return pieces

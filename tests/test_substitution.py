@@ -32,6 +32,13 @@ EDGE_TEXTS = [
     "line one\r\nline two {{ facts.niche }}\n",
     "{{ facts.niche | number }} {{ facts.niche | isodate }} {{ facts.niche | compact }} {{ facts.niche | signed }}",
     "{{ thresholds['a.b'] }}",
+    "{% if facts.niche %}about {{ facts.niche }}{% elif facts.followers == 1 %}one{% else %}none{% endif %}.",
+    "{%- if facts.niche is defined and facts.niche is not none -%} {{ facts.niche }} {%- endif %} end",
+    "{% if facts.undeclared is defined %}yes{% else %}no{% endif %} {% if thresholds['items'] is defined %}m{% endif %}",
+    "{% if not facts.followers or facts.niche != 'fitness' %}a{% if facts.followers is none %}b{% endif %}{% endif %}",
+    "{% if facts.followers == true %}t{% endif %}{% if facts.followers == 0 %}z{% endif %}{% if 0 %}never{% endif %}",
+    "{% if facts.followers > 3 %}more{% endif %} {% set x = 1 %}{{ x }}",
+    "{% if facts.niche is string %}text{% endif %}",
 ]
 VALUES = [None, 0, -0.0, 1, 12345, 10**20, 2.5, 1e-7, math.nan, math.inf, True, False, "", "fitness", "<b>",
           "x" * (MAX_TEXT_CHARS + 1), [1, 2], {"a": 1}]
