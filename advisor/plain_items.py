@@ -7,10 +7,10 @@ keys, counts that are whole numbers within bounds, a date written YYYY-MM-DD, te
 schema into one rule per key, once, and checks a whole list in a single loop; the walk then gives the schema
 check an empty list in its place, and the build reads the items as before.
 
-It decides nothing itself. Anything not plainly valid (an unknown key, an annotation, a float for a count, a
-bound crossed, text that is not valid Unicode, a nesting or value limit reached) gives None, and the list takes
-the full path, which finds and words the problem. tests/test_profile.py holds the two paths to the same result
-on mutated profiles.
+It never decides otherwise than the full path. Anything not plainly valid (an unknown key, an annotation, a float
+for a count, a bound crossed, text that is not valid Unicode, a nesting or value limit reached) gives None, and
+the list takes the full path, which finds and words the problem. tests/test_plain_items.py holds the two paths to
+the same result, edit by edit.
 """
 
 from __future__ import annotations
