@@ -153,10 +153,16 @@ class Plan:
 
 
 def program_status(passed: bool, checks: tuple[RequirementCheck, ...]) -> str:
+    """eligible; closed when a threshold is not in force; unknown when some requirement is unknown and none is
+    unmet; else not_eligible. One pass over the checks: a plan decides this for every programme."""
     if passed:
         return "eligible"
-    if any(not check.in_force for check in checks):
-        return "closed"
-    if any(check.met is None for check in checks) and all(check.met is not False for check in checks):
-        return "unknown"
-    return "not_eligible"
+    unknown = unmet = False
+    for check in checks:
+        if not check.in_force:
+            return "closed"
+        if check.met is None:
+            unknown = True
+        elif check.met is False:
+            unmet = True
+    return "unknown" if unknown and not unmet else "not_eligible"
