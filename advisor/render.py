@@ -129,7 +129,8 @@ def fact_label(fact: Any) -> str:
 
 def status_label(status: Any) -> str:
     """'not_eligible' -> 'Not yet eligible': a programme status in words."""
-    return _STATUS.get(status, value(status)) if isinstance(status, str) else value(status)
+    label = _STATUS.get(status) if isinstance(status, str) else None
+    return value(status) if label is None else label
 
 
 def mark(met: Any) -> str:
