@@ -100,6 +100,10 @@ def value(item: Any) -> str:
         return item
     if kind is int:
         return f"{item:,}"  # as number() writes a whole number
+    if kind is float:  # a rate, a share: before the isinstance tests below
+        if not math.isfinite(item):
+            return UNKNOWN
+        return number(item) if item.is_integer() else f"{round(item, 4):,}"
     if item is None:
         return UNKNOWN
     if isinstance(item, bool):
@@ -210,7 +214,7 @@ def missing(requirements: list[Mapping[str, Any]]) -> list[str]:
 def matched_text(matched: Any) -> str:
     """A trace row's matched facts as 'followers = 8,200; country = US'."""
     if isinstance(matched, Mapping):
-        return "; ".join(f"{key} = {value(item)}" for key, item in matched.items()) or UNKNOWN
+        return "; ".join([f"{key} = {value(item)}" for key, item in matched.items()]) or UNKNOWN
     return value(matched)
 
 
