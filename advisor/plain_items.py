@@ -22,8 +22,9 @@ from typing import Any
 
 from engine.fastschema import ANNOTATIONS
 
+from .values import LONE_SURROGATE
+
 _NUMBER, _DATE, _ENUM, _TEXT = "number", "date", "enum", "text"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def check_plain(items: list[Any], rules: ItemRules, path: tuple[Any, ...], value
                     found.append((path + (index, key), dt.date.fromisoformat(value)))
                 except ValueError:
                     return None
-            elif kind is not str or not (value.isascii() or _SURROGATE.search(value) is None):
+            elif kind is not str or not (value.isascii() or LONE_SURROGATE.search(value) is None):
                 return None
             elif code is _ENUM and value not in rule[1]:
                 return None

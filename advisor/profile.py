@@ -32,7 +32,7 @@ from engine.yaml_source import format_path
 
 from .errors import ProfileError
 from .plain_items import check_plain, item_rules
-from .values import bracket_problem, country_problem, handle_problem
+from .values import bracket_problem, country_problem, handle_problem, text_problem
 
 TIKTOK_LAUNCH = dt.date(2016, 9, 1)
 WINDOW_DAYS = 30
@@ -42,7 +42,6 @@ _HUGE = 10**30  # beyond this an integer is reported here: jsonschema's messages
 _SCHEMA = load_schema("advisor", "profile.schema.json")
 _MAX_COUNT = _SCHEMA["$defs"]["count"]["maximum"]
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,15 +210,6 @@ def _check(document: LocatedDocument, as_of: dt.date | None, located: bool,
     return profile
 
 
-def _text_problem(text: str) -> str | None:
-    """A lone surrogate (U+D800-U+DFFF, which a mapping from JSON or Python can hold) is not text: it cannot be
-    written as UTF-8, so a report showing it could not be saved."""
-    found = _SURROGATE.search(text)
-    if found is None:
-        return None
-    return f"contains a lone surrogate (U+{ord(found.group()):04X}), which is not valid Unicode text"
-
-
 def _word(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "text", bool: "true or false",
             int: "a whole number", float: "a number"}.get(type(value), f"a {type(value).__name__}")
@@ -339,7 +329,7 @@ class _Checker:
             self.values = values
             if type(key) is not str:
                 self.report(path, f"key {key!r} is not text")
-            elif not key.isascii() and (problem := _text_problem(key)) is not None:
+            elif not key.isascii() and (problem := text_problem(key)) is not None:
                 self.report(path, f"key {ascii(key)} {problem}")
             elif key.startswith("x-"):
                 self.walk(item, _EMPTY, path + (key,))  # free, but still finite, printable data
@@ -360,7 +350,7 @@ class _Checker:
         return copy
 
     def scalar(self, value: Any, kind: Any, path: tuple[Any, ...]) -> Any:
-        if isinstance(value, str) and (problem := _text_problem(value)) is not None:
+        if isinstance(value, str) and (problem := text_problem(value)) is not None:
             self.report(path, problem)
             return ""
         if isinstance(value, bool) or value is None or isinstance(value, str):

@@ -1,4 +1,4 @@
-"""Checks of single values people type wrongly: handles, country codes, age brackets.
+"""Checks of single values people type wrongly: handles, country codes, age brackets, text that is not text.
 
 Kept apart from the profile reader so that anything else taking such a value (a `--country` option, a caller of
 the API) can hold it to the same rules and the same wording. Each check returns the problem as a sentence, or None.
@@ -11,6 +11,7 @@ import unicodedata
 
 MAX_HANDLE = 64
 _BRACKET = re.compile(r"(\d{1,3})-(\d{1,3})|\d{1,3}\+")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 COUNTRIES = frozenset("""
 AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD
 CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF
@@ -48,3 +49,12 @@ def bracket_problem(bracket: str) -> str | None:
     if match and (not match.group(1) or int(match.group(1)) <= int(match.group(2))):
         return None
     return f"age bracket {bracket!r} must be written like '18-24' or '55+'"
+
+
+def text_problem(text: str) -> str | None:
+    """A lone surrogate (U+D800-U+DFFF, which a mapping from JSON or Python can hold) is not text: it cannot be
+    written as UTF-8, so a report showing it could not be saved."""
+    found = LONE_SURROGATE.search(text)
+    if found is None:
+        return None
+    return f"contains a lone surrogate (U+{ord(found.group()):04X}), which is not valid Unicode text"

@@ -13,6 +13,7 @@ import operator
 from typing import Any, Mapping
 
 from .compiler import NOT_IN_FORCE, operand
+from .fastschema import is_json_number
 from .filters import number
 from .frozen import from_fields
 from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Threshold, ThresholdEntry, leaves
@@ -83,18 +84,13 @@ _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operat
 
 
 def _gap(op: str, actual: Any, required: Any) -> float | int | None:
-    if not (_is_real(actual) and _is_real(required)):
+    if not (is_json_number(actual) and is_json_number(required)):
         return None
     if op in (">=", ">"):
         return max(0, required - actual)
     if op in ("<=", "<"):
         return max(0, actual - required)
     return None
-
-
-def _is_real(value: Any) -> bool:
-    kind = type(value)
-    return kind is int or kind is float or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 def requirement_checks(requirements: tuple[Condition, ...], facts: Mapping[str, Any], values: Mapping[str, Any],

@@ -46,7 +46,8 @@ def _is_object(value: Any) -> bool:
     return isinstance(value, dict)
 
 
-def _is_number(value: Any) -> bool:
+def is_json_number(value: Any) -> bool:
+    """A number as JSON Schema counts one: an int or a float, never a truth value."""
     kind = type(value)
     return kind is int or kind is float or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
@@ -56,7 +57,7 @@ _TYPES: dict[str, Check] = {
     "boolean": lambda value: isinstance(value, bool),
     "integer": lambda value: type(value) is int or (isinstance(value, int) and not isinstance(value, bool))
     or (isinstance(value, float) and value.is_integer()),
-    "number": _is_number,
+    "number": is_json_number,
     "string": lambda value: isinstance(value, str),
     "array": lambda value: isinstance(value, list),
     "object": _is_object,
@@ -187,10 +188,10 @@ class _Compiler:
         checks: list[Check] = []
         if "minimum" in schema:
             low = schema["minimum"]
-            checks.append(lambda value: not _is_number(value) or not value < low)  # NaN passes, as in jsonschema
+            checks.append(lambda value: not is_json_number(value) or not value < low)  # NaN passes, as in jsonschema
         if "maximum" in schema:
             high = schema["maximum"]
-            checks.append(lambda value: not _is_number(value) or not value > high)
+            checks.append(lambda value: not is_json_number(value) or not value > high)
         return checks
 
     def strings(self, schema: Mapping[str, Any]) -> list[Check]:

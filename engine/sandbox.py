@@ -33,7 +33,7 @@ from jinja2.runtime import LoopContext, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.tests import test_defined, test_none
 
-_DICT_ATTRIBUTES = frozenset(dir(dict))
+DICT_ATTRIBUTES = frozenset(dir(dict))
 _LOOP_ATTRIBUTES = frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth",
                               "depth0", "previtem", "nextitem"})
 _TEMPORARY = "_key_owner"  # not a name Jinja generates (its locals are l_*, t_*, _loop_vars...)
@@ -88,7 +88,7 @@ class DataCodeGenerator(CodeGenerator):
 
     @optimizeconst
     def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
-        if node.attr in _DICT_ATTRIBUTES or self.environment.is_async or not node.attr.isidentifier():
+        if node.attr in DICT_ATTRIBUTES or self.environment.is_async or not node.attr.isidentifier():
             super().visit_Getattr.__wrapped__(self, node, frame)  # type: ignore[attr-defined]
             return
         key = repr(node.attr)
@@ -107,7 +107,7 @@ class DataSandbox(SandboxedEnvironment):
     text_filters: frozenset[str] = frozenset()
 
     def getattr(self, obj: Any, attribute: str) -> Any | Undefined:
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+        if type(obj) is dict and attribute not in DICT_ATTRIBUTES:
             try:
                 return obj[attribute]
             except KeyError:

@@ -3,7 +3,7 @@
 Most rule text is a sentence with a few values in it: `{{ facts.followers | number }} followers, {{
 thresholds['engagement.tier.mega.min_followers'] | number }} or more`, sometimes with a clause that depends on a
 fact (`{% if facts.engagement_level == 'above' %}...{% endif %}`). As a sandboxed Jinja template each such text
-costs some 6.5 us (a context, a generator, the sandbox's lookups), and a plan renders a dozen. This module
+costs a few microseconds (a context, a generator, the sandbox's lookups), and a plan renders a dozen. This module
 recognises such a text from its parse tree and renders it from a small tuple form, doing what Jinja's code does
 for it, call for call: the value looked up by key, the filter called on it, or `str(finalize(value))`; an `if`
 decided by Python's truth of the same expression.
@@ -26,8 +26,9 @@ from typing import Any, Callable, Mapping
 from jinja2 import nodes
 from jinja2.tests import test_defined, test_none
 
+from .sandbox import DICT_ATTRIBUTES  # `facts.items` is dict's method in Jinja, not a key
+
 VARIABLES = ("facts", "thresholds")  # the mappings a lookup reads, by position
-_DICT_ATTRIBUTES = frozenset(dir(dict))  # `facts.items` is the method in Jinja, not a key
 
 # The tuple form. A piece is text, (_SHOW, mapping, key, filter or None, arguments), or (_IF, ((condition,
 # pieces), ...), else pieces). A condition is (_GET, mapping, key), (_CONST, value), (_IS_DEFINED, lookup),
@@ -90,7 +91,7 @@ class _Reader:
         return (_SHOW, index, key, function, arguments)
 
     def lookup(self, node: nodes.Node | None) -> tuple[int, str]:
-        if type(node) is nodes.Getattr and node.attr not in _DICT_ATTRIBUTES:
+        if type(node) is nodes.Getattr and node.attr not in DICT_ATTRIBUTES:
             target, key = node.node, node.attr
         elif type(node) is nodes.Getitem and type(node.arg) is nodes.Const and type(node.arg.value) is str:
             target, key = node.node, node.arg.value
