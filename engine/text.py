@@ -295,17 +295,18 @@ def _compiled(source: str) -> Any:
 @lru_cache(maxsize=4096)
 def _substitutions(source: str) -> tuple[Any, ...] | None:
     """The pieces of a text that only substitutes values (engine/substitution.py), else None. Parsed once per
-    process, from the tree `parse_problems` left when there is one (and then it is no longer needed)."""
+    process: the tree `parse_problems` left is used when there is one, and a tree Jinja will need is left for
+    `_compiled`."""
     environment = text_environment()
-    tree = _checked_trees.get(source)
+    tree = _checked_trees.pop(source, None)
     if tree is None:
         try:
             tree = environment.parse(source)
         except Exception:  # TemplateSyntaxError, RecursionError...: Jinja's path reports it
             return None
     pieces = substitutions(tree, environment.filters, environment.text_filters, environment.tests)
-    if pieces is not None:
-        _checked_trees.pop(source, None)
+    if pieces is None and len(_checked_trees) < _MAX_CHECKED_TREES:
+        _checked_trees[source] = tree  # for `_compiled`, which then need not parse the text again
     return pieces
 
 
