@@ -304,29 +304,11 @@ class _Checker:
     def mapping(self, value: Mapping[Any, Any], node: _SchemaNode, path: tuple[Any, ...]) -> dict[str, Any]:
         properties, additional, named = node.properties, node.additional, node.children
         copy = {}
-        # What walk() would do for a count or a date text within every limit, done here without the call (a
-        # profile's videos are mostly that); `values` is self.values, written back around any other call.
-        values, most, huge = self.values, self.limits.max_nodes, _HUGE
-        shallow = len(path) < self.limits.max_depth
         for key, item in value.items():
             child = named.get(key) if type(key) is str else None
             if child is not None:  # a key the schema names: plain ASCII, not an annotation (the common case)
-                kind = type(item)
-                if shallow and values < most and (kind is int or kind is str):
-                    if kind is int and -huge <= item <= huge and not child[1].is_date:
-                        values += 1
-                        copy[key] = item
-                        continue
-                    if kind is str and child[1].is_date:
-                        values += 1
-                        self.date(item, path + (key,))
-                        copy[key] = item
-                        continue
-                self.values = values
                 copy[key] = self.walk(item, child[0], path + (key,))
-                values = self.values
                 continue
-            self.values = values
             if type(key) is not str:
                 self.report(path, f"key {key!r} is not text")
             elif not key.isascii() and (problem := text_problem(key)) is not None:
@@ -345,8 +327,6 @@ class _Checker:
                 self.report(path + (key,), f"unknown key {key!r}{hint}", key=True)
             else:
                 copy[key] = self.walk(item, _EMPTY, path + (key,))
-            values = self.values
-        self.values = values
         return copy
 
     def scalar(self, value: Any, kind: Any, path: tuple[Any, ...]) -> Any:
