@@ -25,7 +25,7 @@ unchanged, so templates behave exactly as in Jinja's SandboxedEnvironment, only 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
@@ -39,19 +39,28 @@ _LOOP_ATTRIBUTES = frozenset({"index", "index0", "revindex", "revindex0", "first
 _TEMPORARY = "_key_owner"  # not a name Jinja generates (its locals are l_*, t_*, _loop_vars...)
 
 
+_INLINE_TESTS = {"none": test_none, "defined": test_defined}
+
+
+def jinjas_own_test(node: nodes.Test, tests: Mapping[str, Any], name: str) -> bool:
+    """`x is none` or `x is defined` (`name`), without arguments, and the environment's test of that name is
+    Jinja's own: what this module writes inline, and engine.substitution decides without Jinja."""
+    return node.name == name and tests.get(name) is _INLINE_TESTS[name] and not node.args and not node.kwargs \
+        and node.dyn_args is None and node.dyn_kwargs is None
+
+
 class DataCodeGenerator(CodeGenerator):
     """Compiles `obj.name` on a plain dict to a key lookup without a call, and `{{ x | f }}` with a text filter
     last without `str(finalize(...))` around it; see the module docstring."""
 
     @optimizeconst
     def visit_Test(self, node: nodes.Test, frame: Frame) -> None:
-        plain = not node.args and not node.kwargs and node.dyn_args is None and node.dyn_kwargs is None
-        if plain and node.name == "none" and self.environment.tests.get("none") is test_none:
+        if jinjas_own_test(node, self.environment.tests, "none"):
             self.write("(")  # `x is none`, written as Python's own `is None`: no call of Jinja's test
             self.visit(node.node, frame)
             self.write(" is None)")
             return
-        if plain and node.name == "defined" and self.environment.tests.get("defined") is test_defined:
+        if jinjas_own_test(node, self.environment.tests, "defined"):
             self.write("(not isinstance(")  # `x is defined`: Jinja's test is exactly this
             self.visit(node.node, frame)
             self.write(", Undefined))")

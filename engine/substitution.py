@@ -24,9 +24,8 @@ import operator
 from typing import Any, Callable, Mapping
 
 from jinja2 import nodes
-from jinja2.tests import test_defined, test_none
 
-from .sandbox import DICT_ATTRIBUTES  # `facts.items` is dict's method in Jinja, not a key
+from .sandbox import DICT_ATTRIBUTES, jinjas_own_test  # DICT_ATTRIBUTES: `facts.items` is dict's method
 
 VARIABLES = ("facts", "thresholds")  # the mappings a lookup reads, by position
 
@@ -58,9 +57,7 @@ def substitutions(tree: nodes.Template, filters: Mapping[str, Callable[..., Any]
 class _Reader:
     def __init__(self, filters: Mapping[str, Callable[..., Any]], text_filters: frozenset[str],
                  tests: Mapping[str, Callable[..., Any]]):
-        self.filters, self.text_filters = filters, text_filters
-        self.defined_is_jinjas = tests.get("defined") is test_defined
-        self.none_is_jinjas = tests.get("none") is test_none
+        self.filters, self.text_filters, self.tests = filters, text_filters, tests
 
     def block(self, body: list[nodes.Node]) -> tuple[Any, ...]:
         pieces: list[Any] = []
@@ -109,11 +106,10 @@ class _Reader:
             return (_NOT, self.condition(node.node))
         if kind is nodes.And or kind is nodes.Or:
             return (_AND if kind is nodes.And else _OR, self.condition(node.left), self.condition(node.right))
-        if kind is nodes.Test and not node.args and not node.kwargs and node.dyn_args is None and \
-                node.dyn_kwargs is None:
-            if node.name == "defined" and self.defined_is_jinjas:
+        if kind is nodes.Test:
+            if jinjas_own_test(node, self.tests, "defined"):
                 return (_IS_DEFINED, self.lookup(node.node))
-            if node.name == "none" and self.none_is_jinjas:
+            if jinjas_own_test(node, self.tests, "none"):
                 return (_IS_NONE, self.lookup(node.node))
             raise _Unsupported
         if kind is nodes.Compare and len(node.ops) == 1 and node.ops[0].op in _COMPARISONS and \
