@@ -251,22 +251,24 @@ def _take(source: Iterator[Record], count: int) -> list[Record]:
 
 class JsonlOutput:
     """Plans as JSON lines to a temporary file beside FILE, renamed over FILE by `commit` (whole or nothing), or
-    straight to standard output."""
+    straight to standard output, or through to a device or FIFO given as FILE (advisor/output.py)."""
 
-    def __init__(self, path: str | None):
+    def __init__(self, path: str | None, input_path: str | None = None):
+        from .output import STREAM, create_temporary, existing_mode, folder_of, open_stream, output_kind
+
         self.path = Path(path) if path else None
         self.temporary: Path | None = None
         if self.path is None:
             self.stream: IO[bytes] = sys.stdout.buffer  # UTF-8 bytes whatever the locale, as `plan` writes
             return
-        from .output import _create_temporary
-
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        if not folder.is_dir():
-            problem = "is not a folder" if folder.exists() else "does not exist"
-            raise OutputError(f"{self.path}: cannot write the plans: folder {folder} {problem}")
+        what = "the plans"
+        kind = output_kind(self.path, [input_path] if input_path else [], what)
         try:
-            handle, self.temporary = _create_temporary(folder, self.path.name)
+            if kind == STREAM:
+                self.stream = os.fdopen(open_stream(self.path), "wb")
+                return
+            folder = folder_of(self.path, what)
+            handle, self.temporary = create_temporary(folder, self.path.name, existing_mode(self.path))
         except OSError as error:
             raise OutputError(f"{self.path}: cannot write the plans: {error.strerror or error}") from None
         self.stream = os.fdopen(handle, "wb")
@@ -275,19 +277,24 @@ class JsonlOutput:
         self.stream.write(line)  # one plan, compact, UTF-8, with its newline (made by the worker)
 
     def commit(self) -> str:
+        from .output import sync_folder
+
         if self.path is None or self.temporary is None:
-            self.stream.flush()
-            return "standard output"
-        try:
             try:
-                os.chmod(self.temporary, stat.S_IMODE(os.stat(self.path).st_mode))
-            except FileNotFoundError:
-                pass
+                self.stream.flush()
+                if self.path is not None:
+                    self.stream.close()
+            except OSError as error:
+                where = self.path if self.path is not None else "standard output"
+                raise OutputError(f"{where}: cannot write the plans: {error.strerror or error}") from None
+            return "standard output" if self.path is None else str(self.path)
+        try:
             self.stream.flush()
             os.fsync(self.stream.fileno())
             self.stream.close()
             os.replace(self.temporary, self.path)
             self.temporary = None
+            sync_folder(self.path.parent if str(self.path.parent) else Path("."))
         except OSError as error:
             raise OutputError(f"{self.path}: cannot write the plans: {error.strerror or error}") from None
         return str(self.path)
@@ -351,9 +358,12 @@ class FolderOutput:
     in parallel and each is whole or absent. `discard` removes the run's temporary files left by an interrupted
     run."""
 
-    def __init__(self, folder: str, fmt: str):
+    def __init__(self, folder: str, fmt: str, input_path: str | None = None):
         self.folder = Path(folder)
         self.extension = EXTENSIONS[fmt]
+        if input_path is not None and _same_file(input_path, folder):
+            raise OutputError(f"{self.folder}: cannot write the reports into the input folder {input_path}: give "
+                              "another folder")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -367,11 +377,16 @@ class FolderOutput:
         while not self.seen.add_if_new(f"{name}.{self.extension}"):
             number += 1
             name = f"{base}-{number}"
-        from .output import replace_keeping_mode
+        from .output import FILE, STREAM, keep_mode, output_kind
 
         target = self.folder / f"{name}.{self.extension}"
         try:
-            replace_keeping_mode(Path(temporary), target)
+            kind = output_kind(target, (), "the report")
+            if kind == STREAM:
+                raise OutputError(f"{target}: cannot write the report: it is a device or FIFO, not a file")
+            if kind == FILE:
+                keep_mode(Path(temporary), target)
+            os.replace(temporary, target)
         except OSError as error:
             raise OutputError(f"{target}: cannot write the report: {error.strerror or error}") from None
 
@@ -388,6 +403,13 @@ class FolderOutput:
                 leftover.unlink()
             except OSError:
                 pass
+
+
+def _same_file(first: str | os.PathLike[str], second: str | os.PathLike[str]) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except (OSError, ValueError):
+        return False
 
 
 # --- the run ---------------------------------------------------------------------------------------------------------
@@ -409,8 +431,9 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
     jobs = options.jobs or default_jobs()
     interactive = _is_terminal(err)
     total = count_records(options.input_path) if interactive else None
-    output: JsonlOutput | FolderOutput = (FolderOutput(options.out_dir, options.fmt) if options.out_dir
-                                          else JsonlOutput(options.output))
+    output: JsonlOutput | FolderOutput = (
+        FolderOutput(options.out_dir, options.fmt, options.input_path) if options.out_dir
+        else JsonlOutput(options.output, options.input_path))
     if isinstance(output, FolderOutput):
         load_advisor(options.rules, fmt, options.as_of, str(output.folder), output.prefix)
     written = failed = 0

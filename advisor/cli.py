@@ -47,6 +47,13 @@ def plan(profile: str, fmt: str | None, output: str | None, template: str | None
 
     if template and fmt:
         raise click.UsageError("--template and --format cannot be used together: the template decides the format")
+    inputs = [profile, *([template] if template else [])]
+    if output:
+        from pathlib import Path
+
+        from .output import output_kind
+
+        output_kind(Path(output), inputs)  # refused before the work: an input, a folder, a link...
     result = Advisor(rules or None).advise(profile, as_of=as_of)
     if not (fmt or output or template):
         # Imported only when the summary may be shown: a report does not wait for the summary's own imports.
@@ -59,7 +66,7 @@ def plan(profile: str, fmt: str | None, output: str | None, template: str | None
     if output:
         from .output import write_whole
 
-        write_whole(output, report)
+        write_whole(output, report, inputs=inputs)
         click.echo(f"Wrote {output}", err=True)
     else:
         # The report is UTF-8 whatever the terminal's locale (the HTML declares it): `plan > FILE` must give the same

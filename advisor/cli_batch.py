@@ -30,15 +30,20 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
 
     Warnings (what the data could not tell) go to standard error and into the profile's x-import-warnings, which
     the plan shows. `plan` and `batch` also read these JSON files directly."""
+    from pathlib import Path
+
     from .importers import import_files, profile_yaml
-    from .output import write_whole
+    from .output import output_kind, write_whole
+
+    if output:
+        output_kind(Path(output), sources)  # refused before the work: an input, a folder, a link...
 
     result = import_files(list(sources), as_of=as_of, handle=handle)
     text = profile_yaml(result)
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if output:
-        write_whole(output, text)
+        write_whole(output, text, inputs=sources)
         click.echo(f"Wrote {output}", err=True)
     else:
         click.echo(text.encode("utf-8"), nl=False)

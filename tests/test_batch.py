@@ -297,16 +297,16 @@ def test_a_full_disk_in_a_worker_stops_the_run_with_one_error_and_no_temporary_f
     source = tmp_path / "input.jsonl"
     write_jsonl(source, 30)
     out = tmp_path / "reports"
-    real = output_module._create_temporary
+    real = output_module.create_temporary
     made = []
 
-    def filling(folder, name):
+    def filling(folder, name, mode=None):
         if len(made) == 12:
             raise OSError(28, "No space left on device")
         made.append(name)
-        return real(folder, name)
+        return real(folder, name, mode)
 
-    monkeypatch.setattr(output_module, "_create_temporary", filling)
+    monkeypatch.setattr(output_module, "create_temporary", filling)
     result = run("batch", source, "--out", out, "-f", "html", "--jobs", "1")
     assert result.exit_code == 1
     assert f"Error: {out}: cannot write the reports: No space left on device" in result.stderr
