@@ -38,7 +38,10 @@ from .resources import data_dir
 FORMATS = ("md", "html", "json")
 _TEMPLATES = {"md": "plan.md.j2", "html": "plan.html.j2"}
 
-_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x85\u2028\u2029]+\s*")
+# Runs of whitespace, each looked at once: a run holding a line break becomes one space (linear in the text; a
+# pattern such as `\s*[\r\n]+\s*` would rescan a long run of spaces from every position in it).
+_WHITESPACE_RUN = re.compile(r"\s+")
+_LINE_BREAK_CHARACTERS = frozenset("\r\n\v\f\x85\u2028\u2029")
 _MD_SPECIAL = "`*_[]<>|&~"  # each escaped with a backslash, after the backslash itself
 # At the start of a line these would open a list item, a heading, a thematic break or a setext underline.
 _MD_LEADING = re.compile(r"^(-+|=+|\++|#{1,6}|\d{1,9}[.)])(?=\s|$)")
@@ -80,7 +83,7 @@ _ESCAPED = _EscapedTexts()
 
 def _md_text(text: str) -> str:
     if not text.isprintable():  # every line break is unprintable: printable text skips the search for one
-        text = _LINE_BREAKS.sub(" ", text)
+        text = _WHITESPACE_RUN.sub(_one_line, text)
     text = text.strip()
     if "\\" in text:  # str.replace per character: a C scan each, several times faster than translate's dict
         text = text.replace("\\", "\\\\")
@@ -91,6 +94,12 @@ def _md_text(text: str) -> str:
         return text
     return _MD_LEADING.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1] if m.group(1)[0].isdigit()
                            else "\\" + m.group(1), text)
+
+
+def _one_line(run: re.Match[str]) -> str:
+    """A run of whitespace as it stays on one line: one space if it breaks the line, else as it was."""
+    found = run.group()
+    return found if _LINE_BREAK_CHARACTERS.isdisjoint(found) else " "
 
 
 def value(item: Any) -> str:
