@@ -38,6 +38,7 @@ import click
 from engine import EngineError
 
 from .errors import AdvisorError, LocatedProblemsError, OutputError
+from .terminal import safe_text
 
 CHUNK = 16  # records per task: enough to make the cost of a round trip to a worker small, few enough to balance
 IN_FLIGHT_PER_JOB = 3  # chunks queued per worker: keeps workers busy while bounding what is held in memory
@@ -451,7 +452,7 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
                     failed += 1
                     bar.clear_line()
                     for line in payload:
-                        click.echo(line, file=err)
+                        click.echo(safe_text(line), file=err)
                 bar.update(1)
         target = output.commit()
     except BaseException:
@@ -469,7 +470,7 @@ def _summary(err: IO[str], written: int, failed: int, qualified: dict[str, int],
     plans = f"{written:,} plan{'s' if written != 1 else ''}"
     errors = f"{failed:,} record{'s' if failed != 1 else ''} failed"
     rate = f", {written / seconds:,.0f} plans/s" if seconds > 0 and written else ""
-    click.echo(f"{plans} written to {target}, {errors} ({seconds:.1f} s, {jobs} job{'s' if jobs != 1 else ''}"
+    click.echo(f"{plans} written to {safe_text(target)}, {errors} ({seconds:.1f} s, {jobs} job{'s' if jobs != 1 else ''}"
                f"{rate})", file=err)
     if written:
         width = max(len(name) for name in qualified) if qualified else 0

@@ -11,12 +11,12 @@ import sys
 
 import click
 
-from .cli_common import FORMATS, DateType as _Date, fail_cleanly as _fail_cleanly
+from .cli_common import FORMATS, DateType as _Date, PathType, echo, fail_cleanly as _fail_cleanly
 
 
 @click.command("import")
-@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+@click.argument("sources", nargs=-1, required=True, type=PathType(dir_okay=False))
+@click.option("--output", "-o", type=PathType(dir_okay=False), default=None,
               help="Write the profile (YAML) to this file, whole or not at all, instead of standard output.")
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="The day the data was fetched or exported (default: today, UTC).")
@@ -41,27 +41,27 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
     result = import_files(list(sources), as_of=as_of, handle=handle)
     text = profile_yaml(result)
     for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        echo(f"Warning: {warning}", err=True)
     if output:
         write_whole(output, text, inputs=sources)
-        click.echo(f"Wrote {output}", err=True)
+        echo(f"Wrote {output}", err=True)
     else:
         click.echo(text.encode("utf-8"), nl=False)
 
 
 @click.command("batch")
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
+@click.argument("input_path", metavar="INPUT", type=PathType(exists=True))
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="json", show_default=True,
               help="Plan format. JSON plans can go to one JSONL file (-o) or standard output; Markdown and HTML "
                    "reports need --out DIR.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--out", "out_dir", type=PathType(file_okay=False), default=None,
               help="Write one file per plan into this folder (created if missing), named from the handle.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+@click.option("--output", "-o", type=PathType(dir_okay=False), default=None,
               help="Write every plan as one compact JSON line, in input order, to this JSONL file (whole or not "
                    "at all). Default: standard output.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores); 1 plans in this process.")
-@click.option("--rules", "rules", multiple=True, type=click.Path(file_okay=False, dir_okay=True),
+@click.option("--rules", "rules", multiple=True, type=PathType(file_okay=False, dir_okay=True),
               help="Rule pack folder; give it several times to layer overlays. Default: the shipped pack.")
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="Judge every profile on this date instead of its own as_of.")

@@ -1,5 +1,6 @@
 """What every `creator-advisor` command module shares: the report formats, the date option type, and the wrapper
-that turns the library's errors for bad input into `Error: <message>` and exit code 1 (never a traceback)."""
+that turns the library's errors for bad input into `Error: <message>` and exit code 1 (never a traceback), and
+the `echo` and `PathType` that keep untrusted text from driving the terminal."""
 
 from __future__ import annotations
 
@@ -23,9 +24,27 @@ def fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except (AdvisorError, EngineError) as error:
-            click.echo(f"Error: {error}", err=True)
+            echo(f"Error: {error}", err=True)
             sys.exit(1)
     return wrapper
+
+
+def echo(message: Any = "", **kwargs: Any) -> None:
+    """click.echo of text that may hold someone else's words (a file name, a key, a rule's text, an API's
+    message): escape sequences and bidi controls are shown as escapes, never obeyed (advisor/terminal.py)."""
+    from .terminal import safe_text
+
+    click.echo(safe_text(message), **kwargs)
+
+
+class PathType(click.Path):
+    """click.Path whose errors show the path with its control characters escaped (a file name can hold an escape
+    sequence that would retitle or clear the terminal)."""
+
+    def fail(self, message: str, param: Any = None, ctx: Any = None) -> Any:
+        from .terminal import safe_text
+
+        return super().fail(safe_text(message), param, ctx)
 
 
 class DateType(click.ParamType):

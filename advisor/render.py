@@ -34,6 +34,7 @@ from engine.sandbox import DataSandbox
 from .charts import CHART_FILTERS
 from .errors import RenderError
 from .resources import data_dir
+from .terminal import neutralised, report_text
 
 FORMATS = ("md", "html", "json")
 _TEMPLATES = {"md": "plan.md.j2", "html": "plan.html.j2"}
@@ -82,8 +83,8 @@ _ESCAPED = _EscapedTexts()
 
 
 def _md_text(text: str) -> str:
-    if not text.isprintable():  # every line break is unprintable: printable text skips the search for one
-        text = _WHITESPACE_RUN.sub(_one_line, text)
+    if not text.isprintable():  # line breaks, controls and bidi controls are unprintable: printable text skips this
+        text = report_text(_WHITESPACE_RUN.sub(_one_line, text))
     text = text.strip()
     if "\\" in text:  # str.replace per character: a C scan each, several times faster than translate's dict
         text = text.replace("\\", "\\\\")
@@ -342,7 +343,8 @@ def render(plan: dict, fmt: str) -> str:
     except (KeyError, TypeError):
         raise RenderError(f"unknown report format {fmt!r}; expected one of: {', '.join(FORMATS)}") from None
     try:
-        return renderer(plan)
+        # Markdown text is made safe by the md filter every text goes through; HTML escaping leaves bidi controls.
+        return renderer(neutralised(plan) if fmt == "html" else plan)
     except Exception as error:  # noqa: BLE001 - whatever a template or filter raises is named, never escapes
         where = _TEMPLATES.get(fmt, "the JSON encoder")
         raise RenderError(f"cannot render the {fmt} report ({where}): {type(error).__name__}: {error}") from error
@@ -386,7 +388,7 @@ def render_template(plan: dict, path: str | os.PathLike[str]) -> str:
     folder = template_path.resolve().parent
     environment = build_environment(template_kind(template_path), search_path=folder)
     try:
-        return environment.get_template(template_path.name).render(plan=plan)
+        return environment.get_template(template_path.name).render(plan=neutralised(plan))
     except jinja2.TemplateSyntaxError as error:
         where = _display(error.filename, template_path, folder)
         raise RenderError(f"{where}:{error.lineno}: template syntax error: {error.message}") from error

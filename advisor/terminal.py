@@ -8,8 +8,8 @@ such character as its escape (`\\x1b`, `\\u202e`), so the reader sees that somet
 
 - `safe_text`, for every line written to a terminal (errors included): C0 and C1 controls but the newline and
   tab, DEL, the Unicode line and paragraph separators, and the bidi controls;
-- `neutralise_bidi`, for report text (Markdown, HTML, a user's template): the bidi controls only (the reports'
-  own escaping handles the rest).
+- `neutralised`, for the plan a report renders (Markdown, HTML, a user's template): the same, less the line
+  breaks the reports already turn into spaces.
 
 Letters of right-to-left scripts need none of these controls to show right: they are left alone.
 """
@@ -25,12 +25,15 @@ def _escape(code: int) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+_LINE_BREAKS = (0x0a, 0x0b, 0x0c, 0x0d, 0x85)  # the reports turn these (and U+2028/9) into spaces themselves
 _BIDI_TABLE = {ord(char): _escape(ord(char)) for char in BIDI_CONTROLS}
+_CONTROLS = [*range(0x00, 0x20), *range(0x7f, 0xa0)]
 _TERMINAL_TABLE = {
-    **{code: _escape(code) for code in [*range(0x00, 0x20), *range(0x7f, 0xa0), 0x2028, 0x2029]
-       if code not in (0x09, 0x0a)},
+    **{code: _escape(code) for code in [*_CONTROLS, 0x2028, 0x2029] if code not in (0x09, 0x0a)},
     **_BIDI_TABLE,
 }
+_REPORT_TABLE = {**{code: _escape(code) for code in _CONTROLS if code != 0x09 and code not in _LINE_BREAKS},
+                 **_BIDI_TABLE}
 
 
 def safe_text(text: Any) -> str:
@@ -38,25 +41,29 @@ def safe_text(text: Any) -> str:
     return str(text).translate(_TERMINAL_TABLE)
 
 
-def safe_line(text: Any) -> str:
-    """`safe_text` for one line: a newline or tab in it is escaped too, so it cannot start a line of its own."""
-    return safe_text(text).replace("\n", "\\n").replace("\t", "\\t")
-
-
-def neutralise_bidi(text: str) -> str:
-    """`text` for a report: its bidi controls escaped, so it reads in the order it is written."""
-    return text.translate(_BIDI_TABLE)
+def report_text(text: str) -> str:
+    """One text made safe for a report (see `neutralised`)."""
+    return text.translate(_REPORT_TABLE)
 
 
 def neutralised(data: Any) -> Any:
-    """A copy of JSON-shaped `data` (a plan mapping) with `neutralise_bidi` applied to every text in it, keys
-    included. What a report template renders: a template also cannot change the caller's plan through it."""
+    """A copy of JSON-shaped `data` (a plan mapping; a text is returned escaped) with every text in it, keys
+    included, made safe for a report: controls (but tab and line breaks, which the reports turn into spaces) and
+    bidi controls escaped. What a report template renders: a template also cannot change the caller's plan
+    through it."""
     kind = type(data)
-    if kind is str:
-        return data.translate(_BIDI_TABLE)
-    if kind is dict or isinstance(data, dict):
-        return {(key.translate(_BIDI_TABLE) if type(key) is str else key): neutralised(item)
-                for key, item in data.items()}
-    if kind is list or isinstance(data, (list, tuple)):
+    if kind is str:  # most texts are printable, which no table entry is: nothing to copy (a C check)
+        return data if data.isprintable() else data.translate(_REPORT_TABLE)
+    if kind is dict:
+        return {key if type(key) is not str or key.isprintable() else key.translate(_REPORT_TABLE):
+                item if type(item) is not str and type(item) is not dict and type(item) is not list
+                else neutralised(item) for key, item in data.items()}
+    if kind is list:
         return [neutralised(item) for item in data]
+    if isinstance(data, str):
+        return neutralised(str(data))
+    if isinstance(data, dict):
+        return neutralised(dict(data))
+    if isinstance(data, (list, tuple)):
+        return neutralised(list(data))
     return data

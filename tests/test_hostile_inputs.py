@@ -28,6 +28,7 @@ from advisor.profile import load_profile, parse_profile
 from engine import DEFAULT_LIMITS, EngineError, Limits, RulePackError, RuleTextError, load_rule_pack
 from engine.text import MAX_TEXT_CHARS, render_text
 
+from advisor.terminal import BIDI_CONTROLS, report_text
 from conftest import GARDEN_FACTS, TESTS
 
 CORPUS = TESTS / "corpus" / "hostile"
@@ -36,6 +37,8 @@ RULES = CORPUS / "rules"
 UPDATE = os.environ.get("UPDATE_EXPECTED") == "1"
 JUNE_2024 = dt.date(2024, 6, 1)
 GARDEN = {"month": 3, "plant": "rose", "temperature": 10.0, "soil_moisture": 0.1, "litres_available": 50}
+REORDERING_OR_CONTROL = set(BIDI_CONTROLS) | {chr(c) for c in (*range(0, 9), *range(14, 32), *range(0x7f, 0x85),
+                                                                   *range(0x86, 0xa0))}
 NOT_EVALUATED = ("37035", "37,035")  # what `{{ 12345*3 }}` would print if a profile's text were a template
 
 
@@ -144,11 +147,14 @@ def test_hostile_profile_gives_a_located_error_or_a_safe_report(path, monkeypatc
         return
     _compare(expected, "OK\n")
     profile = plan.profile
-    literals = [profile.handle] + ([profile.niche] if profile.niche else [])
+    # Controls and bidi controls are shown as escapes in reports (advisor/terminal.py); all else as written.
+    literals = [report_text(profile.handle)] + ([report_text(profile.niche)] if profile.niche else [])
     titles = [video.title for video in profile.videos or () if video.title]
     outputs = {fmt: render(plan, fmt) for fmt in ("md", "html", "json")}
     for fmt, text in outputs.items():
         text.encode("utf-8")  # every report can be written
+        if fmt != "json":
+            assert not set(text) & REORDERING_OR_CONTROL, f"a control or bidi character reached the {fmt} report"
         assert not any(marker in text for marker in NOT_EVALUATED), f"profile text was evaluated in {fmt}"
     data = json.loads(outputs["json"])
     assert data["profile"]["handle"] == profile.handle

@@ -35,7 +35,7 @@ INPUTS = {
 TRANSFORMS = {
     "Markdown escaping (md)": "advisor.render:md",
     "terminal text": "advisor.terminal:safe_text",
-    "report text": "advisor.terminal:neutralise_bidi",
+    "report text": "advisor.terminal:neutralised",
     "file name from a handle": "advisor.batch:safe_name",
 }
 
