@@ -65,9 +65,14 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
               help="Rule pack folder; give it several times to layer overlays. Default: the shipped pack.")
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="Judge every profile on this date instead of its own as_of.")
+@click.option("--record-timeout", "record_timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds one record may take before it fails and the run goes on (default: 300).")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted -o FILE.jsonl run from where it stopped (same input and options).")
 @_fail_cleanly
 def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | None, jobs: int | None,
-                  rules: tuple[str, ...], as_of: dt.date | None) -> None:
+                  rules: tuple[str, ...], as_of: dt.date | None, record_timeout: float | None,
+                  resume: bool) -> None:
     """Plan every profile in INPUT: a JSONL file (one profile, or one TikTok Research API record, a line) or a
     folder of profile files (.yaml, .yml, .json). Memory stays flat however long the input is.
 
@@ -81,8 +86,14 @@ def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | 
         raise click.UsageError(f"-o writes JSON plans, one a line; for {fmt} reports give --out DIR")
     if not out_dir and not output and fmt != "json":
         raise click.UsageError(f"{fmt} reports are written one file per plan: give --out DIR")
-    failed = run_batch(BatchOptions(input_path=input_path, fmt=fmt, out_dir=out_dir, output=output, jobs=jobs,
-                                    rules=list(rules) or None, as_of=as_of))
+    if resume and not output:
+        raise click.UsageError("--resume continues a run that writes -o FILE.jsonl: give the same -o FILE")
+    from .batch_pool import terminate_as_interrupt
+
+    with terminate_as_interrupt():
+        failed = run_batch(BatchOptions(input_path=input_path, fmt=fmt, out_dir=out_dir, output=output,
+                                        jobs=jobs, rules=list(rules) or None, as_of=as_of,
+                                        record_timeout=record_timeout, resume=resume))
     if failed:
         sys.exit(1)
 

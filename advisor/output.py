@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
@@ -34,6 +35,8 @@ _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) 
 _STREAM = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 NEW, FILE, STREAM = "new", "file", "stream"
+TEMPORARY_TAG = "creator-advisor"  # in every temporary file's name, with the writing process's id after it
+_TEMPORARY = re.compile(rf"^\..*?{TEMPORARY_TAG}-(\d+)-[0-9a-f]{{8}}.*\.tmp$")
 
 
 def _what(mode: int) -> str:
@@ -94,7 +97,7 @@ def create_temporary(folder: Path, name: str, mode: int | None = None) -> tuple[
     """Create a new, empty temporary file next to the target, never through a symlink; mode 0666 less the umask
     (the kernel applies it), or `mode`, set on the descriptor."""
     for _ in range(100):
-        candidate = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+        candidate = folder / f".{name}.{TEMPORARY_TAG}-{os.getpid()}-{secrets.token_hex(4)}.tmp"
         try:
             handle = os.open(candidate, _NEW_FILE, 0o666)
         except FileExistsError:
@@ -190,6 +193,7 @@ def write_whole(path: str | os.PathLike[str], text: str, *,
                 stream.write(text)
             return target
         folder = folder_of(target, what)
+        remove_stale_temporaries(folder)
         temporary = write_temporary(folder, target.name, text, mode=existing_mode(target))
         os.replace(temporary, target)
         temporary = None
@@ -200,6 +204,37 @@ def write_whole(path: str | os.PathLike[str], text: str, *,
         if temporary is not None:
             remove(temporary)
     return target
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Remove the temporary files in `folder` that a process of ours, killed before it could (SIGKILL, a power
+    cut), left behind: files of this user named by `create_temporary` or a batch run whose process is gone. A
+    process that is still running (or whose id was taken by another process) keeps its files."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        found = _TEMPORARY.match(entry.name)
+        if found is None or _running(int(found.group(1))):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_uid == os.geteuid():
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
+    return True
 
 
 def remove(path: Path) -> None:

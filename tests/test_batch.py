@@ -124,9 +124,10 @@ def test_research_records_are_read_as_profiles(tmp_path):
 
 # --- whole or nothing ------------------------------------------------------------------------------------------------
 
-def test_an_interrupted_run_leaves_the_old_output_and_no_temporary_file(tmp_path, monkeypatch):
+def test_an_interrupted_run_leaves_the_old_output_no_hidden_file_and_resumes_without_redoing_records(
+        tmp_path, monkeypatch, capsys):
     source = tmp_path / "input.jsonl"
-    write_jsonl(source, 20)
+    handles = write_jsonl(source, 20, bad={3: "{not json"})
     target = tmp_path / "plans.jsonl"
     target.write_text("old\n", encoding="utf-8")
     original = batch_module.plan_record
@@ -142,6 +143,16 @@ def test_an_interrupted_run_leaves_the_old_output_and_no_temporary_file(tmp_path
     with pytest.raises(KeyboardInterrupt):
         batch_module.run_batch(batch_module.BatchOptions(input_path=str(source), output=str(target), jobs=1))
     assert target.read_text(encoding="utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input.jsonl", "plans.jsonl", "plans.jsonl.partial",
+                                                          "plans.jsonl.resume"]
+    assert "Give the same command with --resume" in capsys.readouterr().err
+    calls.clear()
+    monkeypatch.setattr(batch_module, "plan_record", lambda record: calls.append(record) or original(record))
+    failed = batch_module.run_batch(batch_module.BatchOptions(input_path=str(source), output=str(target), jobs=1,
+                                                              resume=True))
+    assert failed == 0  # the bad line 3 failed in the interrupted run, and is not read again
+    assert [record[1] for record in calls] == [f"{source}:{n}" for n in range(15, 21)], "finished records redone"
+    assert [plan["profile"]["handle"] for plan in plan_lines(target)] == handles
     assert sorted(p.name for p in tmp_path.iterdir()) == ["input.jsonl", "plans.jsonl"]
 
 

@@ -36,7 +36,7 @@ def _swap_temporary_for_link(monkeypatch, folder: Path, victim: Path, target: Pa
         if swapped:
             return
         for entry in os.listdir(folder):
-            if entry.startswith(".") and entry.endswith(".tmp"):
+            if entry.startswith(".") and entry.endswith(".tmp") or entry.endswith(".partial"):
                 path = folder / entry
                 os.unlink(path)
                 os.symlink(victim, path)
