@@ -28,7 +28,7 @@ from engine import (
 from engine.frozen import from_fields
 from engine.schema import load_schema, schema_problems
 from engine.suggest import closest, did_you_mean
-from engine.yaml_source import format_path
+from engine.yaml_source import format_path, parse_yaml_bytes
 
 from .errors import ProfileError
 from .plain_items import check_plain, item_rules
@@ -165,6 +165,17 @@ def load_profile(path: str | os.PathLike[str], *, as_of: dt.date | None = None,
     """Read a YAML or JSON profile file; `as_of` overrides the file's. Raises ProfileError naming file and place."""
     try:
         document = load_yaml_file(path, limits)
+    except SourceError as error:
+        raise ProfileError([error.problem]) from None
+    return _check(document, as_of, located=True, limits=limits)
+
+
+def load_profile_bytes(raw: bytes, name: str, *, as_of: dt.date | None = None,
+                       limits: Limits = DEFAULT_LIMITS) -> Profile:
+    """Check the bytes of a YAML or JSON profile received otherwise than as a file (an HTTP body, an upload), so
+    problems name `name` and the line and column, exactly as `load_profile` names a file's. Raises ProfileError."""
+    try:
+        document = parse_yaml_bytes(raw, name, limits)
     except SourceError as error:
         raise ProfileError([error.problem]) from None
     return _check(document, as_of, located=True, limits=limits)
