@@ -18,6 +18,9 @@ PROBLEM_TYPE = "application/problem+json"
 PROFILE_PROBLEM = "https://creator-advisor.invalid/problems/invalid-profile"
 """The `type` of a 422: the profile (or imported data) failed its checks; see docs/http-api.md."""
 
+MAX_LISTED = 100
+"""Problems listed in one answer (the detail then says how many more there are)."""
+
 TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 406: "Not acceptable",
           408: "Request body too slow", 413: "Request body too large", 415: "Unsupported media type",
           422: "The profile has problems", 500: "Internal error", 503: "Service unavailable"}
@@ -57,6 +60,11 @@ def from_library_error(error: AdvisorError | EngineError) -> HTTPProblem:
     """The answer to an error the library raised for this request's input: 422 with every located problem for a
     profile or import, 422 with the message for any other input error (as the CLI's exit 1)."""
     if isinstance(error, LocatedProblemsError):
-        return HTTPProblem(422, str(error), type_=PROFILE_PROBLEM,
-                           errors=[problem_item(problem) for problem in error.problems])
+        problems = error.problems
+        detail = str(error)
+        if len(problems) > MAX_LISTED:  # a body of 80,000 unknown keys must not be answered with megabytes
+            detail = "\n".join(detail.split("\n", MAX_LISTED + 1)[:MAX_LISTED + 1]) + \
+                f"\n  ... and {len(problems) - MAX_LISTED:,} more"
+        return HTTPProblem(422, detail, type_=PROFILE_PROBLEM,
+                           errors=[problem_item(problem) for problem in problems[:MAX_LISTED]])
     return HTTPProblem(422, str(error), type_=PROFILE_PROBLEM, title="The request could not be planned")
