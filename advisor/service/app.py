@@ -62,6 +62,14 @@ class Planner:
             raise HTTPProblem(503, f"the plan was not ready within the time limit of "
                                    f"{self.config.time_limit:g} seconds", headers={"retry-after": "5"}) from None
 
+    def warm_up(self) -> None:
+        """One plan in each format before the first request, so that request does not pay for compiling the
+        rules' first variant and the report templates."""
+        profile = profile_from_bytes(b'{"handle": "warm_up", "followers": 1}', "warm-up", limits=self.limits)
+        plan = self.advisor.advise(profile)
+        for fmt in FORMAT_TYPES:
+            render(plan, fmt)
+
     def plan(self, raw: bytes, name: str, as_of: dt.date | None, fmt: str) -> str:
         """The report for one profile's bytes: `plan FILE --as-of ... --format ...`, from bytes."""
         profile = profile_from_bytes(raw, name, as_of=as_of, limits=self.limits)
@@ -138,6 +146,7 @@ def build_app(config: ServiceConfig) -> ASGIApp:
     from .openapi import docs_page, openapi_document
 
     planner = Planner(config)
+    planner.warm_up()
     document = openapi_document(config)
     app = Starlette(routes=[
         Route("/", page.show_form, methods=["GET"]),

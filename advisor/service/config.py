@@ -17,7 +17,8 @@ class ServiceConfig:
     this is refused with 413 before it is read whole. `body_timeout`: seconds within which the whole body must
     arrive (a slow body is cut off with 408). `time_limit`: seconds one plan may take before the answer is 503.
     `threads`: plans worked on at once in one worker process. `engine`: the rule engine implementation, when the
-    installed advisor offers a choice (None: its default)."""
+    installed advisor offers a choice (None: its default). `log_level`: of the service's log (one line per request
+    at info)."""
 
     rules: tuple[str, ...] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY
@@ -25,6 +26,7 @@ class ServiceConfig:
     time_limit: float = 10.0
     threads: int = 4
     engine: str | None = None
+    log_level: str = "info"
 
     def to_environment(self) -> str:
         return json.dumps(asdict(self))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 
 from .config import ENVIRONMENT_KEY, ServiceConfig
 
@@ -24,7 +25,13 @@ def app_factory():  # type: ignore[no-untyped-def]
     """The ASGI app for a uvicorn worker, configured from CREATOR_ADVISOR_SERVE_CONFIG."""
     from . import create_app
 
-    return create_app(ServiceConfig.from_environment())
+    config = ServiceConfig.from_environment()
+    configure_logging(config.log_level)  # a worker is a fresh interpreter: the parent's set-up is not inherited
+    return create_app(config)
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), format=LOG_FORMAT)
 
 
 def serve(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
@@ -36,8 +43,8 @@ def serve(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, w
     from ..api import Advisor
 
     Advisor(list(config.rules) or None, **({"engine": config.engine} if config.engine else {}))  # check now
-    os.environ[ENVIRONMENT_KEY] = config.to_environment()
-    logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO), format=LOG_FORMAT)
+    os.environ[ENVIRONMENT_KEY] = replace(config, log_level=log_level).to_environment()
+    configure_logging(log_level)
     uvicorn.run("advisor.service.run:app_factory", factory=True, host=host, port=port, workers=workers,
                 access_log=False, log_config=None, log_level=log_level, server_header=False,
                 limit_concurrency=limit_concurrency, proxy_headers=proxy_headers,
