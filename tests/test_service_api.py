@@ -31,11 +31,15 @@ def _cli(*args: str) -> str:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.name)
 @pytest.mark.parametrize("fmt", ["json", "md", "html"])
-def test_a_yaml_profile_gets_the_clis_plan_byte_for_byte(client, example, fmt):
+def test_a_yaml_profile_gets_the_clis_plan(client, example, fmt):
     answer = client.post(f"/v1/plans?format={fmt}", content=example.read_bytes(),
                          headers={"content-type": "application/yaml"})
     assert answer.status_code == 200, answer.text
-    assert answer.text == _cli(str(example), "--format", fmt)
+    expected = _cli(str(example), "--format", fmt)
+    if fmt == "json":  # the same plan, on one line (as batch writes it) rather than indented
+        assert answer.text == json.dumps(json.loads(expected), ensure_ascii=False, separators=(",", ":")) + "\n"
+    else:
+        assert answer.text == expected  # the same report, byte for byte
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.name)

@@ -107,6 +107,22 @@ def test_the_log_holds_status_and_duration_only(server):
     assert "127.0.0.1:" not in "\n".join(lines)  # no client address either
 
 
+def test_a_plan_past_the_time_limit_is_stopped_with_503_and_the_next_plan_is_right(tmp_path):
+    videos = [{"posted": f"2026-{1 + i % 10:02d}-{1 + i % 28:02d}", "views": i, "likes": 1} for i in range(30000)]
+    big = json.dumps({"handle": "many", "as_of": "2026-11-20", "followers": 10, "videos": videos}).encode()
+    with Server(tmp_path, "--workers", "1", "--time-limit", "0.2", "--max-body", str(10 * 1024 * 1024)) as limited:
+        started = time.monotonic()
+        status, body = _post(limited, big)
+        assert status == 503, body[:500]
+        assert b"time limit of 0.2 seconds" in body
+        assert time.monotonic() - started < 5  # stopped, not left to run
+        for example in EXAMPLES:
+            status, body = _post(limited, example.read_bytes(), path="/v1/plans?format=md")
+            assert status == 200
+            cli = CliRunner().invoke(main, ["plan", str(example), "--format", "md"])
+            assert body.decode("utf-8") == cli.stdout
+
+
 def test_a_bad_rule_pack_is_one_error_line(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--rules", str(tmp_path / "missing"), "--port", "1"])
     assert result.exit_code == 1
