@@ -192,12 +192,30 @@ def _profile(kind: str, where: str, raw: Any) -> Any:
         raise AdvisorError(f"not valid UTF-8 text (byte 0x{raw[error.start]:02x} at column {error.start + 1})") \
             from None
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_pairs)
     except json.JSONDecodeError as error:
         raise AdvisorError(f"not valid JSON: {error.msg} (column {error.colno})") from None
-    except ValueError as error:
-        raise AdvisorError(f"not valid JSON: {error}") from None
+    except (ValueError, _DuplicateKey):  # as `plan` refuses it in a .json file, said the same way
+        from engine import SourceError
+        from engine.json_source import parse_json_text
+
+        try:
+            parse_json_text(text, where)
+        except SourceError as error:
+            raise AdvisorError(f"{error.problem.message} (column {error.problem.column})") from None
+        raise AdvisorError("not valid JSON") from None
     return profile_from_record(data, source=where, as_of=as_of)
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise _DuplicateKey
+    return mapping
 
 
 def _write_temporary(text: str) -> str:

@@ -109,6 +109,11 @@ def load_yaml_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS
                    display_name: str | None = None) -> LocatedDocument:
     """Read and parse one YAML or JSON file under `limits`; raise SourceError naming the file and place."""
     name = display_name or str(path)
+    return parse_yaml_bytes(read_limited(path, limits, name), name, limits)
+
+
+def read_limited(path: str | os.PathLike[str], limits: Limits, name: str) -> bytes:
+    """The bytes of one file of at most `limits.max_bytes`; SourceError naming the file when it cannot be read."""
     try:
         size = os.stat(path).st_size
         if size > limits.max_bytes:
@@ -125,22 +130,27 @@ def load_yaml_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS
         raise SourceError(Problem(name, None, None, f"cannot read the file: {error.strerror or error}")) from None
     except (ValueError, TypeError) as error:  # a name with a NUL character, or not a name at all
         raise SourceError(Problem(name, None, None, f"cannot read the file: {error}")) from None
-    return parse_yaml_bytes(raw, name, limits)
+    return raw
 
 
 def parse_yaml_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> LocatedDocument:
     """Decode UTF-8 (a byte-order mark is allowed) and parse; see `parse_yaml_text`."""
+    return parse_yaml_text(decode_limited(raw, name, limits), name, limits)
+
+
+def decode_limited(raw: bytes, name: str, limits: Limits) -> str:
+    """The text of at most `limits.max_bytes` of UTF-8 (a byte-order mark is allowed), or SourceError at the bad
+    byte."""
     if len(raw) > limits.max_bytes:
         raise SourceError(Problem(name, None, None,
                                   f"input is {len(raw):,} bytes; the limit is {limits.max_bytes:,} bytes"))
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         raise SourceError(Problem(name, line, column,
                                   f"not valid UTF-8 text (byte 0x{raw[error.start]:02x})")) from None
-    return parse_yaml_text(text, name, limits)
 
 
 def parse_yaml_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LocatedDocument:

@@ -24,12 +24,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from engine import DEFAULT_LIMITS, Limits, Problem
+from engine import DEFAULT_LIMITS, Limits, Problem, SourceError
+from engine.json_source import check_limits, is_json_name, parse_json_text
+from engine.yaml_source import decode_limited, read_limited
 
 from ..errors import ImportSourceError, ProfileError
-from ..profile import Profile, load_profile, load_profile_bytes, parse_profile
+from ..profile import Profile, load_profile, load_profile_bytes, parse_profile, profile_from_document
 from . import data_export, display_api, research_api
-from ._common import WHERE, Part, Reader, api_error, parse_json_bytes, read_json
+from ._common import WHERE, Part, Reader, api_error, parse_json_bytes, read_json, source_limits
 
 API_ERROR = "tiktok-api/error"
 
@@ -243,24 +245,41 @@ def profile_from_path(path: str | os.PathLike[str], *, as_of: dt.date | None = N
                       limits: Limits = DEFAULT_LIMITS) -> Profile:
     """A profile file (YAML or JSON), or a .json file of a shape the importers know, as a checked Profile.
 
-    A JSON file that is not valid JSON is reported as a profile would be, unless it starts like an API response
-    (a truncated page): then the importer's message says it was cut short."""
-    if str(path).lower().endswith(".json"):
-        try:
-            size = os.stat(path).st_size
-            raw = Path(path).read_bytes() if size <= _SNIFF_LIMIT or _big_export_allowed(path) else None
-        except OSError:
-            raw = None  # load_profile says what is wrong with the file
-        if raw is not None:
-            try:
-                data = parse_json_bytes(raw, str(path))
-            except ImportSourceError:
-                if _ENVELOPE_START.match(raw[:200]):
-                    raise
-                data = None
-            if detect(data) is not None:
-                return import_sources([(str(path), data)], as_of=as_of).profile
-    return load_profile(path, as_of=as_of, limits=limits)
+    A .json file is parsed as JSON (engine/json_source.py: located errors from the JSON parser, a key given twice
+    refused), once, under `limits`; only TikTok's own files may be larger (a data export, up to what `import`
+    reads, unless the caller set smaller limits). A JSON file that is not valid JSON is reported as a profile
+    would be, unless it starts like an API response (a truncated page): then it is the importer's error."""
+    if not is_json_name(path):
+        return load_profile(path, as_of=as_of, limits=limits)
+    bound = source_limits(limits)
+    name = str(path)
+    try:
+        size = os.stat(path).st_size
+        if size > limits.max_bytes and (size > bound.max_bytes or not _big_export_allowed(path)):
+            shown = limits.max_bytes if size <= bound.max_bytes else bound.max_bytes
+            raise ProfileError([Problem(name, None, None, f"file is {size:,} bytes; the limit is {shown:,} bytes")])
+        document = parse_json_text(decode_limited(read_limited(path, bound, name), name, bound), name, bound)
+    except SourceError as error:
+        envelope = error.problem.line is not None and _starts_like_a_response(path)
+        raise (ImportSourceError if envelope else ProfileError)([error.problem]) from None
+    if detect(document.data) is not None:
+        return import_sources([(name, document.data)], as_of=as_of).profile
+    if size > limits.max_bytes:
+        raise ProfileError([Problem(name, None, None, f"file is {size:,} bytes; the limit is "
+                                                      f"{limits.max_bytes:,} bytes")])
+    try:
+        check_limits(document, limits)  # parsed under the import bounds: a profile is held to the caller's
+    except SourceError as error:
+        raise ProfileError([error.problem]) from None
+    return profile_from_document(document, as_of=as_of, limits=limits)
+
+
+def _starts_like_a_response(path: str | os.PathLike[str]) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            return bool(_ENVELOPE_START.match(stream.read(200)))
+    except OSError:
+        return False
 
 
 def profile_from_bytes(raw: bytes, name: str, *, as_of: dt.date | None = None,
