@@ -350,10 +350,17 @@ _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1,
 
 def safe_name(handle: str) -> str:
     """A handle as a file name any filesystem takes: ASCII letters, digits, '.', '_' and '-', no leading dot, no
-    Windows device name, at most 80 characters; 'creator' when nothing is left."""
-    text = unicodedata.normalize("NFKD", handle).encode("ascii", "ignore").decode("ascii")
+    Windows device name, at most 80 characters. A handle that loses letters on the way (non-Latin scripts, emoji)
+    gets a short digest of itself after them, so two such handles never share a name ('creator-1a2b3c4d' when
+    nothing Latin is left)."""
+    decomposed = unicodedata.normalize("NFKD", handle)
+    text = decomposed.encode("ascii", "ignore").decode("ascii")
     name = _UNSAFE.sub("_", text).strip("._-")[:80].rstrip("._-")
-    if not name:
+    lost = any(ord(char) > 127 and not unicodedata.combining(char) for char in decomposed)
+    if lost:
+        digest = hashlib.blake2b(handle.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+        name = f"{name[:71] or 'creator'}-{digest}"
+    elif not name:
         name = "creator"
     if name.split(".")[0].lower() in _RESERVED:
         name = "_" + name

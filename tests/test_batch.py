@@ -237,6 +237,17 @@ def test_safe_name():
     assert safe_name(".hidden") == "hidden"
     assert safe_name("CON") == "_CON"
     assert len(safe_name("x" * 200)) == 80
+    assert safe_name("café") == "cafe"  # accents come off; nothing is lost
+
+
+def test_non_latin_handles_get_distinct_stable_names():
+    handles = ["Пекарь", "パン屋", "烘焙师", "خباز", "😀", "baker_Ж", "baker_Д"]
+    names = [safe_name(handle) for handle in handles]
+    assert len(set(names)) == len(handles), names
+    assert names[0].startswith("creator-") and names[5].startswith("baker_-") is False
+    assert names[5].startswith("baker-") and names[6].startswith("baker-")
+    assert names == [safe_name(handle) for handle in handles]  # the same name in every run
+    assert all(len(name) <= 80 and name.isascii() for name in names)
 
 
 def test_names_seen_is_certain_about_new_names():

@@ -417,3 +417,20 @@ def test_a_compiled_ruleset_too_large_for_durable_rules_never_reaches_it(hang_gu
     with pytest.raises(EngineError, match=r"too large for durable-rules at rule r\.n500: more than 500 different "
                                           r"comparisons follow one point"):
         CompiledRuleset.create(definition, rules, [0])
+
+
+def test_a_pack_of_more_rules_than_durable_rules_holds_is_refused_when_it_loads(tmp_path, hang_guard):
+    """durable-rules evaluates at most 4,096 actions (rules) in one ruleset: a larger pack used to pass `rules
+    validate` and then fail every plan with its error 106."""
+    pack = tmp_path / "big"
+    pack.mkdir()
+    lines = ["rules:"]
+    for number in range(4001):  # spread over two facts, so no other table of the network fills first
+        lines.append(f"  - {{id: a.r{number:05d}, category: care, when: {{all: [{{fact: month, op: '>', value: "
+                     f"{number % 400}}}, {{fact: temperature, op: '>', value: {number // 400}}}]}}}}")
+    (pack / "rules.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(RulePackError) as caught:
+        load_rule_pack(pack, GARDEN_FACTS)
+    (problem,) = caught.value.problems
+    assert problem.rule == "a.r04000" and problem.line == 4002
+    assert "more than 4,000 rules would be evaluated together (durable-rules holds at most 4,096)" in problem.message
