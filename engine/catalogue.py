@@ -171,10 +171,6 @@ def sentence(rule: Rule, pack: RulePack) -> str:
 
 
 # -- sections -----------------------------------------------------------------------------------------------------
-def _firing_order(pack: RulePack) -> list[Rule]:
-    return sorted(pack.rules.values(), key=lambda rule: (pack.layers.get(rule.id, 0), -rule.priority, rule.id))
-
-
 def _header(pack: RulePack) -> list[str]:
     title = f"# Rule pack {_esc(pack.name)}" + (f", version {_esc(pack.version)}" if pack.version else "")
     lines = [title, ""]
@@ -240,7 +236,7 @@ def _threshold_cells(threshold: Threshold) -> list[str]:
 
 def _rules(pack: RulePack, categories: list[str]) -> list[str]:
     lines = ['## <a id="rules"></a>Rules', "", "Rules are listed by category, in the order they fire.", ""]
-    ordered = _firing_order(pack)
+    ordered = pack.firing_order
     for category in categories:
         lines += [f'### <a id="category-{category}"></a>{_esc(category)}', ""]
         for rule in (rule for rule in ordered if rule.category == category):
