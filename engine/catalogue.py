@@ -59,7 +59,8 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _value(value: Any, quote: bool = False) -> str:
-    """A value as text; with `quote`, strings in quotes (so a sentence shows where they end)."""
+    """A value as the rule file writes it (`true`, not the reports' "yes": this catalogue is for rule authors);
+    with `quote`, strings in quotes (so a sentence shows where they end)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):

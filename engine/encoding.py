@@ -81,11 +81,6 @@ def dumps(value: Any) -> str:
 _KEYS: dict[str, str] = {}
 
 
-def dumps_flat(mapping: dict[str, Any]) -> str:
-    """`dumps` for the working memory: a flat mapping of names to scalars, on the engine's hot path."""
-    return "{" + ",".join(encode_items(mapping).values()) + "}"
-
-
 def encode_items(mapping: dict[str, Any]) -> dict[str, str]:
     """Each entry of a flat mapping as its JSON text `"name":value`, by name: a working memory asserted once per
     layer is encoded once, and only the facts a layer adds are encoded for the next."""

@@ -15,26 +15,13 @@ from typing import Any, Mapping
 from .compiler import NOT_IN_FORCE, operand
 from .fastschema import is_json_number
 from .filters import number
+from .filters import words as show
 from .frozen import from_fields
 from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Threshold, ThresholdEntry, leaves
 from .outcome import RequirementCheck
 
 _WORDS = {"==": "is", "!=": "is not", "<": "below", "<=": "at most", ">": "above", ">=": "at least",
           "in": "one of", "between": "between", "exists": "is known"}
-
-
-def show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return number(value)
-    if isinstance(value, float):
-        return number(value) if value.is_integer() else format(value, ",.6g")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return ", ".join(show(item) for item in value)
-    return str(value)
 
 
 def describe(condition: Condition, values: Mapping[str, Any] | None = None) -> str:
@@ -91,12 +78,6 @@ def _gap(op: str, actual: Any, required: Any) -> float | int | None:
     if op in ("<=", "<"):
         return max(0, actual - required)
     return None
-
-
-def requirement_checks(requirements: tuple[Condition, ...], facts: Mapping[str, Any], values: Mapping[str, Any],
-                       thresholds: Mapping[str, Threshold], country: str | None, on: dt.date
-                       ) -> tuple[RequirementCheck, ...]:
-    return check_requirements(prepare_requirements(requirements, values, thresholds, country, on), facts, values)
 
 
 class PreparedRequirement:
