@@ -177,6 +177,19 @@ class Rule:
         return tuple(dict.fromkeys(leaf.fact for leaf in leaves(self.when)))
 
     @property
+    def texts(self) -> tuple[tuple[tuple[Any, ...], str], ...]:
+        """Every text the rule's author wrote (title, advice title, text and reasons), each with its path in the
+        rule, so a check or a lint finding points at the very field."""
+        texts: list[tuple[tuple[Any, ...], str]] = []
+        if self.title:
+            texts.append((("title",), self.title))
+        if self.advice:
+            texts.append((("then", "advice", "title"), self.advice.title))
+            texts.append((("then", "advice", "text"), self.advice.text))
+            texts.extend((("then", "advice", "because", i), text) for i, text in enumerate(self.advice.because))
+        return tuple(texts)
+
+    @property
     def requirements(self) -> tuple[Condition, ...]:
         """For a gate, the conditions reported one by one: the items of a top-level `all`, else the condition."""
         return self.when.items if isinstance(self.when, AllOf) else (self.when,)
