@@ -92,14 +92,12 @@ class PreparedRequirement:
         self.condition, self.leaf, self.right, self.static, self.names = condition, leaf, right, static, names
 
 
-# Finished checks by (prepared requirement, type and value of the actual fact): a check is frozen and depends on
-# nothing else, and across a batch most requirements meet the same few values again (an age, a country, an
-# account type); 70% of the default pack's checks repeat over the shared data set. One bound for the process (the
-# key holds the prepared requirement, so its identity is never reused meanwhile); when full it starts afresh.
-_REMEMBERED: dict[tuple[PreparedRequirement, type, Any], RequirementCheck] = {}
-_MAX_REMEMBERED = 4096  # about 3 MB at most (a check and its key take some 700 bytes)
-# Types whose equal values read alike. Not float 0.0, equal to -0.0; not tuples, where 1 == 1.0 == True.
+# Types whose equal values read alike, so a finished check can be remembered by its actual value (see
+# check_requirements). Not float 0.0, equal to -0.0; not tuples, where 1 == 1.0 == True.
 _REMEMBERED_TYPES = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+MAX_REMEMBERED = 4096  # checks a memo holds: about 3 MB at most (a check and its key take some 700 bytes)
+# (prepared requirement, type of the actual value, the value) -> its finished check
+RequirementMemo = dict[tuple["PreparedRequirement", type, Any], RequirementCheck]
 
 
 def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[str, Any],
@@ -131,8 +129,15 @@ def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[st
 
 
 def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping[str, Any],
-                       values: Mapping[str, Any]) -> tuple[RequirementCheck, ...]:
-    """Each prepared requirement checked against the facts: the actual value, met (None when unknown), the gap."""
+                       values: Mapping[str, Any], memo: RequirementMemo | None = None) -> tuple[RequirementCheck, ...]:
+    """Each prepared requirement checked against the facts: the actual value, met (None when unknown), the gap.
+
+    `memo` (the caller's, bounded by MAX_REMEMBERED) keeps finished checks by (prepared requirement, type and value
+    of the actual fact): a check is frozen and depends on nothing else, and across a batch most requirements meet
+    the same few values again (an age, a country, an account type); 70% of the default pack's checks repeat over
+    the shared data set. The key holds the prepared requirement, so its identity is never reused meanwhile."""
+    if memo is None:
+        memo = {}
     checks = []
     for item in prepared:
         static = item.static
@@ -146,7 +151,7 @@ def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping
         actual = facts.get(leaf.fact)
         kind = type(actual)
         key = (item, kind, actual) if kind in _REMEMBERED_TYPES and not (kind is float and actual == 0) else None
-        if key is not None and (found := _REMEMBERED.get(key)) is not None:
+        if key is not None and (found := memo.get(key)) is not None:
             checks.append(found)
             continue
         if leaf.op == "exists":
@@ -158,9 +163,9 @@ def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping
         gap = _gap(leaf.op, actual, static.required) if static.in_force else None
         check = _with_outcome(static, actual, met, gap)
         if key is not None:
-            if len(_REMEMBERED) >= _MAX_REMEMBERED:
-                _REMEMBERED.clear()
-            _REMEMBERED[key] = check
+            if len(memo) >= MAX_REMEMBERED:
+                memo.clear()
+            memo[key] = check
         checks.append(check)
     return tuple(checks)
 

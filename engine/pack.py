@@ -18,7 +18,7 @@ from .checks import check_pack, compatible
 from .compiler import compile_ruleset
 from .encoding import engine_facts, engine_value
 from .errors import FactConflictError, FactError, Problem, RulePackError
-from .explain import PreparedRequirement, check_requirements, prepare_requirements, reasons
+from .explain import PreparedRequirement, RequirementMemo, check_requirements, prepare_requirements, reasons
 from .loader import iter_folders, read_packs
 from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order, leaves
 from .outcome import AdviceItem, Firing, GateResult, Outcome
@@ -58,6 +58,8 @@ class RulePack:
         self._fact_names = (*self.facts, *self.derived_types)
         self._exact_types = {name: _EXACT_TYPES.get(spec.type, ()) for name, spec in self.facts.items()}
         self._threshold_texts: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        # Finished requirement checks by their actual value, shared by this pack's evaluations (explain.py).
+        self._finished_checks: RequirementMemo = {}
 
     @property
     def name(self) -> str:
@@ -190,7 +192,7 @@ class RulePack:
         everything = {**clean, **derived}
         gates = {}
         for rule, prepared in self._prepared_gates(country, on, values):
-            checks = check_requirements(prepared, everything, values)
+            checks = check_requirements(prepared, everything, values, self._finished_checks)
             gates[rule.gate] = GateResult(rule.gate, rule.id, rule.id in fired_ids, checks)
         return Outcome(clean, derived, tuple(fired), gates, values, country, on, frozenset(fired_ids))
 
