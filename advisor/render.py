@@ -14,7 +14,6 @@ the same sandboxed environment, with the same filters.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import math
 import os
@@ -28,7 +27,7 @@ from typing import Any
 import jinja2
 from jinja2 import FileSystemLoader, StrictUndefined
 
-from engine.filters import FILTERS, UNKNOWN, number, percent, words
+from engine.filters import FILTERS, UNKNOWN, percent, words
 from engine.sandbox import DataSandbox
 
 from .charts import CHART_FILTERS
