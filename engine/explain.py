@@ -13,7 +13,7 @@ import operator
 from typing import Any, Mapping
 
 from .compiler import NOT_IN_FORCE, operand
-from .fastschema import is_json_number
+from .schema import is_json_number
 from .filters import words as show
 from .frozen import from_fields
 from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Threshold, ThresholdEntry, leaves
