@@ -63,6 +63,8 @@ def _value(value: Any, quote: bool = False) -> str:
     with `quote`, strings in quotes (so a sentence shows where they end)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,}"  # every digit the file gives: an author checks the exact threshold here
     if isinstance(value, tuple):
         return ", ".join(_value(item, quote) for item in value)
     if isinstance(value, str) and quote:
