@@ -5,7 +5,9 @@ the `echo` and `PathType` that keep untrusted text from driving the terminal."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
+import os
 import sys
 from typing import Any, Callable
 
@@ -22,11 +24,34 @@ def fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
         from .errors import AdvisorError
 
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            sys.stdout.flush()  # a full disk or a closed pipe is found here, not at exit with a traceback
+            return result
         except (AdvisorError, EngineError) as error:
             echo(f"Error: {error}", err=True)
             sys.exit(1)
+        except OSError as error:
+            if error.errno not in _OUTPUT_ERRORS:
+                raise
+            _silence_stdout()
+            if error.errno != errno.EPIPE:  # `| head` closing the pipe is no error worth a word
+                echo(f"Error: cannot write the output: {error.strerror or error}", err=True)
+            sys.exit(1)
     return wrapper
+
+
+# What writing to standard output (or a file) can meet that is the disk's or the reader's doing, not a bug.
+_OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so Python's flush at exit does not print a second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def echo(message: Any = "", **kwargs: Any) -> None:
