@@ -64,6 +64,24 @@ _Yaml12Loader.add_implicit_resolver(
 _MAX_NUMBER_DIGITS = 40
 
 
+class _RoundTripDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """SafeDumper that quotes any text this module's loader, or YAML 1.1's, would read as something else (`1e5`,
+    `0123`, `yes`, `2024-01-01`...), so what it writes reads back as it was."""
+
+
+_RoundTripDumper.yaml_implicit_resolvers = {
+    first: [*yaml.SafeDumper.yaml_implicit_resolvers.get(first, []),
+            *_Yaml12Loader.yaml_implicit_resolvers.get(first, [])]
+    for first in {*yaml.SafeDumper.yaml_implicit_resolvers, *_Yaml12Loader.yaml_implicit_resolvers}
+}
+
+
+def dump_yaml(data: Any, **options: Any) -> str:
+    """`data` (plain data) as YAML that `parse_yaml_text` reads back equal: no text turned into a number, a truth
+    value or a date. `options` are yaml.dump's (sort_keys, width...)."""
+    return yaml.dump(data, Dumper=_RoundTripDumper, allow_unicode=True, **options)
+
+
 def format_path(path: Sequence[Any]) -> str:
     """('rules', 3, 'when', 'all', 1) -> 'rules[3].when.all[1]'."""
     text = ""
