@@ -25,6 +25,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.sandbox import SandboxedEnvironment
 
+from .budget import cost
 from .codecache import CodeCache, compile_cached, module_source_digest
 from .errors import RuleTextError
 from .filters import FILTERS, UNKNOWN
@@ -63,14 +64,16 @@ _REFUSED_WORDS = {
 
 
 def _too_long(value: Any, what: str) -> None:
-    if isinstance(value, (str, list, tuple, dict)) and len(value) > MAX_TEXT_CHARS:
-        raise SecurityError(f"{what} would be {len(value):,} long; rule text is limited to {MAX_TEXT_CHARS:,}")
+    if isinstance(value, (str, list, tuple, dict)) and cost(value, MAX_TEXT_CHARS) > MAX_TEXT_CHARS:
+        raise SecurityError(f"{what} would be over {MAX_TEXT_CHARS:,} long written out (counting what its lists "
+                            f"hold); rule text is limited to {MAX_TEXT_CHARS:,}")
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_NUMBER_BITS:
         raise SecurityError(f"{what} would be a number of more than {MAX_NUMBER_BITS} bits")
 
 
 def _size(value: Any) -> int:
-    return len(value) if isinstance(value, (str, list, tuple)) else 0
+    """What a text or list costs written out, nested lists included (engine/budget.py); 0 for anything else."""
+    return cost(value, MAX_TEXT_CHARS + 1) if isinstance(value, (str, list, tuple)) else 0
 
 
 def _bounded_binop(symbol: str, left: Any, right: Any) -> None:
@@ -95,7 +98,25 @@ def _bounded_binop(symbol: str, left: Any, right: Any) -> None:
 
 
 class _TextCodeGenerator(DataCodeGenerator):
-    """Compiles `a ~ b` to a join that refuses results over MAX_TEXT_CHARS (Jinja's own is unbounded)."""
+    """Compiles `a ~ b` to a join that refuses results over MAX_TEXT_CHARS (Jinja's own is unbounded), and list,
+    tuple and dict literals to values whose whole size is checked (`[a, a, a]` of a large `a` is larger still)."""
+
+    def _bounded_literal(self, node: nodes.Expr, frame: Frame, visit: Any) -> None:
+        if getattr(node, "ctx", "load") != "load":
+            visit(node, frame)  # an assignment target (`{% set a, b = ... %}`), not a value
+            return
+        self.write("environment.bounded_value(")
+        visit(node, frame)
+        self.write(")")
+
+    def visit_List(self, node: nodes.List, frame: Frame) -> None:
+        self._bounded_literal(node, frame, super().visit_List)
+
+    def visit_Tuple(self, node: nodes.Tuple, frame: Frame) -> None:
+        self._bounded_literal(node, frame, super().visit_Tuple)
+
+    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:
+        self._bounded_literal(node, frame, super().visit_Dict)
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         self.write("environment.bounded_join((")
@@ -114,6 +135,10 @@ class TextSandbox(DataSandbox):
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         _bounded_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
+
+    def bounded_value(self, value: Any) -> Any:
+        _too_long(value, "a list or mapping")
+        return value
 
     def bounded_join(self, parts: tuple[Any, ...]) -> str:
         pieces = [str(part) for part in parts]
@@ -151,6 +176,17 @@ def _bounded_join(value: Any, d: str = "", attribute: Any = None) -> str:
     return separator.join(items)
 
 
+def _bounded_sum(iterable: Any, attribute: Any = None, start: Any = 0) -> Any:
+    """Jinja's `sum`, checking each addition as `+` is checked (a list `start` makes it join lists)."""
+    if attribute is not None:
+        raise SecurityError("`sum(attribute=...)` is not available in rule text")
+    total = start
+    for item in iterable:
+        _bounded_binop("+", total, item)
+        total = total + item
+    return total
+
+
 def _finalize(value: Any) -> Any:
     return UNKNOWN if value is None else value
 
@@ -162,6 +198,7 @@ def text_environment() -> SandboxedEnvironment:
     environment = TextSandbox(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
     environment.filters = {name: _bounded_filter(name, JINJA_FILTERS[name]) for name in SAFE_JINJA_FILTERS}
     environment.filters["join"] = _bounded_join
+    environment.filters["sum"] = _bounded_filter("sum", _bounded_sum)
     # engine.filters' own filters need no wrapper: they write a number in at most MAX_DIGITS decimals (and rule
     # text numbers are bounded by MAX_NUMBER_BITS), or give back the text they were given; render_text bounds the
     # whole text.
