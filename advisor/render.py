@@ -265,8 +265,12 @@ def build_environment(kind: str, *, search_path: str | os.PathLike[str] | None =
     if kind not in _TEMPLATES:
         raise ValueError(f"no report template for {kind!r}; expected one of: {', '.join(_TEMPLATES)}")
     folder = data_dir("templates") if search_path is None else search_path
-    environment = DataSandbox(
-        loader=FileSystemLoader(str(folder)),
+    from .user_template import PlainFileLoader, UserTemplateSandbox, restrict  # a user's template: bounded
+
+    sandbox, loader = (DataSandbox, FileSystemLoader) if search_path is None else (UserTemplateSandbox,
+                                                                                     PlainFileLoader)
+    environment = sandbox(
+        loader=loader(str(folder)),
         bytecode_cache=code_cache(),
         undefined=StrictUndefined,
         autoescape=(kind == "html"),
@@ -281,6 +285,8 @@ def build_environment(kind: str, *, search_path: str | os.PathLike[str] | None =
         # The packaged templates give md only text, None and numbers (the plan's types): the memo's lookup, a C
         # call, serves them. A user's template may give it anything, so it keeps the md function.
         environment.filters["md"] = _ESCAPED.__getitem__
+    else:
+        restrict(environment)
     environment.text_filters = TEXT_FILTERS
     return environment
 
@@ -364,8 +370,9 @@ def render_template(plan: dict, path: str | os.PathLike[str]) -> str:
         raise RenderError(f"{template_path}: cannot use it as a template: the file {problem}")
     folder = template_path.resolve().parent
     environment = build_environment(template_kind(template_path), search_path=folder)
+    from .user_template import render_bounded
     try:
-        return environment.get_template(template_path.name).render(plan=neutralised(plan))
+        return render_bounded(environment.get_template(template_path.name), plan=neutralised(plan))
     except jinja2.TemplateSyntaxError as error:
         where = _display(error.filename, template_path, folder)
         raise RenderError(f"{where}:{error.lineno}: template syntax error: {error.message}") from error

@@ -71,19 +71,21 @@ def _too_long(value: Any, what: str) -> None:
         raise SecurityError(f"{what} would be a number of more than {MAX_NUMBER_BITS} bits")
 
 
-def _size(value: Any) -> int:
+def _size(value: Any, limit: int = MAX_TEXT_CHARS) -> int:
     """What a text or list costs written out, nested lists included (engine/budget.py); 0 for anything else."""
-    return cost(value, MAX_TEXT_CHARS + 1) if isinstance(value, (str, list, tuple)) else 0
+    return cost(value, limit + 1) if isinstance(value, (str, list, tuple)) else 0
 
 
-def _bounded_binop(symbol: str, left: Any, right: Any) -> None:
-    """Refuse, before computing it, an operation whose result would be too large."""
+def bounded_binop(symbol: str, left: Any, right: Any, limit: int = MAX_TEXT_CHARS, what: str = "rule text") -> None:
+    """Refuse, before computing it, an operation whose result would be over `limit` written out (or a number of
+    more than MAX_NUMBER_BITS bits); `what` names the kind of template in the message."""
     numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right))
     if symbol == "*":
         for sequence, count in ((left, right), (right, left)):
-            if _size(sequence) and isinstance(count, int) and _size(sequence) * max(count, 0) > MAX_TEXT_CHARS:
-                raise SecurityError(f"'*' would make a text or list of {_size(sequence) * count:,}; rule text is "
-                                    f"limited to {MAX_TEXT_CHARS:,}")
+            size = _size(sequence, limit)
+            if size and isinstance(count, int) and size * max(count, 0) > limit:
+                raise SecurityError(f"'*' would make a text or list of {size * count:,}; {what} is limited to "
+                                    f"{limit:,}")
         if numbers and isinstance(left, int) and isinstance(right, int) and \
                 left.bit_length() + right.bit_length() > MAX_NUMBER_BITS:
             raise SecurityError(f"'*' would make a number of more than {MAX_NUMBER_BITS} bits")
@@ -91,10 +93,13 @@ def _bounded_binop(symbol: str, left: Any, right: Any) -> None:
             and right > 0 and right * (abs(left).bit_length() - 1) > MAX_NUMBER_BITS:
         raise SecurityError(f"'**' would make a number of more than {MAX_NUMBER_BITS} bits")
     elif symbol == "%" and isinstance(left, str):
-        raise SecurityError("'%' formatting is not available in rule text; use a filter such as `| number`")
-    elif symbol == "+" and _size(left) + _size(right) > MAX_TEXT_CHARS:
-        raise SecurityError(f"'+' would make a text or list of {_size(left) + _size(right):,}; rule text is "
-                            f"limited to {MAX_TEXT_CHARS:,}")
+        raise SecurityError(f"'%' formatting is not available in {what}; use a filter such as `| number`")
+    elif symbol == "+" and _size(left, limit) + _size(right, limit) > limit:
+        raise SecurityError(f"'+' would make a text or list of {_size(left, limit) + _size(right, limit):,}; {what} "
+                            f"is limited to {limit:,}")
+
+
+_bounded_binop = bounded_binop
 
 
 class _TextCodeGenerator(DataCodeGenerator):
