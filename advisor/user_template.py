@@ -204,10 +204,13 @@ def _deadline(seconds: float) -> Iterator[None]:
     def expired(signum: int, frame: Any) -> None:
         raise TemplateTimeout(f"rendering took longer than {seconds:g} s")
 
+    import time
+
     remaining = signal.getitimer(signal.ITIMER_REAL)[0]
     if remaining and remaining < seconds:  # an outer timer (batch's --record-timeout) comes first: leave it
         yield
         return
+    started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -215,3 +218,5 @@ def _deadline(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if remaining:  # the outer timer goes on with what it had left
+            signal.setitimer(signal.ITIMER_REAL, max(remaining - (time.monotonic() - started), 0.001))
