@@ -48,9 +48,10 @@ def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], ou
 def _eligibility(pack: RulePack, outcome: Outcome) -> list[ProgramEligibility]:
     results = []
     for rule in pack.gate_rules():
-        gate = outcome.gates[rule.gate]
+        program = rule.gate or ""  # a gate rule always names its gate
+        gate = outcome.gates[program]
         results.append(ProgramEligibility(
-            program=rule.gate, name=pack.render_title(rule, outcome), eligible=gate.passed,
+            program=program, name=pack.render_title(rule, outcome), eligible=gate.passed,
             status=program_status(gate.passed, gate.requirements), requirements=gate.requirements,
             note=rule.note))
     return results

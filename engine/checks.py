@@ -68,7 +68,7 @@ def check_pack(loaded: LoadedPacks, facts: Mapping[str, FactSpec]) -> CheckResul
     fact_types = {name: spec.type for name, spec in facts.items()}
     fact_types.update(result.derived_types)
     fact_types.update({name: "any" for name in loaded.broken_names if name not in fact_types})
-    thresholds = dict(loaded.thresholds)
+    thresholds: dict[str, Threshold | None] = dict(loaded.thresholds)
     thresholds.update({name: None for name in loaded.broken_names if name not in thresholds})
     texts = {rule.id: rule.texts for rule in rules}
     checked = check_texts(source for rule_texts in texts.values() for _, source in rule_texts)
@@ -148,7 +148,7 @@ def _check_asserts(rules: list[Rule], facts: Mapping[str, FactSpec], thresholds:
             result.producers.setdefault(name, []).append(rule.id)
 
 
-def _check_leaf(rule: Rule, leaf: Leaf, fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold],
+def _check_leaf(rule: Rule, leaf: Leaf, fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold | None],
                 result: CheckResult) -> None:
     path = _leaf_path(rule, leaf)
     fact_type = fact_types.get(leaf.fact)
@@ -197,7 +197,7 @@ def _check_leaf(rule: Rule, leaf: Leaf, fact_types: Mapping[str, str], threshold
 
 
 def _check_texts(rule: Rule, texts: tuple[tuple[tuple[Any, ...], str], ...], checked: CheckResults,
-                 fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold], result: CheckResult) -> None:
+                 fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold | None], result: CheckResult) -> None:
     for path, source in texts:
         error, references = checked[source]
         if error:

@@ -142,9 +142,9 @@ def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping
         static = item.static
         if item.leaf is None:
             unknown = any(facts.get(name) is None for name in item.names)
-            met = holds(item.condition, facts, values)
+            holding = holds(item.condition, facts, values)
             checks.append(RequirementCheck(None, static.operator, static.required, None,
-                                           None if unknown and not met else met, None, static.text))
+                                           None if unknown and not holding else holding, None, static.text))
             continue
         leaf = item.leaf
         actual = facts.get(leaf.fact)
@@ -153,8 +153,9 @@ def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping
         if key is not None and (found := memo.get(key)) is not None:
             checks.append(found)
             continue
+        met: bool | None
         if leaf.op == "exists":
-            met: bool | None = actual is not None
+            met = actual is not None
         elif actual is None:
             met = None if static.in_force else False
         else:
