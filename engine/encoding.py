@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import math
 from decimal import Decimal
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any, Container, Mapping
 
 from .errors import FactError

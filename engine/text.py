@@ -250,7 +250,7 @@ def _check_text(source: str, environment: SandboxedEnvironment) -> tuple[str | N
     for name in tree.find_all(nodes.Name):
         if name.ctx == "load" and name.name not in TEXT_VARIABLES and name.name not in assigned:
             references.append(("variable", name.name))
-    lookups: Iterator[nodes.Getattr | nodes.Getitem] = tree.find_all((nodes.Getattr, nodes.Getitem))  # type: ignore[assignment]
+    lookups: Iterator[nodes.Getattr | nodes.Getitem] = tree.find_all((nodes.Getattr, nodes.Getitem))
     for node in lookups:
         target = node.node
         if not isinstance(target, nodes.Name) or target.name not in ("facts", "thresholds"):
