@@ -75,6 +75,7 @@ def engine_facts(facts: Mapping[str, Any], names: Container[str]) -> dict[str, A
 
 
 def float_text(value: float) -> str:
+    """A float in plain decimal, as durable-rules' JSON parser accepts it (it rejects an exponent: `1e-05`)."""
     text = repr(value)
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")

@@ -102,6 +102,8 @@ RequirementMemo = dict[tuple["PreparedRequirement", type, Any], RequirementCheck
 def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[str, Any],
                          thresholds: Mapping[str, Threshold], country: str | None, on: dt.date
                          ) -> tuple[PreparedRequirement, ...]:
+    """Each requirement of a gate with what depends on the thresholds alone worked out (the words, the
+    value required, the source, whether it is in force on `on` in `country`), ready for `check_requirements`."""
     prepared = []
     for condition in requirements:
         if not isinstance(condition, Leaf):
