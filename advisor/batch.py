@@ -479,8 +479,9 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
     written = failed = 0
     qualified = {rule.gate: 0 for rule in advisor.pack.gate_rules()}
     source = records(options.input_path)
-    if getattr(output, "resumed", 0):  # records the interrupted run finished: read past, not planned again
-        source = itertools.islice(source, output.resumed, None)
+    resumed: int = getattr(output, "resumed", 0)
+    if resumed:  # records the interrupted run finished: read past, not planned again
+        source = itertools.islice(source, resumed, None)
     results = plan_stream(source, jobs, options.record_timeout)
     try:
         with _progress(options.input_path, err) as bar:
@@ -505,8 +506,8 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
         raise
     finally:
         results.close()  # stops the pool now, also when writing failed
-    if getattr(output, "resumed", 0):
-        click.echo(f"Resumed: the first {output.resumed:,} records were done by the interrupted run", file=err)
+    if resumed:
+        click.echo(f"Resumed: the first {resumed:,} records were done by the interrupted run", file=err)
     _summary(err, written, failed, qualified, target, time.perf_counter() - started, jobs)
     return failed
 

@@ -56,7 +56,7 @@ def record_deadline(seconds: float | None) -> Iterator[None]:
         raise RecordTimeout(f"planning it took longer than {seconds:g} s (--record-timeout)")
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds or 0))
     try:
         yield
     finally:
@@ -121,6 +121,7 @@ def _worker_main(connection: Connection, parent: int, initializer: Callable[...,
 class _Worker:
     def __init__(self, context: Any, initializer: Callable[..., None], initargs: tuple[Any, ...],
                  plan: Callable[[Any], Result]):
+        self.connection: Any
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child, os.getpid(), initializer, initargs, plan),
                                        daemon=True)
@@ -213,18 +214,17 @@ class RecordPool:
         timeout = None
         if self.timeout is not None:
             timeout = max(0.0, min(worker.since + self.timeout for worker in busy) - now)
-        handles: dict[Any, _Worker] = {}
-        for worker in busy:
-            handles[worker.connection] = worker
-            handles[worker.process.sentinel] = worker
-        ready = wait(list(handles), timeout)
+        pipes = {worker.connection: worker for worker in busy}
+        sentinels = {worker.process.sentinel: worker for worker in busy}
+        ready = wait([*pipes, *sentinels], timeout)
         stopped: dict[_Worker, str] = {}
         for handle in ready:
-            worker = handles[handle]
-            if handle is worker.connection:
+            if handle in pipes:
+                worker = pipes[handle]
+                connection: Any = worker.connection
                 try:
-                    while worker.chunk and worker.connection.poll():
-                        kind, payload = worker.connection.recv()
+                    while worker.chunk and connection.poll():
+                        kind, payload = connection.recv()
                         if kind == "error":
                             raise payload
                         number, _ = worker.chunk.popleft()
@@ -236,9 +236,12 @@ class RecordPool:
                     continue
                 if not worker.chunk:
                     idle.append(worker)
-            elif worker.chunk:
-                worker.process.join(1)
-                stopped.setdefault(worker, f"the worker process planning it stopped ({_why_stopped(worker.process)})")
+            else:
+                worker = sentinels[handle]
+                if worker.chunk:
+                    worker.process.join(1)
+                    stopped.setdefault(worker, f"the worker process planning it stopped "
+                                               f"({_why_stopped(worker.process)})")
         if self.timeout is not None:
             now = time.monotonic()
             for worker in busy:

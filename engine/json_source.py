@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import json
 import os
-from json.decoder import scanstring
+from json import decoder as _decoder
 from json.scanner import NUMBER_RE
 from typing import Any, Callable, Iterator
 
@@ -24,6 +24,9 @@ from .yaml_source import DEFAULT_LIMITS, Limits, LocatedDocument, PathKey, decod
     read_limited
 
 _WHITESPACE = " \t\n\r"
+
+
+scanstring = _decoder.scanstring  # type: ignore[attr-defined]  # json's own string scanner (C when available)
 
 
 class _Refused(Exception):
@@ -207,7 +210,7 @@ class _Marks:
             position += 1  # ","
 
 
-class _LazyMarks(dict):  # type: ignore[type-arg]
+class _LazyMarks(dict[PathKey, tuple[int, int]]):
     """The marks of one kind, found by the pure-Python pass the first time a message asks for one."""
 
     def __init__(self, marks: _Marks, kind: str):

@@ -246,7 +246,9 @@ def import_sources(sources: Iterable[tuple[str, Any]], *, as_of: dt.date | None 
                    handle: str | None = None) -> ImportResult:
     """Import already parsed sources, each (name, data): the parts of one account."""
     day = as_of or utc_today()
-    parts, seen, notes = [], {}, []
+    parts: list[Part] = []
+    seen: dict[bytes, str] = {}
+    notes: list[str] = []
     for name, data in sources:
         text = json.dumps(data, sort_keys=True, default=str)
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
