@@ -131,8 +131,9 @@ class _Worker:
         self.since = 0.0  # when the record it is on started
 
     def give(self, chunk: list[tuple[int, Any]]) -> None:
-        self.chunk = deque(chunk)
+        """Send a chunk to a worker that holds none."""
         self.since = time.monotonic()
+        self.chunk.extend(chunk)
         self.connection.send([record for _, record in chunk])
 
     def kill(self) -> None:
@@ -180,7 +181,8 @@ class RecordPool:
         exhausted = False
         ahead = self.jobs * 3 * self.chunk_size  # records read ahead of the first one not yet returned
         try:
-            idle = [self._start() for _ in range(self.jobs)]
+            for _ in range(self.jobs):
+                self._start()
             while True:
                 while not exhausted and len(waiting) < self.chunk_size * self.jobs and read - next_out < ahead:
                     try:
@@ -189,12 +191,16 @@ class RecordPool:
                         exhausted = True
                         break
                     read += 1
-                while idle and waiting:
-                    worker = idle.pop()
-                    if not worker.process.is_alive():  # died between chunks: nothing of its to fail
-                        self._replace(worker, "", idle, waiting, done)
-                        continue
-                    worker.give([waiting.popleft() for _ in range(min(self.chunk_size, len(waiting)))])
+                # A worker is given a chunk only when it has none: it is then reading its pipe, so a send never
+                # blocks (a worker busy planning, or hung, while its pipe fills both ways would deadlock the two).
+                for worker in list(self.workers):
+                    if waiting and not worker.chunk:
+                        if not worker.process.is_alive():  # found dead here rather than by `_wait`
+                            worker.process.join(1)
+                            self._replace(worker, f"the worker process planning it stopped "
+                                                  f"({_why_stopped(worker.process)})", waiting, done)
+                            continue
+                        worker.give([waiting.popleft() for _ in range(min(self.chunk_size, len(waiting)))])
                 while next_out in done:
                     yield done.pop(next_out)
                     next_out += 1
@@ -203,11 +209,11 @@ class RecordPool:
                     if exhausted and not waiting:
                         return
                     continue
-                self._wait(busy, idle, waiting, done)
+                self._wait(busy, waiting, done)
         finally:
             self.close()
 
-    def _wait(self, busy: list[_Worker], idle: list[_Worker], waiting: deque[tuple[int, Any]],
+    def _wait(self, busy: list[_Worker], waiting: deque[tuple[int, Any]],
               done: dict[int, Result]) -> None:
         """Take what the busy workers sent; fail and replace a worker that hung or died."""
         now = time.monotonic()
@@ -233,9 +239,6 @@ class RecordPool:
                 except (EOFError, OSError):
                     worker.process.join(1)
                     stopped[worker] = f"the worker process planning it stopped ({_why_stopped(worker.process)})"
-                    continue
-                if not worker.chunk:
-                    idle.append(worker)
             else:
                 worker = sentinels[handle]
                 if worker.chunk:
@@ -249,9 +252,9 @@ class RecordPool:
                     stopped[worker] = f"planning it took longer than {self.timeout:g} s (--record-timeout); its " \
                                       "worker process was stopped"
         for worker, why in stopped.items():
-            self._replace(worker, why, idle, waiting, done)
+            self._replace(worker, why, waiting, done)
 
-    def _replace(self, worker: _Worker, why: str, idle: list[_Worker], waiting: deque[tuple[int, Any]],
+    def _replace(self, worker: _Worker, why: str, waiting: deque[tuple[int, Any]],
                  done: dict[int, Result]) -> None:
         """Fail the record `worker` was on, put the rest of its chunk back first in line, start another worker."""
         while worker.chunk and worker.connection is not None:
@@ -267,13 +270,11 @@ class RecordPool:
             done[number] = payload  # finished before it stopped
         worker.kill()
         self.workers.remove(worker)
-        while worker in idle:
-            idle.remove(worker)
         if worker.chunk:
             number, record = worker.chunk.popleft()
             done[number] = self.failure(record, why)
             waiting.extendleft(reversed(worker.chunk))
-        idle.append(self._start())
+        self._start()
 
     def close(self) -> None:
         """Stop every worker now (a stuck one included) and wait for each to be gone."""
