@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from engine import AdviceItem, Outcome, RequirementCheck
+from engine.labels import NO_LABELS, Labels
 
 from .profile import JSON_SCALARS, Profile
 
@@ -48,6 +49,7 @@ class ProgramEligibility:
     status: str  # eligible | not_eligible | unknown | closed
     requirements: tuple[RequirementCheck, ...]
     note: str | None = None
+    labels: Labels = field(default=NO_LABELS, compare=False, repr=False)  # the pack's words (engine.labels)
 
     @property
     def summary(self) -> str:
@@ -62,16 +64,19 @@ class ProgramEligibility:
     def to_dict(self) -> dict[str, Any]:
         return {"program": self.program, "name": self.name, "eligible": self.eligible, "status": self.status,
                 "summary": self.summary, "note": self.note,
-                "requirements": [requirement_dict(check) for check in self.requirements]}
+                "requirements": [requirement_dict(check, self.labels) for check in self.requirements]}
 
 
-def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
+def requirement_dict(check: RequirementCheck, labels: Labels = NO_LABELS) -> dict[str, Any]:
     """A requirement check as the plan's JSON data. Most checks of a batch are the very same objects (the engine
     remembers finished checks, engine/explain.py), so the data is made once per check and kept on it; each plan
-    gets its own copy, which its reader may change. Data holding a list or a mapping is made afresh each time."""
+    gets its own copy, which its reader may change. Data holding a list or a mapping is made afresh each time.
+    `label`, `actual_text` and `required_text` are the fact and the values in the pack's words, for reports."""
     data = check.__dict__.get(_PLAN_DATA)
-    if data is not None:
-        return data.copy()
+    if data is not None and data["labels"] is labels:
+        data = data.copy()
+        del data["labels"]
+        return data
     progress = None
     actual, required = check.actual, check.required
     if check.operator in (">=", ">") and isinstance(actual, (int, float)) and \
@@ -83,10 +88,13 @@ def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
             "actual": actual if type(actual) in plain else json_value(actual), "met": check.met, "gap": check.gap,
             "progress": progress, "threshold": check.threshold, "source": check.source,
             "as_of": None if check.as_of is None else check.as_of.isoformat(),
-            "in_force": check.in_force, "note": check.note, "url": check.url, "text": check.text}
+            "in_force": check.in_force, "note": check.note, "url": check.url, "text": check.text,
+            "label": None if check.fact is None else labels.fact(check.fact),
+            "actual_text": None if check.fact is None or actual is None else labels.value(check.fact, actual),
+            "required_text": None if check.fact is None or required is None else labels.value(check.fact, required)}
     if type(data["required"]) in plain and type(data["actual"]) in plain:  # every value immutable: keep it
-        object.__setattr__(check, _PLAN_DATA, data)  # the check is frozen; this is not one of its fields
-        return data.copy()
+        kept = dict(data, labels=labels)
+        object.__setattr__(check, _PLAN_DATA, kept)  # the check is frozen; this is not one of its fields
     return data
 
 
