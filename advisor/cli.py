@@ -199,6 +199,8 @@ from .cli_diff import diff_command  # noqa: E402  (`diff`)
 register_commands(main)
 register_start_commands(main)
 main.add_command(diff_command)
+from .cli_serve import register_commands as register_serve  # noqa: E402  (`serve`, in its own module)
+register_serve(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
