@@ -48,6 +48,7 @@ _STATUS = {"eligible": "You qualify", "not_eligible": "Not yet", "unknown": "Can
            "not_offered": "Not offered to you", "closed": "No longer open"}
 # Programmes a creator can act on come first, those closed on the plan's date last (statuses not listed: between).
 _STATUS_ORDER = {"eligible": 0, "not_eligible": 1, "unknown": 2, "not_offered": 3, "closed": 4}
+_FACT_LABELS = {"age": "years of age", "account_age_days": "days since joining"}
 # Statuses left out of "N of M programmes": nothing the creator can do opens them.
 _NOT_COUNTED = frozenset({"closed", "not_offered"})
 
@@ -125,11 +126,15 @@ def value(item: Any) -> str:
 
 
 def fact_label(fact: Any) -> str:
-    """A fact's name in words where the plan gives no label: 'views_30d' -> 'views 30d' ('' for a composite
-    requirement, which has none). Requirements carry the pack's own label (`label`), which reports use first."""
+    """A fact's name in short words, where space is tight (chart rows) or the plan gives no label: 'views_30d' ->
+    'views (30 days)' ('' for a composite requirement, which has none). Requirements carry the pack's own label
+    (`label`, 'views in the last 30 days'), which the reports' sentences use first."""
     if not isinstance(fact, str):
         return ""
-    return fact.replace("_", " ")
+    if fact in _FACT_LABELS:
+        return _FACT_LABELS[fact]
+    words = fact[:-4] + " (30 days)" if fact.endswith("_30d") else fact
+    return words.replace("_", " ")
 
 
 def _label(req: Mapping[str, Any]) -> str:
@@ -226,6 +231,19 @@ def missing(requirements: list[Mapping[str, Any]]) -> list[str]:
     return phrases
 
 
+def comparison(engagement: Mapping[str, Any]) -> str | None:
+    """Where the engagement rate stands against the benchmark, in exact words: 'above', 'below', 'at', or, when
+    the pack's tolerance counts a rate near the benchmark as level with it, 'just above' / 'just below' (a 6.9%
+    rate is never said to be "at" a 7.5% average). None when either figure is unknown."""
+    rate, benchmark, verdict = engagement.get("rate"), engagement.get("benchmark"), engagement.get("verdict")
+    if not isinstance(rate, (int, float)) or not isinstance(benchmark, (int, float)) or verdict not in \
+            ("above", "at", "below"):
+        return None
+    if verdict != "at":
+        return verdict
+    return "just above" if rate > benchmark else "just below" if rate < benchmark else "at"
+
+
 def ordered(eligibility: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Programmes as a creator reads them: those they qualify for, then those they can work towards, those that
     cannot be judged yet, those not offered to them, and the closed ones last (each group in the pack's order)."""
@@ -311,7 +329,7 @@ _REPORT_FILTERS = {
     "met_label": met_label, "progress_text": progress_text, "progress_label": progress_label, "gap_text": gap_text,
     "furthest": furthest, "missing": missing, "matched_text": matched_text, "bar_width": bar_width,
     "progress_bar": progress_bar, "programme_names": programme_names, "count_status": count_status,
-    "ordered": ordered, "counted": counted, "programme": programme, "sources": sources, "safe_url": safe_url,
+    "comparison": comparison, "ordered": ordered, "counted": counted, "programme": programme, "sources": sources, "safe_url": safe_url,
     **CHART_FILTERS,
 }
 

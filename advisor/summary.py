@@ -22,12 +22,11 @@ import click
 
 from engine.filters import number, percent
 
-from .render import counted, missing, ordered, status_label
+from .render import comparison, counted, missing, ordered, status_label
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _MARKS = {"eligible": ("✓", "green"), "unknown": ("?", "yellow"), "not_eligible": ("✗", "red"),
           "not_offered": ("–", None), "closed": ("○", None)}
-_COMPARED = {"above": "above", "at": "at", "below": "below"}
 TOP_ACTIONS = 3
 
 
@@ -74,8 +73,9 @@ def terminal_summary(plan: Mapping[str, Any], *, command: Sequence[str] = ("PROF
         facts.append(f"{_plain(eng['tier'])} tier")
     if eng.get("rate") is not None:
         rate = f"engagement {percent(eng['rate'])} of views"
-        if eng.get("verdict") in _COMPARED and eng.get("benchmark") is not None:
-            rate += f" ({_COMPARED[eng['verdict']]} the {percent(eng['benchmark'])} average for your size)"
+        compared = comparison(eng)
+        if compared is not None:
+            rate += f" ({compared} the {percent(eng['benchmark'])} average for your size)"
         facts.append(rate)
     if facts:
         lines += textwrap.wrap(" · ".join(facts), width)

@@ -134,7 +134,7 @@ def test_markdown_sections_come_in_order(plan):
 def test_markdown_says_what_a_creator_needs(plan):
     markdown = render_markdown(plan)
     assert "1,800 more followers" in markdown
-    assert "account age days not given" in markdown  # the fixture's plan carries no labels: the fact, spaced
+    assert "days since joining not given" in markdown  # the fixture's plan carries no labels: the short words
     titles = re.findall(r"^### (\d+)\. (.+)$", markdown, flags=re.M)
     assert titles == [(str(i), r["title"]) for i, r in enumerate(plan["recommendations"], 1)]
     assert markdown.count("*Why:*") == 3

@@ -205,3 +205,21 @@ def test_a_label_for_an_unknown_fact_is_refused_where_it_is_written(tmp_path):
         load_rules([ROOT / "rules", overlay])
     message = str(caught.value)
     assert "overlay.yaml:3" in message and "unknown fact 'folowers'" in message and "did you mean 'followers'" in message
+
+
+def test_the_default_pack_has_words_for_every_fact_operator_and_text_value():
+    pack = load_rules()
+    facts = {spec.name for spec in CREATOR_FACTS} | set(pack.derived_types)
+    assert sorted(facts - set(pack.labels.facts)) == []
+    from engine.model import OPERATORS
+
+    assert sorted(set(OPERATORS) - set(pack.labels.operators)) == []
+    assert pack.labels.value("account_type", "personal") == "a personal account"
+    for rule in pack.gate_rules():  # a programme's label is its title
+        assert rule.title and "_" not in rule.title
+    from engine.catalogue import catalogue_markdown
+
+    catalogue = catalogue_markdown(pack)
+    for words in ("| `views_30d` | views in the last 30 days |", "| `>=` | at least |",
+                  "| `account_type` | `personal` | a personal account |"):
+        assert words in catalogue
