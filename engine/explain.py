@@ -13,9 +13,10 @@ import operator
 from typing import Any, Mapping
 
 from .compiler import NOT_IN_FORCE, operand
-from .fastschema import is_json_number
+from .schema import is_json_number
+from .filters import words as show
 from .frozen import from_fields
-from .labels import NO_LABELS, Labels, show
+from .labels import NO_LABELS, Labels
 from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Threshold, ThresholdEntry, leaves
 from .outcome import RequirementCheck
 
@@ -85,38 +86,33 @@ def _gap(op: str, actual: Any, required: Any) -> float | int | None:
     return None
 
 
-def requirement_checks(requirements: tuple[Condition, ...], facts: Mapping[str, Any], values: Mapping[str, Any],
-                       thresholds: Mapping[str, Threshold], country: str | None, on: dt.date,
-                       labels: Labels = NO_LABELS) -> tuple[RequirementCheck, ...]:
-    return check_requirements(prepare_requirements(requirements, values, thresholds, country, on, labels), facts,
-                              values)
-
-
 class PreparedRequirement:
     """What a requirement check owes to the thresholds alone (the words, the value required, the source): the same
     for every evaluation with the same country and date, so a pack prepares it once per (country, date). `static`
     is the check with actual, met and gap still to fill in; `names` are a composite requirement's facts."""
 
-    __slots__ = ("condition", "leaf", "right", "static", "names")
+    __slots__ = ("condition", "leaf", "right", "static", "names", "labels")
 
     def __init__(self, condition: Condition, leaf: Leaf | None, right: Any, static: RequirementCheck,
-                 names: tuple[str, ...] = ()):
+                 names: tuple[str, ...] = (), labels: Labels = NO_LABELS):
         self.condition, self.leaf, self.right, self.static, self.names = condition, leaf, right, static, names
+        self.labels = labels  # for the actual value in words
 
 
-# Finished checks by (prepared requirement, type and value of the actual fact): a check is frozen and depends on
-# nothing else, and across a batch most requirements meet the same few values again (an age, a country, an
-# account type); 70% of the default pack's checks repeat over the shared data set. One bound for the process (the
-# key holds the prepared requirement, so its identity is never reused meanwhile); when full it starts afresh.
-_REMEMBERED: dict[tuple[PreparedRequirement, type, Any], RequirementCheck] = {}
-_MAX_REMEMBERED = 4096  # about 3 MB at most (a check and its key take some 700 bytes)
-# Types whose equal values read alike. Not float 0.0, equal to -0.0; not tuples, where 1 == 1.0 == True.
+# Types whose equal values read alike, so a finished check can be remembered by its actual value (see
+# check_requirements). Not float 0.0, equal to -0.0; not tuples, where 1 == 1.0 == True.
 _REMEMBERED_TYPES = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+MAX_REMEMBERED = 4096  # checks a memo holds: about 3 MB at most (a check and its key take some 700 bytes)
+# (prepared requirement, type of the actual value, the value) -> its finished check
+RequirementMemo = dict[tuple["PreparedRequirement", type, Any], RequirementCheck]
 
 
 def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[str, Any],
                          thresholds: Mapping[str, Threshold], country: str | None, on: dt.date,
                          labels: Labels = NO_LABELS) -> tuple[PreparedRequirement, ...]:
+    """Each requirement of a gate with what depends on the thresholds alone worked out (the words, the
+    value required, the source, whether it is in force on `on` in `country`), ready for `check_requirements`.
+    The words follow the pack's `labels`."""
     prepared = []
     for condition in requirements:
         if not isinstance(condition, Leaf):
@@ -138,48 +134,59 @@ def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[st
             fact=leaf.fact, operator=leaf.op, required=required, actual=None, met=None, gap=None,
             text=text, threshold=leaf.threshold if isinstance(leaf.threshold, str) else None,
             in_force=in_force, source=entry.source if entry else None, as_of=entry.as_of if entry else None,
-            note=entry.note if entry else None, url=entry.url if entry else None)))
+            note=entry.note if entry else None, url=entry.url if entry else None, label=labels.fact(leaf.fact),
+            required_text=None if required is None else labels.value(leaf.fact, required)), labels=labels))
     return tuple(prepared)
 
 
 def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping[str, Any],
-                       values: Mapping[str, Any]) -> tuple[RequirementCheck, ...]:
-    """Each prepared requirement checked against the facts: the actual value, met (None when unknown), the gap."""
+                       values: Mapping[str, Any], memo: RequirementMemo | None = None) -> tuple[RequirementCheck, ...]:
+    """Each prepared requirement checked against the facts: the actual value, met (None when unknown), the gap.
+
+    `memo` (the caller's, bounded by MAX_REMEMBERED) keeps finished checks by (prepared requirement, type and value
+    of the actual fact): a check is frozen and depends on nothing else, and across a batch most requirements meet
+    the same few values again (an age, a country, an account type); 70% of the default pack's checks repeat over
+    the shared data set. The key holds the prepared requirement, so its identity is never reused meanwhile."""
+    if memo is None:
+        memo = {}
     checks = []
     for item in prepared:
         static = item.static
         if item.leaf is None:
             unknown = any(facts.get(name) is None for name in item.names)
-            met = holds(item.condition, facts, values)
+            holding = holds(item.condition, facts, values)
             checks.append(RequirementCheck(None, static.operator, static.required, None,
-                                           None if unknown and not met else met, None, static.text))
+                                           None if unknown and not holding else holding, None, static.text))
             continue
         leaf = item.leaf
         actual = facts.get(leaf.fact)
         kind = type(actual)
         key = (item, kind, actual) if kind in _REMEMBERED_TYPES and not (kind is float and actual == 0) else None
-        if key is not None and (found := _REMEMBERED.get(key)) is not None:
+        if key is not None and (found := memo.get(key)) is not None:
             checks.append(found)
             continue
+        met: bool | None
         if actual is None:  # `exists` too: a fact not given is "cannot tell yet", never a failed requirement
             met = None if static.in_force else False
         else:
             met = _compare(leaf, actual, item.right)
         gap = _gap(leaf.op, actual, static.required) if static.in_force else None
-        check = _with_outcome(static, actual, met, gap)
+        check = _with_outcome(static, actual, met, gap,
+                              None if actual is None else item.labels.value(leaf.fact, actual))
         if key is not None:
-            if len(_REMEMBERED) >= _MAX_REMEMBERED:
-                _REMEMBERED.clear()
-            _REMEMBERED[key] = check
+            if len(memo) >= MAX_REMEMBERED:
+                memo.clear()
+            memo[key] = check
         checks.append(check)
     return tuple(checks)
 
 
-def _with_outcome(static: RequirementCheck, actual: Any, met: bool | None, gap: Any) -> RequirementCheck:
-    """`replace(static, actual=..., met=..., gap=...)` at a quarter of the cost (engine.frozen): a plan checks some
-    thirty requirements."""
+def _with_outcome(static: RequirementCheck, actual: Any, met: bool | None, gap: Any,
+                  actual_text: str | None) -> RequirementCheck:
+    """`replace(static, actual=..., met=..., gap=..., actual_text=...)` at a quarter of the cost (engine.frozen):
+    a plan checks some thirty requirements."""
     fields = dict(static.__dict__)
-    fields["actual"], fields["met"], fields["gap"] = actual, met, gap
+    fields["actual"], fields["met"], fields["gap"], fields["actual_text"] = actual, met, gap, actual_text
     return from_fields(RequirementCheck, fields)
 
 

@@ -15,30 +15,14 @@ own words. Overlays replace labels one key at a time.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .filters import number
+from .filters import words as show  # the one "value in words"
 
 # The engine's own words for each operator, used where a pack gives none.
 OPERATOR_WORDS = {"==": "is", "!=": "is not", "<": "below", "<=": "at most", ">": "above", ">=": "at least",
                   "in": "one of", "between": "between", "exists": "is known"}
-
-
-def show(value: Any) -> str:
-    """A value as a person reads it: 10000 -> '10,000', True -> 'yes', a date in ISO form, a list joined."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return number(value)
-    if isinstance(value, float):
-        return number(value) if value.is_integer() else format(value, ",.6g")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return ", ".join(show(item) for item in value)
-    return str(value)
 
 
 @dataclass(frozen=True, eq=False)
