@@ -107,8 +107,8 @@ def fact_label(fact: Any) -> str:
         return ""
     if fact in _FACT_LABELS:
         return _FACT_LABELS[fact]
-    words = fact[:-4] + " (30 days)" if fact.endswith("_30d") else fact
-    return words.replace("_", " ")
+    text = fact[:-4] + " (30 days)" if fact.endswith("_30d") else fact
+    return text.replace("_", " ")
 
 
 def _label(req: Mapping[str, Any]) -> str:
