@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import replace
-
 from typing import TYPE_CHECKING
 
 from .config import ENVIRONMENT_KEY, ServiceConfig
