@@ -142,6 +142,8 @@ def _growth(profile: Profile, eligibility: tuple[ProgramEligibility, ...],
         if isinstance(value, int) and value > followers:
             unlocks.setdefault(value, [])
     milestone = min(unlocks) if unlocks else None
+    daily: float | None
+    projected: Any
     if gained_30d is not None:
         daily, projected = recent_pace(profile.as_of, followers, gained_30d, milestone)
     else:

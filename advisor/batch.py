@@ -155,14 +155,14 @@ def plan_record(record: Record) -> tuple[bool, str, str, Any, tuple[str, ...]]:
         plan = _WORKER["advisor"].advise(profile)
         data = plan.to_dict()
         fmt = _WORKER["fmt"]
+        text: str | bytes
         if fmt == "jsonl":  # encoded here, in the worker: the parent only writes the bytes
             text = (json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode()
         else:
             from .render import render
 
-            text = render(data, fmt)
-            if _WORKER["folder"] is not None:  # written here, in parallel; the parent only renames it
-                text = _write_temporary(text)
+            report = render(data, fmt)
+            text = report if _WORKER["folder"] is None else _write_temporary(report)  # written in parallel here
         return True, where, profile.handle, text, tuple(plan.eligible_programs)
     except OutputError:
         raise  # the output cannot be written: that stops the whole run, it is not this record's fault

@@ -37,7 +37,7 @@ def diff_command(old: str, new: str, fmt: str | None, output: str | None, rules:
 
     class _Dated:  # `plan_for_diff` calls advise(path); --as-of applies to both sides
         @staticmethod
-        def advise(path):  # type: ignore[no-untyped-def]
+        def advise(path):
             return advisor.advise(path, as_of=as_of)
 
     diff = diff_plans(plan_for_diff(old, _Dated), plan_for_diff(new, _Dated))

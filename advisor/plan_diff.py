@@ -85,7 +85,8 @@ def diff_plans(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]
     for section, key, words in _NUMBERS:
         was, now = (old.get(section) or {}).get(key), (new.get(section) or {}).get(key)
         if _number(was) and _number(now) and was != now:
-            numbers.append({"key": key, "label": words, "was": was, "now": now, "change": now - was})
+            numbers.append({"key": key, "label": words, "was": was, "now": now,
+                            "change": now - was})  # type: ignore[operator]  # both numbers: _number above
     old_actions = {item["rule"]: item for item in old.get("recommendations", [])}
     new_actions = {item["rule"]: item for item in new.get("recommendations", [])}
     return {

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 from jinja2 import FileSystemLoader, StrictUndefined
@@ -409,7 +409,7 @@ def render_json(plan: dict, *, compact: bool = False) -> str:
     return json.dumps(plan, indent=2, ensure_ascii=False, sort_keys=False, allow_nan=False) + "\n"
 
 
-_RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
+_RENDERERS: dict[str, Callable[..., str]] = {"md": render_markdown, "html": render_html, "json": render_json}
 
 
 def render(plan: dict, fmt: str, explain: bool = False) -> str:
