@@ -55,6 +55,7 @@ class BatchOptions:
     jobs: int | None = None
     rules: list[str] | None = None
     as_of: dt.date | None = None
+    engine: str | None = None  # "durable" or "python"; None: $CREATOR_ADVISOR_ENGINE, else the default
 
 
 # --- records --------------------------------------------------------------------------------------------------------
@@ -112,25 +113,26 @@ _WORKER: dict[str, Any] = {}
 
 
 def init_worker(rules: list[str] | None, fmt: str, as_of: dt.date | None, folder: str | None = None,
-                prefix: str = "") -> None:
+                prefix: str = "", engine: str | None = None) -> None:
     """Pool initializer: Ctrl-C is the parent's to handle (it stops the pool); then load the advisor."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    load_advisor(rules, fmt, as_of, folder, prefix)
+    load_advisor(rules, fmt, as_of, folder, prefix, engine)
 
 
 def load_advisor(rules: list[str] | None, fmt: str, as_of: dt.date | None, folder: str | None = None,
-                 prefix: str = "") -> Any:
+                 prefix: str = "", engine: str | None = None) -> Any:
     """Hold the advisor (the rule pack, loaded once per process) and the options. The parent loads it first, so a
     broken pack is one clean error before any worker starts, and a worker forked from it keeps that pack.
 
     `fmt` is "md", "html", "json" (a JSON file per plan, indented) or "jsonl" (one compact line per plan). With
     `folder`, each report is written there by the process that made it, under a temporary name starting with
     `prefix`, and the parent gives it its name (see FolderOutput)."""
-    if _WORKER.get("rules") != rules or "advisor" not in _WORKER:
+    if _WORKER.get("rules") != rules or _WORKER.get("engine") != engine or "advisor" not in _WORKER:
         from .api import Advisor
 
-        _WORKER["advisor"] = Advisor(rules)
+        _WORKER["advisor"] = Advisor(rules, engine=engine)
         _WORKER["rules"] = rules
+        _WORKER["engine"] = engine
     _WORKER.update(fmt=fmt, as_of=as_of, folder=folder, prefix=prefix)
     return _WORKER["advisor"]
 
@@ -220,7 +222,8 @@ def plan_stream(source: Iterator[Record], jobs: int
             yield from plan_chunk(chunk)
             chunk = _take(source, CHUNK)
         return
-    options = (_WORKER["rules"], _WORKER["fmt"], _WORKER["as_of"], _WORKER["folder"], _WORKER["prefix"])
+    options = (_WORKER["rules"], _WORKER["fmt"], _WORKER["as_of"], _WORKER["folder"], _WORKER["prefix"],
+               _WORKER["engine"])
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=options)
     pending: deque[Future] = deque()
     try:
@@ -405,14 +408,15 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
     err = err or sys.stderr
     started = time.perf_counter()
     fmt = "jsonl" if options.fmt == "json" and not options.out_dir else options.fmt
-    advisor = load_advisor(options.rules, fmt, options.as_of)  # a broken pack stops the run before any output
+    # A broken pack, or an engine that cannot run here, stops the run before any output.
+    advisor = load_advisor(options.rules, fmt, options.as_of, engine=options.engine)
     jobs = options.jobs or default_jobs()
     interactive = _is_terminal(err)
     total = count_records(options.input_path) if interactive else None
     output: JsonlOutput | FolderOutput = (FolderOutput(options.out_dir, options.fmt) if options.out_dir
                                           else JsonlOutput(options.output))
     if isinstance(output, FolderOutput):
-        load_advisor(options.rules, fmt, options.as_of, str(output.folder), output.prefix)
+        load_advisor(options.rules, fmt, options.as_of, str(output.folder), output.prefix, options.engine)
     written = failed = 0
     qualified = {rule.gate: 0 for rule in advisor.pack.gate_rules()}
     results = plan_stream(records(options.input_path), jobs)

@@ -12,7 +12,7 @@ import sys
 import click
 
 from . import __version__
-from .cli_common import FORMATS, DateType as _Date, fail_cleanly as _fail_cleanly
+from .cli_common import FORMATS, DateType as _Date, engine_option, fail_cleanly as _fail_cleanly
 
 rules_option = click.option(
     "--rules", "rules", multiple=True, type=click.Path(file_okay=False, dir_okay=True),
@@ -39,15 +39,16 @@ def main() -> None:
 @rules_option
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="Judge the profile on this date instead of the profile's own as_of.")
+@engine_option
 @_fail_cleanly
 def plan(profile: str, fmt: str | None, output: str | None, template: str | None, rules: tuple[str, ...],
-         as_of: dt.date | None) -> None:
+         as_of: dt.date | None, engine: str | None) -> None:
     """Write the action plan for the creator described in PROFILE (YAML or JSON)."""
     from .api import Advisor, render, render_template
 
     if template and fmt:
         raise click.UsageError("--template and --format cannot be used together: the template decides the format")
-    result = Advisor(rules or None).advise(profile, as_of=as_of)
+    result = Advisor(rules or None, engine=engine).advise(profile, as_of=as_of)
     if not (fmt or output or template):
         # Imported only when the summary may be shown: a report does not wait for the summary's own imports.
         from . import summary
@@ -83,13 +84,15 @@ folders_argument = click.argument("folders", nargs=-1, type=click.Path(file_okay
 @rules.command("validate")
 @folders_argument
 @rules_option
+@engine_option
 @_fail_cleanly
-def rules_validate(folders: tuple[str, ...], rules: tuple[str, ...]) -> None:
-    """Check rule pack FOLDERS (default: the shipped pack); later folders are overlays."""
+def rules_validate(folders: tuple[str, ...], rules: tuple[str, ...], engine: str | None) -> None:
+    """Check rule pack FOLDERS (default: the shipped pack); later folders are overlays. With the durable engine,
+    also that durable-rules can hold the pack."""
     from .api import load_rules, rule_folders
 
     folders = tuple(_folders(folders, rules) or ())
-    pack = load_rules(folders or None)
+    pack = load_rules(folders or None, engine=engine)
     names = ", ".join(str(folder) for folder in rule_folders(folders or None))
     click.echo(f"OK: {len(pack.rules)} rules, {len(pack.thresholds)} thresholds, "
                f"{len(pack.gate_rules())} programmes ({names})")
@@ -120,12 +123,13 @@ def rules_list(rules: tuple[str, ...]) -> None:
 @rules_option
 @click.option("--tests", "tests", multiple=True, type=click.Path(file_okay=False, exists=True),
               help="A further folder of rule-test files (besides each pack folder's tests/).")
+@engine_option
 @_fail_cleanly
-def rules_test(folders: tuple[str, ...], rules: tuple[str, ...], tests: tuple[str, ...]) -> None:
+def rules_test(folders: tuple[str, ...], rules: tuple[str, ...], tests: tuple[str, ...], engine: str | None) -> None:
     """Run the rule tests of the pack FOLDERS (their tests/*.yaml); exit 1 if any fails."""
     from .rule_tests import format_report, run_rule_tests
 
-    report = run_rule_tests(_folders(folders, rules), test_folders=list(tests) or None)
+    report = run_rule_tests(_folders(folders, rules), test_folders=list(tests) or None, engine=engine)
     click.echo(format_report(report), nl=False)
     if not report.ok:
         sys.exit(1)

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from .cli_common import FORMATS, DateType as _Date, fail_cleanly as _fail_cleanly
+from .cli_common import FORMATS, DateType as _Date, engine_option, fail_cleanly as _fail_cleanly
 
 
 @click.command("import")
@@ -60,9 +60,10 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
               help="Rule pack folder; give it several times to layer overlays. Default: the shipped pack.")
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="Judge every profile on this date instead of its own as_of.")
+@engine_option
 @_fail_cleanly
 def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | None, jobs: int | None,
-                  rules: tuple[str, ...], as_of: dt.date | None) -> None:
+                  rules: tuple[str, ...], as_of: dt.date | None, engine: str | None) -> None:
     """Plan every profile in INPUT: a JSONL file (one profile, or one TikTok Research API record, a line) or a
     folder of profile files (.yaml, .yml, .json). Memory stays flat however long the input is.
 
@@ -77,7 +78,7 @@ def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | 
     if not out_dir and not output and fmt != "json":
         raise click.UsageError(f"{fmt} reports are written one file per plan: give --out DIR")
     failed = run_batch(BatchOptions(input_path=input_path, fmt=fmt, out_dir=out_dir, output=output, jobs=jobs,
-                                    rules=list(rules) or None, as_of=as_of))
+                                    rules=list(rules) or None, as_of=as_of, engine=engine))
     if failed:
         sys.exit(1)
 

@@ -32,7 +32,7 @@ from advisor.api import load_rules  # noqa: E402
 from advisor.metrics import creator_facts  # noqa: E402
 from advisor.profile import parse_profile  # noqa: E402
 from durable.engine import Host, MessageNotHandledException  # noqa: E402
-from engine.compiler import LAYER_KEY, compile_ruleset  # noqa: E402
+from engine.durable.compiler import LAYER_KEY, compile_ruleset  # noqa: E402
 from engine.encoding import engine_value  # noqa: E402
 from engine.model import ThresholdRef  # noqa: E402
 

@@ -12,11 +12,10 @@ import datetime as dt
 import operator
 from typing import Any, Mapping
 
-from .compiler import NOT_IN_FORCE, operand
 from .fastschema import is_json_number
 from .filters import number
 from .frozen import from_fields
-from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Threshold, ThresholdEntry, leaves
+from .model import NOT_IN_FORCE, AllOf, AnyOf, Condition, Leaf, NotOf, Threshold, ThresholdEntry, leaves, operand
 from .outcome import RequirementCheck
 
 _WORDS = {"==": "is", "!=": "is not", "<": "below", "<=": "at most", ">": "above", ">=": "at least",

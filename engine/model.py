@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Iterable, Mapping, Union
 
 from .yaml_source import LocatedDocument
 
@@ -136,6 +136,20 @@ def leaves(condition: Condition) -> list[Leaf]:
     return [leaf for item in condition.items for leaf in leaves(item)]
 
 
+NOT_IN_FORCE = object()  # the right-hand side of a comparison whose threshold has no value in force
+
+
+def operand(leaf: Leaf, values: Mapping[str, Any]) -> Any:
+    """The right-hand side of a comparison for these thresholds: a value, a tuple, or NOT_IN_FORCE. Every engine
+    and the explanations read it here, so "a threshold not in force makes its comparison false" has one home."""
+    if leaf.threshold is None:
+        return leaf.value
+    if isinstance(leaf.threshold, tuple):
+        low, high = (values.get(name, NOT_IN_FORCE) for name in leaf.threshold)
+        return NOT_IN_FORCE if NOT_IN_FORCE in (low, high) else (low, high)
+    return values.get(leaf.threshold, NOT_IN_FORCE)
+
+
 @dataclass(frozen=True)
 class ThresholdRef:
     """`{threshold: name}` on the right of an assert: the threshold's value in force."""
@@ -176,6 +190,13 @@ class Rule:
     def requirements(self) -> tuple[Condition, ...]:
         """For a gate, the conditions reported one by one: the items of a top-level `all`, else the condition."""
         return self.when.items if isinstance(self.when, AllOf) else (self.when,)
+
+
+def firing_order(rules: Iterable[Rule], layers: Mapping[str, int]) -> list[Rule]:
+    """Rules in the order they fire when several are ready: the lower layer first, then the higher priority, then
+    the smaller id. A total order, so every engine gives the same output; the durable-rules compiler writes it as
+    each rule's `pri`, the Python engine runs its rules in it."""
+    return sorted(rules, key=lambda rule: (layers[rule.id], -rule.priority, rule.id))
 
 
 @dataclass(frozen=True)

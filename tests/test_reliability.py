@@ -17,7 +17,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import durable_rules_engine
 import pytest
 from click.testing import CliRunner
 
@@ -48,8 +47,13 @@ def _pack(tmp_path: Path, rules: str) -> Path:
 
 
 def _no_session_left(pack) -> None:
-    """durable-rules holds no session for any compiled variant of the pack (its state was deleted)."""
+    """durable-rules holds no session for any compiled variant of the pack (its state was deleted). The python
+    engine keeps no state between evaluations at all."""
     assert pack._variants, "nothing was compiled"
+    if pack.engine != "durable":
+        return
+    import durable_rules_engine
+
     for variant in pack._variants.values():
         with pytest.raises(durable_rules_engine.error):
             durable_rules_engine.get_state(variant.handle, "0")
@@ -101,7 +105,7 @@ def test_failures_of_every_kind_leave_the_engine_usable(tmp_path, garden, monkey
     expected = _summary(garden.evaluate(facts, on=JUNE_2024))
     with pytest.raises(FactError):  # refused before the engine is touched
         garden.evaluate({**facts, "month": "June"}, on=JUNE_2024)
-    with pytest.raises(EvaluationError, match="the rule engine failed"):  # refused by durable-rules itself
+    with pytest.raises(FactError, match="'plant': the text has a lone surrogate"):  # durable-rules could not take it
         garden.evaluate({**facts, "plant": "ros\ud800e"}, on=JUNE_2024)
     real = pack_module.engine_value
 
