@@ -65,6 +65,25 @@ def run(pack: RulePack, facts: Mapping[str, Any], country: str | None, on: dt.da
         return "error", type(error).__name__, str(error)
 
 
+def difference(first: tuple[Any, ...], second: tuple[Any, ...]) -> str:
+    """What differs between two `run` results, in a few lines a person can read."""
+    if first[0] != second[0] or first[0] == "error":
+        return f"{first[:3]!r}\n   vs {second[:3]!r}"[:2000]
+    lines = []
+    (fired_a, derived_a, gates_a), (fired_b, derived_b, gates_b) = first[1], second[1]
+    if fired_a != fired_b:
+        lines.append(f"fired: {[f[0] for f in fired_a]}\n   vs {[f[0] for f in fired_b]}")
+    if derived_a != derived_b:
+        lines.append(f"derived: {sorted(set(derived_a) ^ set(derived_b))}")
+    for gate_a, gate_b in zip(gates_a, gates_b):
+        if gate_a != gate_b:
+            lines.append(f"gate {gate_a[0]}: passed {gate_a[2]} vs {gate_b[2]}; requirements differ: "
+                         f"{gate_a[3] != gate_b[3]}")
+    if first[2:] != second[2:]:
+        lines.append("rendered advice differs")
+    return "\n".join(lines)
+
+
 class EdgeFacts:
     """Seeded fact sets at the edges of one pack's conditions and thresholds."""
 
