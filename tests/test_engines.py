@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from click.testing import CliRunner
 
+import advisor.batch as batch_module
 import engine.durable
 from advisor.api import Advisor, default_rules_dir, render
 from advisor.cli import main
@@ -65,7 +66,8 @@ def test_without_durable_rules_the_default_is_python_and_asking_for_durable_says
 
 @pytest.mark.parametrize("args", [["plan", str(EXAMPLE)], ["rules", "validate"], ["rules", "test"],
                                   ["batch", str(ROOT / "examples")]])
-def test_every_evaluating_command_refuses_durable_cleanly_where_it_cannot_run(durable_missing, args):
+def test_every_evaluating_command_refuses_durable_cleanly_where_it_cannot_run(durable_missing, monkeypatch, args):
+    monkeypatch.setattr(batch_module, "_WORKER", {})  # no advisor kept from an earlier batch in this process
     for result in (_cli(*args, "--engine", "durable"), _cli(*args, env={ENGINE_VARIABLE: "durable"})):
         assert result.exit_code == 1, result.output
         assert result.stderr.startswith("Error: the durable engine cannot run here: durable-rules is installed")
