@@ -109,7 +109,7 @@ def rules_list(rules: tuple[str, ...]) -> None:
 
     pack = load_rules(rules or None)
     replaced = {name: folder for kind, name, folder in pack.replaced if kind == "rule"}
-    ordered = sorted(pack.rules.values(), key=lambda r: (pack.layers[r.id], -r.priority, r.id))
+    ordered = pack.firing_order
     width = max(len(rule.id) for rule in ordered) if ordered else 10
     click.echo(f"{'layer':>5}  {'pri':>4}  {'rule':<{width}}  {'category':<12}  gate")
     for rule in ordered:
@@ -185,6 +185,8 @@ def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], output: str | N
 
 from .cli_batch import register_commands  # noqa: E402  (`import` and `batch`, in their own module)
 register_commands(main)
+from .cli_serve import register_commands as register_serve  # noqa: E402  (`serve`, in its own module)
+register_serve(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

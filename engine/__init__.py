@@ -7,6 +7,7 @@ files (`load_rule_pack`, optionally naming the engine), and evaluates sets of fa
 requirement checks.
 """
 
+from .encoding import JSON_SCALARS, json_data
 from .engines import ENGINE_VARIABLE, ENGINES, available_engines, choose_engine, default_engine
 from .errors import (EngineChoiceError, EngineError, EvaluationError, FactConflictError, FactError, Problem,
                      RulePackError, RuleTextError, SourceError)
@@ -17,8 +18,8 @@ from .yaml_source import DEFAULT_LIMITS, Limits, LocatedDocument, load_yaml_file
 
 __all__ = [
     "AdviceItem", "DEFAULT_LIMITS", "ENGINES", "ENGINE_VARIABLE", "EngineChoiceError", "EngineError",
-    "EvaluationError", "FactConflictError", "FactError", "FactSpec", "Firing", "GateResult", "Limits",
-    "LocatedDocument", "Outcome", "Problem", "RequirementCheck", "Rule", "RulePack", "RulePackError",
+    "EvaluationError", "FactConflictError", "FactError", "FactSpec", "Firing", "GateResult", "JSON_SCALARS",
+    "Limits", "LocatedDocument", "Outcome", "Problem", "RequirementCheck", "Rule", "RulePack", "RulePackError",
     "RuleTextError", "SourceError", "Threshold", "ThresholdRef", "available_engines", "choose_engine",
-    "default_engine", "load_rule_pack", "load_yaml_file", "parse_yaml_bytes",
+    "default_engine", "json_data", "load_rule_pack", "load_yaml_file", "parse_yaml_bytes",
 ]
