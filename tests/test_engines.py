@@ -1,4 +1,4 @@
-"""Choosing the engine: `--engine` on every command that evaluates, $CREATOR_ADVISOR_ENGINE, `Advisor(engine=...)`,
+"""Choosing the engine: `--engine` on every command that evaluates (plan, batch, rules validate/test, serve), $CREATOR_ADVISOR_ENGINE, `Advisor(engine=...)`,
 the default for this Python, the clear error for durable where durable-rules cannot run, the plan's
 `generator.engine`, and the python engine's freedom from any lock (threads) and from durable-rules' limits."""
 
@@ -65,7 +65,7 @@ def test_without_durable_rules_the_default_is_python_and_asking_for_durable_says
 
 
 @pytest.mark.parametrize("args", [["plan", str(EXAMPLE)], ["rules", "validate"], ["rules", "test"],
-                                  ["batch", str(ROOT / "examples")]])
+                                  ["batch", str(ROOT / "examples")], ["serve", "--port", "0"]])
 def test_every_evaluating_command_refuses_durable_cleanly_where_it_cannot_run(durable_missing, monkeypatch, args):
     monkeypatch.setattr(batch_module, "_WORKER", {})  # no advisor kept from an earlier batch in this process
     for result in (_cli(*args, "--engine", "durable"), _cli(*args, env={ENGINE_VARIABLE: "durable"})):
