@@ -7,8 +7,8 @@ rendered advice, and errors of the same class with the same message (which names
 example profile (whole plans and reports, byte for byte apart from `generator.engine`), the shared data set when it
 is beside the project, 10,000 profiles from the oracle's edge generator (tests/test_oracle.py), 3,000 fact sets
 at the edges of the default pack's conditions and thresholds (tests/differential.py; 30,000 under -m slow), the
-garden pack, and every pack of the bad-pack corpora (tests/corpus). Needs durable-rules: skipped, saying why,
-where it cannot import.
+garden pack, a pack of every operator, type and negation (tests/packs/operators), and every pack of the bad-pack
+corpora (tests/corpus). Needs durable-rules: skipped, saying why, where it cannot import.
 """
 
 from __future__ import annotations
@@ -135,6 +135,27 @@ def test_the_garden_pack_gives_the_same_outcome_with_both_engines():
         if results["python"][0] == "ok":
             fired.update(firing[0] for firing in results["python"][1][0])
     assert fired == set(packs["python"].rules)
+
+
+def test_the_operators_pack_gives_the_same_outcome_with_both_engines():
+    """Every operator on every fact type, under `not` too, against literals and thresholds that change by country
+    and date, rules tied on priority, three layers, and rules that can conflict (tests/packs/operators)."""
+    packs = {name: load_rule_pack(TESTS / "packs" / "operators", GARDEN_FACTS, engine=name)
+             for name in ("durable", "python")}
+    edges = EdgeFacts(packs["python"], SEED)
+    fired: set[str] = set()
+    conflicts = 0
+    for index in range(3_000):
+        facts, country, on = edges.case()
+        results = {name: run(pack, facts, country, on, advice=True) for name, pack in packs.items()}
+        assert results["durable"] == results["python"], _disagreement(f"operators case #{index}",
+                                                                      (facts, country, on), results)
+        if results["python"][0] == "ok":
+            fired.update(firing[0] for firing in results["python"][1][0])
+        else:
+            conflicts += results["python"][1] == "FactConflictError"
+    assert fired == set(packs["python"].rules), sorted(set(packs["python"].rules) - fired)
+    assert conflicts > 0
 
 
 def _load(case: Path, engine: str):
