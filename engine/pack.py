@@ -20,6 +20,7 @@ from .encoding import engine_facts, engine_value
 from .engines import Backend, Ruleset, backend
 from .errors import FactConflictError, FactError, RulePackError
 from .explain import PreparedRequirement, RequirementMemo, check_requirements, prepare_requirements, reasons
+from .labels import NO_LABELS, Labels
 from .loader import iter_folders, read_packs
 from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order
 from .outcome import AdviceItem, Firing, GateResult, Outcome
@@ -35,7 +36,8 @@ class RulePack:
 
     def __init__(self, infos: list[PackInfo], rules: dict[str, Rule], thresholds: dict[str, Threshold],
                  facts: Mapping[str, FactSpec], layers: dict[str, int], derived_types: dict[str, str],
-                 replaced: list[tuple[str, str, str]], engine: Backend | None = None):
+                 replaced: list[tuple[str, str, str]], labels: Labels = NO_LABELS,
+                 engine: Backend | None = None):
         self.infos = infos
         self.rules = dict(sorted(rules.items()))
         self.thresholds = dict(sorted(thresholds.items()))
@@ -43,6 +45,7 @@ class RulePack:
         self.layers = layers
         self.derived_types = derived_types
         self.replaced = replaced
+        self.labels = labels  # words for facts, operators and values (engine.labels)
         self._backend = engine if engine is not None else backend()
         self.firing_order: tuple[Rule, ...] = tuple(firing_order(self.rules.values(), layers))
         self._gates = [rule for rule in self.firing_order if rule.gate]
@@ -59,7 +62,7 @@ class RulePack:
         # (None where not in force), keyed by the identity of the values (_resolve keeps one dict per set).
         self._fact_names = (*self.facts, *self.derived_types)
         self._exact_types = {name: _EXACT_TYPES.get(spec.type, ()) for name, spec in self.facts.items()}
-        self._threshold_texts: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._threshold_texts: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
         # Finished requirement checks by their actual value, shared by this pack's evaluations (explain.py).
         self._finished_checks: RequirementMemo = {}
 
@@ -179,11 +182,10 @@ class RulePack:
             if not rule.asserts:
                 return {}
             new = {}
-            for name, value in rule.asserts:
-                if isinstance(value, ThresholdRef):
-                    value = values.get(value.name)
-                    if value is None:
-                        continue
+            for name, asserted in rule.asserts:
+                value = values.get(asserted.name) if isinstance(asserted, ThresholdRef) else asserted
+                if value is None:
+                    continue
                 if name in derived and derived[name] != value:
                     raise FactConflictError(f"rules {asserted_by[name]} and {rule.id} assert different values "
                                             f"for {name!r}: {derived[name]!r} and {value!r}")
@@ -200,14 +202,16 @@ class RulePack:
         gates = {}
         for rule, prepared in self._prepared_gates(country, on, values):
             checks = check_requirements(prepared, everything, values, self._finished_checks)
-            gates[rule.gate] = GateResult(rule.gate, rule.id, rule.id in fired_ids, checks)
+            gate = rule.gate or ""  # a gated rule: never empty (_gates holds rules with a gate, one rule a gate)
+            gates[gate] = GateResult(gate, rule.id, rule.id in fired_ids, checks)
         return Outcome(clean, derived, tuple(fired), gates, values, country, on, frozenset(fired_ids))
 
     def _prepared_gates(self, country: str | None, on: dt.date, values: dict[str, Any]
                         ) -> list[tuple[Rule, tuple[PreparedRequirement, ...]]]:
         found = self._prepared.get((country, on))
         if found is None:
-            found = [(rule, prepare_requirements(rule.requirements, values, self.thresholds, country, on))
+            found = [(rule, prepare_requirements(rule.requirements, values, self.thresholds, country, on,
+                                                     self.labels))
                      for rule in self._gates]
             self._prepared[(country, on)] = found
         return found
@@ -220,11 +224,11 @@ class RulePack:
             rule = self.rules[firing.rule]
             if rule.advice is None:
                 continue
-            context = {"facts": facts, "thresholds": thresholds, "rule": rule.id}
+            context: dict[str, Any] = {"facts": facts, "thresholds": thresholds, "rule": rule.id}
             because = tuple(render_text(text, field=f"then.advice.because[{i}]", **context)
                             for i, text in enumerate(rule.advice.because))
             if not because:
-                because = tuple(reasons(rule.when, facts, outcome.thresholds))
+                because = tuple(reasons(rule.when, facts, outcome.thresholds, self.labels))
             items.append(AdviceItem(
                 rule.id, rule.category, rule.priority,
                 render_text(rule.advice.title, field="then.advice.title", **context),
@@ -249,7 +253,7 @@ class RulePack:
         values = outcome.thresholds
         found = self._threshold_texts.get(id(values))
         if found is None or found[0] is not values:  # one per set of values in force (rule text cannot change it)
-            thresholds = dict.fromkeys(self.thresholds)
+            thresholds: dict[str, Any] = dict.fromkeys(self.thresholds)
             thresholds.update(values)
             if len(self._threshold_texts) >= _RESOLUTION_CACHE_SIZE:
                 self._threshold_texts.clear()
@@ -307,4 +311,4 @@ def load_rule_pack(folders: Sequence[str | os.PathLike[str]] | str | os.PathLike
     if problems:
         raise RulePackError(problems)
     return RulePack(loaded.infos, loaded.rules, loaded.thresholds, specs, checked.layers, checked.derived_types,
-                    loaded.replaced, chosen)
+                    loaded.replaced, loaded.labels, chosen)
