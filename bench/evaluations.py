@@ -34,11 +34,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-if os.environ.get("EVALUATIONS_ROOT"):  # --before: import engine/ and advisor/ from an exported older revision
-    sys.path.insert(0, os.environ["EVALUATIONS_ROOT"])
-sys.path.insert(1, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _data import ROOT, median, profile_lines, rss_mb, verdict  # noqa: E402
+
+if os.environ.get("EVALUATIONS_ROOT"):  # --before: import engine/ and advisor/ from an exported older revision
+    sys.path.insert(0, os.environ["EVALUATIONS_ROOT"])
 
 TARGET = 50_000  # evaluations/s of the shipped pack with the python engine (issue 12)
 

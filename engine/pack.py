@@ -56,7 +56,7 @@ class RulePack:
         self._prepared: dict[tuple[str | None, dt.date], list[tuple[Rule, tuple[PreparedRequirement, ...]]]] = {}
         self._resolutions: dict[tuple[str | None, dt.date], tuple[dict[str, Any], _VariantKey]] = {}
         self._variants: OrderedDict[_VariantKey, Ruleset] = OrderedDict()
-        self._variants_lock = threading.Lock()  # the cache itself; evaluations run outside it (python engine)
+        self._variants_lock = threading.Lock()  # compiling into the cache; lookups and evaluations run outside it
         self._variant_keys: dict[_VariantKey, _VariantKey] = {}
         # For rule text: every declared fact's name, and per set of threshold values in force every threshold
         # (None where not in force), keyed by the identity of the values (_resolve keeps one dict per set).
@@ -121,15 +121,20 @@ class RulePack:
         return found
 
     def _variant(self, values: dict[str, Any], key: _VariantKey) -> Ruleset:
-        with self._variants_lock:
-            variant = self._variants.get(key)
-            if variant is not None:
+        variant = self._variants.get(key)
+        if variant is not None:  # the common case, without a lock
+            try:
                 self._variants.move_to_end(key)
-                return variant
-            variant = self._backend.compile(list(self.rules.values()), self.layers, values)
-            self._variants[key] = variant
-            if len(self._variants) > MAX_COMPILED_VARIANTS:
-                self._variants.popitem(last=False)[1].close()  # the python engine's close frees nothing in use
+            except KeyError:
+                pass  # another thread evicted it meanwhile (python engine): it still runs, and is not kept
+            return variant
+        with self._variants_lock:  # compiling and evicting, one thread at a time
+            variant = self._variants.get(key)
+            if variant is None:
+                variant = self._backend.compile(list(self.rules.values()), self.layers, values)
+                self._variants[key] = variant
+                if len(self._variants) > MAX_COMPILED_VARIANTS:
+                    self._variants.popitem(last=False)[1].close()  # the python engine's close frees nothing in use
             return variant
 
     # -- evaluation ---------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from advisor.errors import OutputError, RenderError
 from advisor.output import write_whole
 from engine import EvaluationError, FactConflictError, FactError, RuleTextError, load_rule_pack
 
-from conftest import GARDEN_FACTS, ROOT, TESTS
+from conftest import ENGINES_HERE, GARDEN_FACTS, ROOT, TESTS
 from oracle import Oracle
 from test_oracle import SHARED, Generator
 
@@ -156,11 +156,13 @@ def test_the_public_api_from_8_threads_gives_exactly_the_serial_results():
         assert outputs == serial[index], f"thread result differs for profile {index}"
 
 
-def test_threads_sharing_one_advisor_while_compiled_variants_are_evicted(monkeypatch):
+@pytest.mark.parametrize("engine", ENGINES_HERE)
+def test_threads_sharing_one_advisor_while_compiled_variants_are_evicted(monkeypatch, engine):
     """With room for two compiled variants only, threads judging many countries and dates force the pack to free
-    variants while others run: none may run a freed one (it used to be freed between being chosen and run)."""
+    variants while others run: none may run a freed one (it used to be freed between being chosen and run), on
+    either engine (the python engine's threads run at once)."""
     monkeypatch.setattr(pack_module, "MAX_COMPILED_VARIANTS", 2)
-    advisor = Advisor()
+    advisor = Advisor(engine=engine)
     days = ["2021-06-01", "2023-06-01", "2024-03-05", "2024-03-06", "2024-06-01", "2025-01-01", "2026-11-20"]
     countries = ["US", "KR", "DE", "ID", "CA", None]
     profiles = [{"handle": f"t{i}", "followers": 10_000 + i, "views_30d": 120_000, "age": 19, "posts_30d": 9,
