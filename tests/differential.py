@@ -127,7 +127,8 @@ class EdgeFacts:
             else:
                 values.add(value)
         extra = {"integer": [0, 1, -1, 10**6], "number": [0, 0.5, -0.25, 1e-05, 12345.678],
-                 "string": ["", "something else", "ZZ", "caf\u00e9", "a\"b\\c", "nul\x00byte"], "boolean": [True, False],
+                 "string": ["", "something else", "ZZ", "caf\u00e9", "a\"b\\c", "nul\x00byte"],
+                 "boolean": [True, False],
                  "date": [dt.date(2020, 1, 1), dt.date(2026, 12, 6)]}[kind]
         values.update(extra)
         return sorted(values, key=repr)

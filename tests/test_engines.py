@@ -1,6 +1,7 @@
-"""Choosing the engine: `--engine` on every command that evaluates (plan, batch, rules validate/test, serve), $CREATOR_ADVISOR_ENGINE, `Advisor(engine=...)`,
-the default for this Python, the clear error for durable where durable-rules cannot run, the plan's
-`generator.engine`, and the python engine's freedom from any lock (threads) and from durable-rules' limits."""
+"""Choosing the engine: `--engine` on every command that evaluates (plan, batch, rules validate/test, serve),
+$CREATOR_ADVISOR_ENGINE, `Advisor(engine=...)`, the default for this Python, the clear error for durable where
+durable-rules cannot run, the plan's `generator.engine`, and the python engine's freedom from any lock (threads)
+and from durable-rules' limits."""
 
 from __future__ import annotations
 
