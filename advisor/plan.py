@@ -45,9 +45,10 @@ class ProgramEligibility:
     program: str
     name: str
     eligible: bool
-    status: str  # eligible | not_eligible | unknown | closed
+    status: str  # eligible | not_eligible | unknown | not_offered | closed
     requirements: tuple[RequirementCheck, ...]
     note: str | None = None
+    reason: str | None = None  # for not_offered: why, in words ("not offered in Vietnam")
 
     @property
     def summary(self) -> str:
@@ -55,14 +56,19 @@ class ProgramEligibility:
         total = len(self.requirements)
         if self.status == "closed":
             return "not available on this date"
+        if self.status == "not_offered":
+            return self.reason or "not offered to this account"
         unknown = sum(1 for check in self.requirements if check.met is None)
         text = f"{met} of {total} requirements met"
         return text + (f", {unknown} unknown" if unknown else "")
 
     def to_dict(self) -> dict[str, Any]:
+        requirements = [requirement_dict(check) for check in self.requirements]
+        if self.status == "not_offered":  # nothing to close: no gap and no progress is shown for any requirement
+            for data in requirements:
+                data["gap"] = data["progress"] = None
         return {"program": self.program, "name": self.name, "eligible": self.eligible, "status": self.status,
-                "summary": self.summary, "note": self.note,
-                "requirements": [requirement_dict(check) for check in self.requirements]}
+                "summary": self.summary, "note": self.note, "reason": self.reason, "requirements": requirements}
 
 
 def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
@@ -74,7 +80,7 @@ def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
         return data.copy()
     progress = None
     actual, required = check.actual, check.required
-    if check.operator in (">=", ">") and isinstance(actual, (int, float)) and \
+    if not check.scope and check.operator in (">=", ">") and isinstance(actual, (int, float)) and \
             isinstance(required, (int, float)) and not isinstance(actual, bool) and required > 0:
         progress = round(min(1.0, max(0.0, actual / required)), 4)
     plain = JSON_SCALARS
@@ -83,7 +89,8 @@ def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
             "actual": actual if type(actual) in plain else json_value(actual), "met": check.met, "gap": check.gap,
             "progress": progress, "threshold": check.threshold, "source": check.source,
             "as_of": None if check.as_of is None else check.as_of.isoformat(),
-            "in_force": check.in_force, "note": check.note, "url": check.url, "text": check.text}
+            "in_force": check.in_force, "note": check.note, "url": check.url, "text": check.text,
+            "scope": check.scope}
     if type(data["required"]) in plain and type(data["actual"]) in plain:  # every value immutable: keep it
         object.__setattr__(check, _PLAN_DATA, data)  # the check is frozen; this is not one of its fields
         return data.copy()
@@ -120,6 +127,8 @@ class Plan:
     recommendations: tuple[Recommendation, ...]
     outcome: Outcome = field(repr=False)
     warnings: tuple[str, ...] = ()
+    # The derived facts the rule pack declares for its host (pack.host_reads) that this evaluation asserted.
+    conclusions: Mapping[str, Any] = field(default_factory=dict)
 
     def program(self, program_id: str) -> ProgramEligibility:
         """The verdict for one programme id (KeyError when the pack has no such programme)."""
@@ -149,15 +158,17 @@ class Plan:
                        "matched": {name: value if type(value) in JSON_SCALARS else json_value(value)
                                    for name, value in firing.matched.items()}} for firing in self.outcome.fired],
             "warnings": list(self.warnings),
+            "conclusions": json_value(dict(self.conclusions)),
         }
 
 
 def program_status(passed: bool, checks: tuple[RequirementCheck, ...]) -> str:
-    """eligible; closed when a threshold is not in force; unknown when some requirement is unknown and none is
+    """eligible; closed when a threshold is not in force; not_offered when a scope requirement (market, age,
+    account type) is unmet, since no gap can be closed there; unknown when some requirement is unknown and none is
     unmet; else not_eligible. One pass over the checks: a plan decides this for every programme."""
     if passed:
         return "eligible"
-    unknown = unmet = False
+    unknown = unmet = outside = False
     for check in checks:
         if not check.in_force:
             return "closed"
@@ -165,4 +176,7 @@ def program_status(passed: bool, checks: tuple[RequirementCheck, ...]) -> str:
             unknown = True
         elif check.met is False:
             unmet = True
+            outside = outside or check.scope
+    if outside:
+        return "not_offered"
     return "unknown" if unknown and not unmet else "not_eligible"

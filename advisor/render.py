@@ -45,7 +45,7 @@ _MD_LEADING = re.compile(r"^(-+|=+|\++|#{1,6}|\d{1,9}[.)])(?=\s|$)")
 _LEADING_CHARACTERS = frozenset("-=+#0123456789")
 
 _STATUS = {"eligible": "Eligible", "not_eligible": "Not yet eligible", "unknown": "Cannot tell yet",
-           "closed": "Not available on this date"}
+           "not_offered": "Not offered", "closed": "Not available on this date"}
 _FACT_LABELS = {"age": "years of age", "account_age_days": "days since joining"}
 
 

@@ -27,7 +27,7 @@ from .profile import Profile, profile_from_document
 
 TEST_FOLDER = "tests"
 TEST_SUFFIXES = (".yaml", ".yml")
-STATUSES = ("eligible", "not_eligible", "unknown", "closed")
+STATUSES = ("eligible", "not_eligible", "unknown", "not_offered", "closed")
 LIST_KEYS = ("eligible", "not_eligible", "fires", "does_not_fire", "categories", "recommendations")
 # Pairs of expectations that cannot both hold for one name.
 _CONTRADICTIONS = (("eligible", "not_eligible", "both eligible and not eligible"),

@@ -25,9 +25,9 @@ from engine.filters import number, percent
 from .render import missing, status_label
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_ORDER = {"eligible": 0, "unknown": 1, "not_eligible": 2, "closed": 3}
+_ORDER = {"eligible": 0, "unknown": 1, "not_eligible": 2, "not_offered": 3, "closed": 4}
 _MARKS = {"eligible": ("✓", "green"), "unknown": ("?", "yellow"), "not_eligible": ("✗", "red"),
-          "closed": ("○", None)}
+          "not_offered": ("–", None), "closed": ("○", None)}
 _COMPARED = {"above": "above", "at": "in line with", "below": "below"}
 TOP_ACTIONS = 3
 

@@ -22,7 +22,9 @@ class RequirementCheck:
 
     `met` is None when the fact is unknown (absent); `gap` is how far the actual value is from the required one
     for ordering comparisons (0 when met) and None otherwise; `in_force` is False when the threshold has no
-    value in force on the evaluation's date.
+    value in force on the evaluation's date (for a member list: when the actual value is a member not in force
+    then). A `scope` requirement says whom the gate is for: it has no gap, and unmet it puts the subject outside
+    the gate rather than short of it (`GateResult.outside`).
     """
 
     fact: str | None
@@ -38,6 +40,7 @@ class RequirementCheck:
     as_of: dt.date | None = None
     note: str | None = None
     url: str | None = None
+    scope: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,11 @@ class GateResult:
     @property
     def unknown(self) -> tuple[RequirementCheck, ...]:
         return tuple(check for check in self.requirements if check.met is None)
+
+    @property
+    def outside(self) -> tuple[RequirementCheck, ...]:
+        """The scope requirements not met: why the subject is outside this gate (empty when inside or unknown)."""
+        return tuple(check for check in self.requirements if check.scope and check.met is False)
 
 
 @dataclass(frozen=True)
