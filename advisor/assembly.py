@@ -55,7 +55,7 @@ def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], ou
         engagement=_engagement(pack, outcome, recommendations),
         eligibility=eligibility,
         earnings=_earnings(outcome, eligibility, recommendations),
-        growth=_growth(profile, eligibility, outcome.thresholds),
+        growth=_growth(profile, eligibility, {} if unavailable else outcome.thresholds),
         recommendations=recommendations,
         outcome=outcome,
         warnings=tuple(flagged + _warnings(profile, eligibility)),

@@ -203,8 +203,7 @@ def _with_member(check: RequirementCheck, leaf: Leaf, member: ThresholdEntry, on
     """A comparison with a member list, for a value that is one of its members: that member's source and dates.
     A member not in force on the date (a market not yet open, or closed) makes the requirement not in force."""
     fields = dict(check.__dict__)
-    fields.update(source=member.source, as_of=member.as_of, note=member.note or check.note,
-                  url=member.url or check.url)
+    fields.update(source=member.source, as_of=member.as_of, note=member.note or check.note, url=member.url)
     if on is not None and not member.in_force(on):
         fields.update(in_force=False, gap=None, required=None,
                       text=f"{leaf.fact} is {show(check.actual)}{_window(member, on)}")
