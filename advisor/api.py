@@ -76,7 +76,7 @@ class Advisor:
         outcome = self.pack.evaluate(facts, country=loaded.country, on=loaded.as_of)
         why = refusal(self.pack, outcome)
         if why is not None:
-            raise ProfileRefusedError([Problem(loaded.source, None, None, why, path="age")])
+            raise ProfileRefusedError([Problem(loaded.source, None, None, why, path="age")], outcome.fired_ids)
         return assemble_plan(self.pack, loaded, facts, outcome, __version__)
 
 
