@@ -154,7 +154,8 @@ class _Compiler:
         checks: list[Check] = []
         known = {"type", "properties", "required", "additionalProperties", "patternProperties", "items", "$ref",
                  "minimum", "maximum", "minLength", "maxLength", "pattern", "enum", "format", "minItems",
-                 "maxItems", "minProperties", "maxProperties", "propertyNames", "anyOf", "unevaluatedProperties"}
+                 "maxItems", "minProperties", "maxProperties", "propertyNames", "anyOf", "unevaluatedProperties",
+                 "if", "then", "else", "const"}
         for keyword in schema:
             if keyword not in known and keyword not in ANNOTATIONS:
                 raise Unsupported(keyword)
@@ -177,6 +178,14 @@ class _Compiler:
         if "anyOf" in schema:
             branches = [self.compile(branch) for branch in schema["anyOf"]]
             checks.append(lambda value: any(branch(value) for branch in branches))
+        if "const" in schema:
+            constant = schema["const"]
+            checks.append(lambda value: _equal(constant, value))
+        if "if" in schema:  # then / else apply by the verdict of if; either may be absent (then it holds)
+            condition = self.compile(schema["if"])
+            then = self.compile(schema.get("then", True))
+            otherwise = self.compile(schema.get("else", True))
+            checks.append(lambda value: then(value) if condition(value) else otherwise(value))
         if "format" in schema:
             test = self.formats.get(schema["format"])
             if test is None:
