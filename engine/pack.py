@@ -18,9 +18,9 @@ from .checks import check_pack, compatible
 from .compiler import compile_ruleset
 from .encoding import engine_facts, engine_value
 from .errors import FactConflictError, FactError, Problem, RulePackError
-from .explain import PreparedRequirement, check_requirements, prepare_requirements, reasons
+from .explain import PreparedRequirement, RequirementMemo, check_requirements, prepare_requirements, reasons
 from .loader import iter_folders, read_packs
-from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, leaves
+from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order, leaves
 from .outcome import AdviceItem, Firing, GateResult, Outcome
 from .runtime import ENGINE_LOCK, CompiledRuleset
 from .text import is_plain, render_text
@@ -43,8 +43,8 @@ class RulePack:
         self.layers = layers
         self.derived_types = derived_types
         self.replaced = replaced
-        self._order = sorted(self.rules.values(), key=lambda r: (layers[r.id], -r.priority, r.id))
-        self._gates = [rule for rule in self._order if rule.gate]
+        self.firing_order: tuple[Rule, ...] = tuple(firing_order(self.rules.values(), layers))
+        self._gates = [rule for rule in self.firing_order if rule.gate]
         self._gates_declared = tuple(sorted(self._gates, key=_declaration_order))  # a plan lists them so
         self._reads = {rule.id: rule.facts_read for rule in self.rules.values()}
         self._read_anywhere = frozenset(name for names in self._reads.values() for name in names)
@@ -58,6 +58,8 @@ class RulePack:
         self._fact_names = (*self.facts, *self.derived_types)
         self._exact_types = {name: _EXACT_TYPES.get(spec.type, ()) for name, spec in self.facts.items()}
         self._threshold_texts: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        # Finished requirement checks by their actual value, shared by this pack's evaluations (explain.py).
+        self._finished_checks: RequirementMemo = {}
 
     @property
     def name(self) -> str:
@@ -190,7 +192,7 @@ class RulePack:
         everything = {**clean, **derived}
         gates = {}
         for rule, prepared in self._prepared_gates(country, on, values):
-            checks = check_requirements(prepared, everything, values)
+            checks = check_requirements(prepared, everything, values, self._finished_checks)
             gates[rule.gate] = GateResult(rule.gate, rule.id, rule.id in fired_ids, checks)
         return Outcome(clean, derived, tuple(fired), gates, values, country, on, frozenset(fired_ids))
 
