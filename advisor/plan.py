@@ -117,7 +117,7 @@ class Plan:
                        "matched": {name: value if type(value) in JSON_SCALARS else json_data(value)
                                    for name, value in firing.matched.items()}} for firing in self.outcome.fired],
             "warnings": list(self.warnings),
-            "conclusions": json_value(dict(self.conclusions)),
+            "conclusions": json_data(dict(self.conclusions)),
         }
 
 
