@@ -37,6 +37,9 @@ _METRIC_NAMES = tuple(spec.name for spec in METRIC_FACTS)
 
 def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], outcome: Outcome,
                   tool_version: str) -> Plan:
+    """The plan a creator reads, from the engine's outcome: each programme's verdict and requirement checks
+    (in the pack's order), the rendered advice by priority, engagement against its benchmark, earnings and growth.
+    Decides nothing itself: every verdict is the engine's."""
     advice = pack.render_advice(outcome)
     flagged = [f"{item.title}: {item.text}" for item in advice if item.category == WARNING_CATEGORY]
     recommendations = tuple(item for item in advice if item.category != WARNING_CATEGORY)
@@ -84,10 +87,11 @@ def _eligibility(pack: RulePack, outcome: Outcome) -> list[ProgramEligibility]:
     results = []
     country = outcome.facts.get("country")
     for rule in pack.gate_rules():
-        gate = outcome.gates[rule.gate]
+        program = rule.gate or ""  # a gate rule always names its gate
+        gate = outcome.gates[program]
         status = program_status(gate.passed, gate.requirements)
         results.append(ProgramEligibility(
-            program=rule.gate, name=pack.render_title(rule, outcome), eligible=gate.passed,
+            program=program, name=pack.render_title(rule, outcome), eligible=gate.passed,
             status=status, requirements=gate.requirements, note=rule.note,
             reason=not_offered_reason(gate.outside, country) if status == "not_offered" else None))
     return results
