@@ -26,7 +26,8 @@ class RequirementCheck:
     for ordering comparisons (0 when met) and None otherwise; `in_force` is False when the threshold has no
     value in force on the evaluation's date (for a member list: when the actual value is a member not in force
     then). A `scope` requirement says whom the gate is for: it has no gap, and unmet it puts the subject outside
-    the gate rather than short of it (`GateResult.outside`).
+    the gate rather than short of it (`GateResult.outside`). `label`, `required_text` and `actual_text` are the
+    fact and the values in the pack's words (engine.labels): what a report shows instead of ids and raw values.
     """
 
     fact: str | None
@@ -42,6 +43,9 @@ class RequirementCheck:
     as_of: dt.date | None = None
     note: str | None = None
     url: str | None = None
+    label: str | None = None
+    required_text: str | None = None
+    actual_text: str | None = None
     scope: bool = False
 
     def to_data(self) -> dict[str, Any]:
@@ -65,6 +69,7 @@ class RequirementCheck:
                 "progress": progress, "threshold": self.threshold, "source": self.source,
                 "as_of": None if self.as_of is None else self.as_of.isoformat(),
                 "in_force": self.in_force, "note": self.note, "url": self.url, "text": self.text,
+                "label": self.label, "actual_text": self.actual_text, "required_text": self.required_text,
                 "scope": self.scope}
         if type(data["required"]) in plain and type(data["actual"]) in plain:  # every value immutable: keep it
             self.__dict__["_data"] = data  # frozen: its own cache, written past the frozen __setattr__
