@@ -56,6 +56,7 @@ class BatchOptions:
     as_of: dt.date | None = None
     record_timeout: float | None = None  # seconds a record may take (None: batch_pool.DEFAULT_RECORD_TIMEOUT)
     resume: bool = False  # continue an interrupted -o FILE.jsonl run (advisor/batch_resume.py)
+    engine: str | None = None  # "durable" or "python"; None: $CREATOR_ADVISOR_ENGINE, else the default
 
 
 # --- records --------------------------------------------------------------------------------------------------------
@@ -119,25 +120,26 @@ _WORKER: dict[str, Any] = {}
 
 
 def init_worker(rules: list[str] | None, fmt: str, as_of: dt.date | None, folder: str | None = None,
-                prefix: str = "") -> None:
+                prefix: str = "", engine: str | None = None) -> None:
     """Pool initializer: Ctrl-C is the parent's to handle (it stops the pool); then load the advisor."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    load_advisor(rules, fmt, as_of, folder, prefix)
+    load_advisor(rules, fmt, as_of, folder, prefix, engine)
 
 
 def load_advisor(rules: list[str] | None, fmt: str, as_of: dt.date | None, folder: str | None = None,
-                 prefix: str = "") -> Any:
+                 prefix: str = "", engine: str | None = None) -> Any:
     """Hold the advisor (the rule pack, loaded once per process) and the options. The parent loads it first, so a
     broken pack is one clean error before any worker starts, and a worker forked from it keeps that pack.
 
     `fmt` is "md", "html", "json" (a JSON file per plan, indented) or "jsonl" (one compact line per plan). With
     `folder`, each report is written there by the process that made it, under a temporary name starting with
     `prefix`, and the parent gives it its name (see FolderOutput)."""
-    if _WORKER.get("rules") != rules or "advisor" not in _WORKER:
+    if _WORKER.get("rules") != rules or _WORKER.get("engine") != engine or "advisor" not in _WORKER:
         from .api import Advisor
 
-        _WORKER["advisor"] = Advisor(rules)
+        _WORKER["advisor"] = Advisor(rules, engine=engine)
         _WORKER["rules"] = rules
+        _WORKER["engine"] = engine
     _WORKER.update(fmt=fmt, as_of=as_of, folder=folder, prefix=prefix)
     return _WORKER["advisor"]
 
@@ -255,7 +257,8 @@ def plan_stream(source: Iterator[Record], jobs: int, record_timeout: float | Non
                 yield result
             chunk = _take(source, CHUNK)
         return
-    options = (_WORKER["rules"], _WORKER["fmt"], _WORKER["as_of"], _WORKER["folder"], _WORKER["prefix"])
+    options = (_WORKER["rules"], _WORKER["fmt"], _WORKER["as_of"], _WORKER["folder"], _WORKER["prefix"],
+               _WORKER["engine"])
     pool = RecordPool(jobs, init_worker, options, plan_record, worker_failure, timeout, CHUNK)
     yield from pool.results(itertools.chain(first, source))
 
@@ -469,13 +472,14 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
     err = err or sys.stderr
     started = time.perf_counter()
     fmt = "jsonl" if options.fmt == "json" and not options.out_dir else options.fmt
-    advisor = load_advisor(options.rules, fmt, options.as_of)  # a broken pack stops the run before any output
+    # A broken pack, or an engine that cannot run here, stops the run before any output.
+    advisor = load_advisor(options.rules, fmt, options.as_of, engine=options.engine)
     jobs = options.jobs or default_jobs()
     output: JsonlOutput | FolderOutput = (
         FolderOutput(options.out_dir, options.fmt, options.input_path) if options.out_dir
         else JsonlOutput(options.output, options.input_path, _resume_options(options), options.resume))
     if isinstance(output, FolderOutput):
-        load_advisor(options.rules, fmt, options.as_of, str(output.folder), output.prefix)
+        load_advisor(options.rules, fmt, options.as_of, str(output.folder), output.prefix, options.engine)
     written = failed = 0
     qualified = {rule.gate: 0 for rule in advisor.pack.gate_rules()}
     source = records(options.input_path)

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from .cli_common import FORMATS, DateType as _Date, PathType, echo, fail_cleanly as _fail_cleanly
+from .cli_common import FORMATS, DateType as _Date, PathType, echo, engine_option, fail_cleanly as _fail_cleanly
 
 
 @click.command("import")
@@ -69,10 +69,11 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
               help="Seconds one record may take before it fails and the run goes on (default: 300).")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted -o FILE.jsonl run from where it stopped (same input and options).")
+@engine_option
 @_fail_cleanly
 def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | None, jobs: int | None,
                   rules: tuple[str, ...], as_of: dt.date | None, record_timeout: float | None,
-                  resume: bool) -> None:
+                  resume: bool, engine: str | None) -> None:
     """Plan every profile in INPUT: a JSONL file (one profile, or one TikTok Research API record, a line) or a
     folder of profile files (.yaml, .yml, .json). Memory stays flat however long the input is.
 
@@ -93,7 +94,7 @@ def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | 
     with terminate_as_interrupt():
         failed = run_batch(BatchOptions(input_path=input_path, fmt=fmt, out_dir=out_dir, output=output,
                                         jobs=jobs, rules=list(rules) or None, as_of=as_of,
-                                        record_timeout=record_timeout, resume=resume))
+                                        record_timeout=record_timeout, resume=resume, engine=engine))
     if failed:
         sys.exit(1)
 
