@@ -37,7 +37,9 @@ class Ruleset(Protocol):
 
 class Backend(Protocol):
     name: str
-    lock: AbstractContextManager[Any]
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...
 
     def compile(self, rules: list[Rule], layers: Mapping[str, int], values: Mapping[str, Any]) -> Ruleset: ...
 

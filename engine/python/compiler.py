@@ -37,7 +37,7 @@ def compile_condition(condition: Condition, values: Mapping[str, Any]) -> Compil
 def _all(parts: list[Compiled]) -> Compiled:
     if any(part is False for part in parts):
         return False
-    tests = tuple(part for part in parts if part is not True)
+    tests: tuple[Test, ...] = tuple(part for part in parts if not isinstance(part, bool))
     if not tests:
         return True
     if len(tests) == 1:
@@ -57,7 +57,7 @@ def _all(parts: list[Compiled]) -> Compiled:
 def _any(parts: list[Compiled]) -> Compiled:
     if any(part is True for part in parts):
         return True
-    tests = tuple(part for part in parts if part is not False)
+    tests: tuple[Test, ...] = tuple(part for part in parts if not isinstance(part, bool))
     if not tests:
         return False
     if len(tests) == 1:
