@@ -12,6 +12,7 @@ import sys
 import click
 
 from .cli_common import FORMATS, DateType as _Date, fail_cleanly as _fail_cleanly
+from .cli_common import overlay_option, pack_folders, rules_option
 
 
 @click.command("import")
@@ -56,13 +57,13 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
                    "at all). Default: standard output.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores); 1 plans in this process.")
-@click.option("--rules", "rules", multiple=True, type=click.Path(file_okay=False, dir_okay=True),
-              help="Rule pack folder; give it several times to layer overlays. Default: the shipped pack.")
+@rules_option
+@overlay_option
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="Judge every profile on this date instead of its own as_of.")
 @_fail_cleanly
 def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | None, jobs: int | None,
-                  rules: tuple[str, ...], as_of: dt.date | None) -> None:
+                  rules: tuple[str, ...], overlays: tuple[str, ...], as_of: dt.date | None) -> None:
     """Plan every profile in INPUT: a JSONL file (one profile, or one TikTok Research API record, a line) or a
     folder of profile files (.yaml, .yml, .json). Memory stays flat however long the input is.
 
@@ -77,7 +78,8 @@ def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | 
     if not out_dir and not output and fmt != "json":
         raise click.UsageError(f"{fmt} reports are written one file per plan: give --out DIR")
     failed = run_batch(BatchOptions(input_path=input_path, fmt=fmt, out_dir=out_dir, output=output, jobs=jobs,
-                                    rules=list(rules) or None, as_of=as_of))
+                                    rules=[str(folder) for folder in pack_folders(rules, overlays)]
+                                    if rules or overlays else None, as_of=as_of))
     if failed:
         sys.exit(1)
 

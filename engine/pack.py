@@ -19,6 +19,7 @@ from .compiler import compile_ruleset
 from .encoding import engine_facts, engine_value
 from .errors import FactConflictError, FactError, Problem, RulePackError
 from .explain import PreparedRequirement, check_requirements, prepare_requirements, reasons
+from .folding import fold_pack, fold_text
 from .loader import iter_folders, read_packs
 from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, leaves
 from .outcome import AdviceItem, Firing, GateResult, Outcome
@@ -35,7 +36,8 @@ class RulePack:
 
     def __init__(self, infos: list[PackInfo], rules: dict[str, Rule], thresholds: dict[str, Threshold],
                  facts: Mapping[str, FactSpec], layers: dict[str, int], derived_types: dict[str, str],
-                 replaced: list[tuple[str, str, str]]):
+                 replaced: list[tuple[str, str, str]],
+                 previous: Mapping[tuple[str, str, str], Rule | Threshold] | None = None):
         self.infos = infos
         self.rules = dict(sorted(rules.items()))
         self.thresholds = dict(sorted(thresholds.items()))
@@ -43,6 +45,8 @@ class RulePack:
         self.layers = layers
         self.derived_types = derived_types
         self.replaced = replaced
+        # (kind, name, overlay folder) -> what that overlay replaced: lint compares them, rule tests name them.
+        self.previous = dict(previous or {})
         self._order = sorted(self.rules.values(), key=lambda r: (layers[r.id], -r.priority, r.id))
         self._gates = [rule for rule in self._order if rule.gate]
         self._gates_declared = tuple(sorted(self._gates, key=_declaration_order))  # a plan lists them so
@@ -56,7 +60,8 @@ class RulePack:
         # For rule text: every declared fact's name, and per set of threshold values in force every threshold
         # (None where not in force), keyed by the identity of the values (_resolve keeps one dict per set).
         self._fact_names = (*self.facts, *self.derived_types)
-        self._exact_types = {name: _EXACT_TYPES.get(spec.type, ()) for name, spec in self.facts.items()}
+        self._exact_types = {name: () if spec.folded else _EXACT_TYPES.get(spec.type, ())
+                             for name, spec in self.facts.items()}
         self._threshold_texts: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
 
     @property
@@ -66,6 +71,17 @@ class RulePack:
     @property
     def version(self) -> str:
         return self.infos[0].version if self.infos else ""
+
+    def defined_by(self, kind: str, name: str, folder: str) -> Rule | Threshold | None:
+        """What overlay `folder` defined for (kind "rule" or "threshold", name): the pack's own definition unless a
+        later folder replaced it again. Compare with `previous[(kind, name, folder)]`, what it replaced."""
+        folders = [where for k, n, where in self.replaced if (k, n) == (kind, name)]
+        if folder not in folders:
+            return None
+        position = folders.index(folder)
+        if position + 1 < len(folders):
+            return self.previous.get((kind, name, folders[position + 1]))
+        return (self.thresholds if kind == "threshold" else self.rules).get(name)
 
     def gate_rules(self) -> list[Rule]:
         """The gated rules, in the order the pack's files declare them."""
@@ -140,7 +156,7 @@ class RulePack:
                 raise FactError(f"fact {name!r} must be a whole number, got {value!r}")
             if not compatible(spec.type, value if not isinstance(value, dt.datetime) else value.date()):
                 raise FactError(f"fact {name!r} must be {spec.type}, got {value!r}")
-            clean[name] = value
+            clean[name] = fold_text(value) if spec.folded else value
         return clean
 
     def evaluate(self, facts: Mapping[str, Any], *, country: str | None = None,
@@ -292,8 +308,9 @@ def load_rule_pack(folders: Sequence[str | os.PathLike[str]] | str | os.PathLike
     problems = _capacity_problems(loaded.rules, loaded.thresholds, checked.layers, [*specs, *checked.derived_types])
     if problems:
         raise RulePackError(problems)
-    return RulePack(loaded.infos, loaded.rules, loaded.thresholds, specs, checked.layers, checked.derived_types,
-                    loaded.replaced)
+    rules, thresholds = fold_pack(loaded.rules, loaded.thresholds, specs)
+    return RulePack(loaded.infos, rules, thresholds, specs, checked.layers, checked.derived_types,
+                    loaded.replaced, loaded.previous)
 
 
 def _capacity_problems(rules: Mapping[str, Rule], thresholds: Mapping[str, Threshold], layers: Mapping[str, int],
