@@ -102,7 +102,7 @@ def thresholds_export(file: str, rules: tuple[str, ...], overlays: tuple[str, ..
 @thresholds.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--into", "into", required=True, type=click.Path(file_okay=False), metavar="DIR",
-              help="The overlay folder to write (created if missing); the table goes to DIR/thresholds.yaml.")
+              help="The overlay folder to write (created if missing); the table goes to DIR/imported-thresholds.yaml.")
 @rules_option
 @overlay_option
 @fail_cleanly

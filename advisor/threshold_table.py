@@ -35,7 +35,8 @@ from .output import write_whole
 
 COLUMNS = ("name", "country", "earlier", "value", "unit", "description", "source", "url", "as_of", "valid_from",
            "valid_until", "note")
-IMPORT_FILE = "thresholds.yaml"
+IMPORT_FILE = "imported-thresholds.yaml"
+IMPORT_MARK = "# Thresholds imported from "
 MAX_ROWS = 100_000
 MAX_CELL = 20_000
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
@@ -313,7 +314,8 @@ def _threshold(name: str, parts: dict[str, Any]) -> Threshold:
 def import_thresholds(path: str | os.PathLike[str], into: str | os.PathLike[str],
                       folders: list[Path], *, file_name: str = IMPORT_FILE) -> list[str]:
     """Write into overlay folder `into` (created if missing) the thresholds of the CSV at `path` whose definition
-    differs from the pack of `folders` with `into`'s other files on top, as `into/file_name` (replaced whole);
+    differs from the pack of `folders` with `into`'s other files on top, as `into/file_name` (replaced whole, and
+    only if an earlier import wrote it);
     return their names (none: nothing is written). The result is loaded before it is written: any problem raises
     (ThresholdTableError, OverlayError, RulePackError) and leaves the folder as it was."""
     from .api import load_rules
@@ -322,6 +324,11 @@ def import_thresholds(path: str | os.PathLike[str], into: str | os.PathLike[str]
     target = Path(into)
     if target.exists() and not target.is_dir():
         raise OverlayError(f"{target}: not a folder")
+    existing_file = target / file_name
+    if existing_file.is_file() and not existing_file.read_text(encoding="utf-8", errors="replace").startswith(
+            IMPORT_MARK):
+        raise OverlayError(f"{existing_file}: exists and was not written by an import; the import replaces its file "
+                           "whole, so move your own thresholds to another file of the folder first")
     base = [folder for folder in folders if not target.exists() or folder.resolve() != target.resolve()]
     staging = Path(tempfile.mkdtemp(prefix=".thresholds-import-"))
     try:
@@ -338,7 +345,7 @@ def import_thresholds(path: str | os.PathLike[str], into: str | os.PathLike[str]
         if not changed:
             return []
         clashes = [Problem(str(target / Path(found.origin.document.file).name), *found.origin.document.mark(
-                        found.origin.path)[:2], f"threshold {name!r} is defined here and changed in the table: edit "
+                        found.origin.path, key=True)[:2], f"threshold {name!r} is defined here and changed in the table: edit "
                                                 f"it here, or move it out of this file to let the import write it",
                            path=f"thresholds.{name}")
                    for name in changed for found in [current.thresholds.get(name)]
@@ -346,7 +353,7 @@ def import_thresholds(path: str | os.PathLike[str], into: str | os.PathLike[str]
                    and Path(found.origin.document.file).parent == overlay]
         if clashes:
             raise ThresholdTableError(clashes)
-        text = (f"# Thresholds imported from {Path(path).name} by `creator-advisor rules thresholds import`: the\n"
+        text = (f"{IMPORT_MARK}{Path(path).name} by `creator-advisor rules thresholds import`: the\n"
                 "# ones that differ from the pack they were imported against. Edit the table and import again.\n"
                 + dump({"thresholds": {name: threshold_data(threshold) for name, threshold in changed.items()}}))
         (overlay / file_name).write_text(text, encoding="utf-8")

@@ -42,11 +42,14 @@ from .yaml_source import format_path
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not in"}
 
 
-def lint_pack(pack: RulePack, *, today: dt.date, max_source_age_days: int = 730) -> list[Problem]:
-    """Warnings about `pack` as of `today`, sorted by file, line and column."""
+def lint_pack(pack: RulePack, *, today: dt.date, max_source_age_days: int = 730,
+              now: dt.date | None = None) -> list[Problem]:
+    """Warnings about `pack` as of `today`, sorted by file, line and column. A source is in the future when it is
+    dated after both `today` and `now` (the real date, by default): `today` may be set back to reproduce an old
+    run, and a source published since is not a mistake."""
     problems: list[Problem] = []
     problems += _stale_sources(pack, today, max_source_age_days)
-    problems += _future_sources(pack, today)
+    problems += _future_sources(pack, max(today, now or dt.date.today()))
     problems += _lost_in_replacement(pack)
     problems += _unused_thresholds(pack)
     problems += _unread_derived_facts(pack)
@@ -103,7 +106,7 @@ def _future_sources(pack: RulePack, today: dt.date) -> list[Problem]:
         for path, entry in _located_entries(threshold):
             if entry.as_of > today:
                 problem = _at(threshold.origin, path + ("as_of",), f"source dated {entry.as_of.isoformat()} is in "
-                              f"the future (today is {today.isoformat()}): as_of is the day the source said it; "
+                              f"the future (after {today.isoformat()}): as_of is the day the source said it; "
                               "a date the value starts to apply is valid_from")
                 problems.append(dataclasses.replace(problem, severity="error"))
     return problems

@@ -48,7 +48,8 @@ def threshold_data(threshold: Threshold) -> dict[str, Any]:
 
 def lost_in_replacement(before: Threshold, after: Threshold) -> list[str]:
     """What `after` (an overlay's definition) no longer has of `before` (the one it replaces): country values and
-    dated earlier values, in words (`the country value for KR (19)`), for a lint warning."""
+    dated values (its `earlier` values and its end date: an overlay that forgets `valid_until` reopens what had
+    closed), in words (`the country value for KR (19)`), for a lint warning."""
     lost = []
     kept = dict(after.countries)
     for code, entry in before.countries:
@@ -57,9 +58,8 @@ def lost_in_replacement(before: Threshold, after: Threshold) -> list[str]:
     pairs = [("", before.base, after.base)] + [(f" of {code}", entry, kept[code])
                                               for code, entry in before.countries if code in kept]
     for where, old, new in pairs:
-        for key in ("valid_from", "valid_until"):
-            if getattr(old, key) is not None and getattr(new, key) is None:
-                lost.append(f"the {key} date{where} ({getattr(old, key)})")
+        if old.valid_until is not None and new.valid_until is None:
+            lost.append(f"the end date{where} (valid_until {old.valid_until})")
         remaining = {(item.valid_from, item.valid_until) for item in new.earlier}
         for item in old.earlier:
             if (item.valid_from, item.valid_until) not in remaining and item not in new.earlier:
