@@ -121,18 +121,22 @@ def rules_list(rules: tuple[str, ...], overlays: tuple[str, ...]) -> None:
 @click.option("--max-age", "max_age", type=click.IntRange(min=0), default=730, show_default=True,
               help="Warn about threshold sources dated more than this many days before --today.")
 @click.option("--today", type=_Date(), default=None, help="The day sources are aged against (default: today).")
+@click.option("--only", "only", type=click.Path(file_okay=False, exists=True), default=None, metavar="DIR",
+              help="Report only what is found in the files of this pack folder (usually your overlay).")
 @_fail_cleanly
 def rules_lint(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple[str, ...], strict: bool,
-               max_age: int, today: dt.date | None) -> None:
+               max_age: int, today: dt.date | None, only: str | None) -> None:
     """Warn about what in a rule pack is probably a mistake: stale sources, unused thresholds and facts, rules
     that can never fire, closed programmes, overlay thresholds that drop the country values or dates of the one
     they replace. Warnings exit 0 unless --strict; a source dated in the future is an error (exit 1)."""
-    from engine.lint import lint_pack
+    from engine.lint import in_folder, lint_pack
 
     from .api import load_rules
 
     pack = load_rules(_folders(folders, rules, overlays))
     problems = lint_pack(pack, today=today or dt.date.today(), max_source_age_days=max_age)
+    if only is not None:
+        problems = in_folder(problems, only)
     for problem in problems:
         click.echo(str(problem))
     errors = sum(1 for problem in problems if problem.severity == "error")

@@ -23,7 +23,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from engine import Problem, RulePack, RulePackError
 from engine.model import Threshold, ThresholdEntry
@@ -170,8 +170,22 @@ def _letters(number: int | None) -> str:
     return letters
 
 
-def read_thresholds_csv(path: str | os.PathLike[str]) -> dict[str, Threshold]:
-    """The thresholds a CSV defines, by name. Raises ThresholdTableError with every bad cell located."""
+def _kind(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "a list"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dt.date):
+        return "a date"
+    return "text"
+
+
+def read_thresholds_csv(path: str | os.PathLike[str],
+                        known: Mapping[str, Threshold] | None = None) -> dict[str, Threshold]:
+    """The thresholds a CSV defines, by name. A value of a threshold in `known` must be of the same kind (number,
+    text, list...) as the known one's. Raises ThresholdTableError with every bad cell located."""
     file = str(path)
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")  # a spreadsheet's "CSV UTF-8" starts with a BOM
@@ -211,13 +225,14 @@ def read_thresholds_csv(path: str | os.PathLike[str]) -> dict[str, Threshold]:
             reader.fail(row_number, None, f"{len(cells)} cells, but the header has {len(reader.header)} columns")
             continue
         row = dict(zip(reader.header, cells + [""] * (len(reader.header) - len(cells))))
-        _read_row(reader, row_number, row, built)
+        _read_row(reader, row_number, row, built, known or {})
     if reader.problems:
         raise ThresholdTableError(reader.problems)
     return {name: _threshold(name, parts) for name, parts in built.items()}
 
 
-def _read_row(reader: _Reader, number: int, row: dict[str, str], built: dict[str, dict[str, Any]]) -> None:
+def _read_row(reader: _Reader, number: int, row: dict[str, str], built: dict[str, dict[str, Any]],
+              known: Mapping[str, Threshold]) -> None:
     before = len(reader.problems)
     for column, cell in row.items():
         if len(cell) > MAX_CELL:
@@ -244,6 +259,10 @@ def _read_row(reader: _Reader, number: int, row: dict[str, str], built: dict[str
         value = parse_value(row.get("value", ""))
     except ValueError as error:
         reader.fail(number, "value", str(error))
+    else:
+        if name in known and _kind(value) != _kind(known[name].base.value):
+            reader.fail(number, "value", f"{row.get('value', '')!r} is {_kind(value)}, but {name} is "
+                                         f"{_kind(known[name].base.value)} ({value_cell(known[name].base.value)})")
     source = row.get("source", "")
     if not source.strip():
         reader.fail(number, "source", "every value needs its source (who said so, where)")
@@ -320,7 +339,6 @@ def import_thresholds(path: str | os.PathLike[str], into: str | os.PathLike[str]
     (ThresholdTableError, OverlayError, RulePackError) and leaves the folder as it was."""
     from .api import load_rules
 
-    table = read_thresholds_csv(path)
     target = Path(into)
     if target.exists() and not target.is_dir():
         raise OverlayError(f"{target}: not a folder")
@@ -341,6 +359,7 @@ def import_thresholds(path: str | os.PathLike[str], into: str | os.PathLike[str]
                     shutil.copyfile(existing, overlay / existing.name)
                     others.append(existing.name)
         current = _located(lambda: load_rules(base, overlays=[overlay] if others else None), overlay, target)
+        table = read_thresholds_csv(path, current.thresholds)
         changed = {name: threshold for name, threshold in table.items() if current.thresholds.get(name) != threshold}
         if not changed:
             return []

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 from .errors import Problem
@@ -60,6 +62,12 @@ def lint_pack(pack: RulePack, *, today: dt.date, max_source_age_days: int = 730,
             problems.append(_at_rule(rule, ("id",), "this rule does nothing: it has no advice, asserts nothing "
                                                     "and is not a gate"))
     return sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or 0, p.rule or "", p.message))
+
+
+def in_folder(problems: list[Problem], folder: str | os.PathLike[str]) -> list[Problem]:
+    """The problems found in the files directly in `folder` (one pack folder of several)."""
+    wanted = Path(folder).resolve()
+    return [problem for problem in problems if Path(problem.file).resolve().parent == wanted]
 
 
 # -- locating ---------------------------------------------------------------------------------------------------
