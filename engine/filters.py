@@ -88,8 +88,21 @@ def isodate(value: Any) -> str:
     return UNKNOWN if value is None else str(value)
 
 
+def words(items: Any, conjunction: str = "and") -> str:
+    """['a', 'b', 'c'] -> 'a, b and c': a list a rule text computes (from thresholds, say) as a phrase."""
+    if items is None:
+        return UNKNOWN
+    if isinstance(items, str) or not isinstance(items, (list, tuple)):
+        return str(items)
+    parts = [str(item) for item in items]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{', '.join(parts[:-1])} {conjunction} {parts[-1]}"
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "number": number,
+    "words": words,
     "compact": compact,
     "percent": percent,
     "money": money,

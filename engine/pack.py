@@ -62,6 +62,7 @@ class RulePack:
         self._fact_names = (*self.facts, *self.derived_types)
         self._exact_types = {name: () if spec.folded else _EXACT_TYPES.get(spec.type, ())
                              for name, spec in self.facts.items()}
+        self._folded = tuple(name for name, spec in self.facts.items() if spec.folded)
         self._threshold_texts: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
 
     @property
@@ -208,7 +209,8 @@ class RulePack:
         for rule, prepared in self._prepared_gates(country, on, values):
             checks = check_requirements(prepared, everything, values)
             gates[rule.gate] = GateResult(rule.gate, rule.id, rule.id in fired_ids, checks)
-        return Outcome(clean, derived, tuple(fired), gates, values, country, on, frozenset(fired_ids))
+        as_given = {name: facts[name] for name in self._folded if isinstance(facts.get(name), str)}
+        return Outcome(clean, derived, tuple(fired), gates, values, country, on, frozenset(fired_ids), as_given)
 
     def _prepared_gates(self, country: str | None, on: dt.date, values: dict[str, Any]
                         ) -> list[tuple[Rule, tuple[PreparedRequirement, ...]]]:
@@ -253,6 +255,7 @@ class RulePack:
         in force, so a sentence never fails because a profile lacks a number."""
         facts = dict.fromkeys(self._fact_names)
         facts.update(outcome.all_facts)
+        facts.update(outcome.as_given)  # a folded fact reads as the creator wrote it
         values = outcome.thresholds
         found = self._threshold_texts.get(id(values))
         if found is None or found[0] is not values:  # one per set of values in force (rule text cannot change it)

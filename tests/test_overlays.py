@@ -82,6 +82,23 @@ def test_plan_with_an_overlay_uses_the_default_pack_and_the_overlays_number(agen
     assert alone["eligibility"] == []
 
 
+def test_rule_texts_follow_the_overlays_number(agency):
+    """The growth milestone names what it unlocks from the programmes' thresholds, not from words typed in."""
+    def milestone(plan):
+        (item,) = [item for item in plan.recommendations if item.rule == "growth.next_milestone_second"]
+        return item
+
+    default = milestone(advise(BAKER))
+    assert default.title == "Reach 10,000 followers to unlock Creator Rewards and brand deals"
+    assert "4,000 more unlock Creator Rewards (where it is available), Creator Marketplace" in default.text
+    ours = milestone(advise(BAKER, overlays=[agency]))
+    assert ours.title == "Reach 10,000 followers to unlock brand deals"
+    assert "unlock Creator Marketplace, Subscription and Series, and the follower count most brands" in ours.text
+    assert "already unlocked (LIVE gifts, TikTok Shop and Creator Rewards)" in ours.text
+    korea = milestone(advise({**BAKER, "country": "KR"}))  # Korea's Creator Marketplace opens at 50,000
+    assert "Creator Marketplace" not in korea.text and "Subscription and Series" in korea.text
+
+
 def test_the_python_api_takes_overlays(agency):
     assert Advisor(overlays=[agency]).advise(BAKER).program("creator_rewards").eligible
     assert advise(BAKER, overlays=[agency]).program("creator_rewards").eligible
@@ -364,6 +381,7 @@ def test_niche_matches_whatever_its_case_and_spacing(tmp_path):
     for niche in ("home baking", "  Home   BAKING ", "COOKING"):
         plan = advisor.advise({**BAKER, "niche": niche})
         assert "my.bakers" in {item.rule for item in plan.recommendations}, niche
+        assert f"For {niche}".strip() in {item.title for item in plan.recommendations}  # as the creator wrote it
     assert "my.bakers" not in {item.rule for item in advisor.advise({**BAKER, "niche": "homebaking"}).recommendations}
     assert "my.not_fitness" not in {item.rule for item in
                                     advisor.advise({**BAKER, "niche": "Fitness"}).recommendations}
