@@ -55,7 +55,7 @@ def _plain_cell(value: Any) -> str:
         return value.isoformat()
     text = str(value)
     # Text that would read back as something else is written as JSON.
-    if text != text.strip() or _reads_as_other(text):
+    if text != text.strip() or _reads_as_other(text) or text.startswith(_FORMULA_START):
         return json.dumps(text, ensure_ascii=False)
     return text
 
@@ -63,6 +63,31 @@ def _plain_cell(value: Any) -> str:
 def _reads_as_other(text: str) -> bool:
     return (text == "" or text in ("true", "false") or bool(_INTEGER.match(text) or _DECIMAL.match(text))
             or text[:1] in ("[", '"') or text.lower() in ("nan", "inf", "-inf", "infinity"))
+
+
+# A cell a spreadsheet would run as a formula (CSV injection: a rule pack is written by someone else); text cells
+# starting so are written as JSON text, which the spreadsheet shows as text and the import reads back exactly.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", '"')
+
+
+def text_cell(text: str | None) -> str:
+    """A text column's cell (source, note...): as it is, or JSON text when it starts like a formula or a quote."""
+    if text is None:
+        return ""
+    return json.dumps(text, ensure_ascii=False) if text.startswith(_FORMULA_START) else text
+
+
+def parse_text(cell: str) -> str:
+    """A text column's cell as the text it holds; raises ValueError for a `"` cell that is not JSON text."""
+    if not cell.startswith('"'):
+        return cell
+    try:
+        text = json.loads(cell)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{cell!r} starts with a quote but is not JSON text ({error.msg})") from None
+    if not isinstance(text, str):
+        raise ValueError(f"{cell!r} is not text")
+    return text
 
 
 def value_cell(value: Any) -> str:
@@ -115,13 +140,13 @@ def _rows(threshold: Threshold) -> list[dict[str, str]]:
     for country, entry in tops:
         for position, item in enumerate((entry, *entry.earlier)):
             row = {"name": threshold.name, "country": country, "earlier": str(position) if position else "",
-                   "value": value_cell(item.value), "source": item.source, "url": item.url or "",
+                   "value": value_cell(item.value), "source": text_cell(item.source), "url": text_cell(item.url),
                    "as_of": item.as_of.isoformat(), "valid_from": _date_cell(item.valid_from),
-                   "valid_until": _date_cell(item.valid_until), "note": item.note or "",
+                   "valid_until": _date_cell(item.valid_until), "note": text_cell(item.note),
                    "unit": "", "description": ""}
             if not country and not position:
-                row["unit"] = threshold.unit or ""
-                row["description"] = threshold.description or ""
+                row["unit"] = text_cell(threshold.unit)
+                row["description"] = text_cell(threshold.description)
             rows.append(row)
     return rows
 
@@ -238,6 +263,11 @@ def _read_row(reader: _Reader, number: int, row: dict[str, str], built: dict[str
         if len(cell) > MAX_CELL:
             reader.fail(number, column, f"the cell holds {len(cell):,} characters; at most {MAX_CELL:,}")
             return
+    for column in ("unit", "description", "source", "url", "note"):
+        try:
+            row[column] = parse_text(row.get(column, ""))
+        except ValueError as error:
+            reader.fail(number, column, str(error))
     name = row.get("name", "")
     if not _NAME.match(name):
         reader.fail(number, "name", f"{name!r} is not a threshold name (dotted lower-case words, like "

@@ -452,6 +452,26 @@ def test_an_import_never_replaces_a_file_it_did_not_write(tmp_path):
     assert own.read_text() == "thresholds: {}\n"
 
 
+def test_text_a_spreadsheet_would_run_as_a_formula_is_exported_as_text_and_round_trips(tmp_path):
+    overlay = write(tmp_path / "ov" / "t.yaml", """
+        thresholds:
+          creator_rewards.min_followers:
+            value: 5000
+            source: '=HYPERLINK("http://evil.invalid","click")'
+            note: '"quoted" and @mention'
+            as_of: 2026-11-02
+        """).parent
+    table = tmp_path / "t.csv"
+    run("rules", "thresholds", "export", table, "--overlay", overlay)
+    (row,) = [row for row in csv.DictReader(io.StringIO(table.read_text(encoding="utf-8")))
+              if row["name"] == "creator_rewards.min_followers"]
+    assert row["source"] == '"=HYPERLINK(\\"http://evil.invalid\\",\\"click\\")"'
+    assert not any(cell.startswith(("=", "+", "@")) for cell in row.values())
+    assert run("rules", "thresholds", "import", table, "--into", tmp_path / "back").exit_code == 0
+    again = load_rules(overlays=[tmp_path / "back"]).thresholds["creator_rewards.min_followers"]
+    assert again == load_rules(overlays=[overlay]).thresholds["creator_rewards.min_followers"]
+
+
 def test_an_unknown_column_is_named_with_a_suggestion(tmp_path):
     table = write(tmp_path / "t.csv", "name,valeu,source,as_of\nx.y,1,s,2026-01-01\n")
     result = run("rules", "thresholds", "import", table, "--into", tmp_path / "ov")
