@@ -176,6 +176,8 @@ from .cli_batch import register_commands  # noqa: E402  (`import` and `batch`, i
 from .cli_rules import register_rules_commands  # noqa: E402  (`rules test/path/new-overlay/thresholds`)
 register_commands(main)
 register_rules_commands(rules)
+from .cli_serve import register_commands as register_serve  # noqa: E402  (`serve`, in its own module)
+register_serve(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
