@@ -44,8 +44,7 @@ def _default_workers() -> int:
               default="info", show_default=True, help="Log level; each request is one line at info.")
 @fail_cleanly
 def serve(host: str, port: int, workers: int | None, rules: tuple[str, ...], overlays: tuple[str, ...],
-          max_body: int | None,
-          time_limit: float, body_timeout: float, limit_concurrency: int, proxy_headers: bool,
+          max_body: int | None, time_limit: float, body_timeout: float, limit_concurrency: int, proxy_headers: bool,
           forwarded_allow_ips: str | None, log_level: str) -> None:
     """Serve the advisor over HTTP: the JSON API (/v1/plans, /docs) and a page for creators (/)."""
     try:
