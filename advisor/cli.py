@@ -104,7 +104,7 @@ def rules_list(rules: tuple[str, ...], overlays: tuple[str, ...]) -> None:
 
     pack = load_rules(_folders((), rules, overlays))
     replaced = {name: folder for kind, name, folder in pack.replaced if kind == "rule"}
-    ordered = sorted(pack.rules.values(), key=lambda r: (pack.layers[r.id], -r.priority, r.id))
+    ordered = pack.firing_order
     width = max(len(rule.id) for rule in ordered) if ordered else 10
     click.echo(f"{'layer':>5}  {'pri':>4}  {'rule':<{width}}  {'category':<12}  gate")
     for rule in ordered:

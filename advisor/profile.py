@@ -19,6 +19,7 @@ from typing import Any
 
 from engine import (
     DEFAULT_LIMITS,
+    JSON_SCALARS,
     Limits,
     LocatedDocument,
     Problem,
@@ -122,8 +123,6 @@ class Profile:
 
 _NOT_DATA = ("annotations", "source", "derived")
 _DATA_FIELDS: dict[type, tuple[str, ...]] = {}
-# The types JSON holds as they are: data of these types needs no conversion (here and in advisor/plan.py).
-JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _in_window(videos: tuple[Video, ...], as_of: dt.date) -> tuple[Video, ...]:

@@ -14,7 +14,6 @@ the same sandboxed environment, with the same filters.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import math
 import os
@@ -28,7 +27,7 @@ from typing import Any
 import jinja2
 from jinja2 import FileSystemLoader, StrictUndefined
 
-from engine.filters import FILTERS, UNKNOWN, number, percent
+from engine.filters import FILTERS, UNKNOWN, percent, words
 from engine.sandbox import DataSandbox
 
 from .charts import CHART_FILTERS
@@ -93,32 +92,7 @@ def _md_text(text: str) -> str:
                            else "\\" + m.group(1), text)
 
 
-def value(item: Any) -> str:
-    """Any fact or threshold value as a person reads it: 10000 -> '10,000', True -> 'yes', a list joined."""
-    kind = type(item)
-    if kind is str:
-        return item
-    if kind is int:
-        return f"{item:,}"  # as number() writes a whole number
-    if kind is float:  # a rate, a share: before the isinstance tests below
-        if not math.isfinite(item):
-            return UNKNOWN
-        return number(item) if item.is_integer() else f"{round(item, 4):,}"
-    if item is None:
-        return UNKNOWN
-    if isinstance(item, bool):
-        return "yes" if item else "no"
-    if isinstance(item, int):
-        return number(item)
-    if isinstance(item, float):
-        if not math.isfinite(item):
-            return UNKNOWN
-        return number(item) if item.is_integer() else f"{round(item, 4):,}"
-    if isinstance(item, (_dt.date, _dt.datetime)):
-        return item.isoformat()
-    if isinstance(item, (list, tuple)):
-        return ", ".join(value(part) for part in item)
-    return str(item)
+value = words  # any fact or threshold value as a person reads it (engine.filters.words)
 
 
 def fact_label(fact: Any) -> str:

@@ -59,9 +59,12 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _value(value: Any, quote: bool = False) -> str:
-    """A value as text; with `quote`, strings in quotes (so a sentence shows where they end)."""
+    """A value as the rule file writes it (`true`, not the reports' "yes": this catalogue is for rule authors);
+    with `quote`, strings in quotes (so a sentence shows where they end)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,}"  # every digit the file gives: an author checks the exact threshold here
     if isinstance(value, tuple):
         return ", ".join(_value(item, quote) for item in value)
     if isinstance(value, str) and quote:
@@ -171,10 +174,6 @@ def sentence(rule: Rule, pack: RulePack) -> str:
 
 
 # -- sections -----------------------------------------------------------------------------------------------------
-def _firing_order(pack: RulePack) -> list[Rule]:
-    return sorted(pack.rules.values(), key=lambda rule: (pack.layers.get(rule.id, 0), -rule.priority, rule.id))
-
-
 def _header(pack: RulePack) -> list[str]:
     title = f"# Rule pack {_esc(pack.name)}" + (f", version {_esc(pack.version)}" if pack.version else "")
     lines = [title, ""]
@@ -240,7 +239,7 @@ def _threshold_cells(threshold: Threshold) -> list[str]:
 
 def _rules(pack: RulePack, categories: list[str]) -> list[str]:
     lines = ['## <a id="rules"></a>Rules', "", "Rules are listed by category, in the order they fire.", ""]
-    ordered = _firing_order(pack)
+    ordered = pack.firing_order
     for category in categories:
         lines += [f'### <a id="category-{category}"></a>{_esc(category)}', ""]
         for rule in (rule for rule in ordered if rule.category == category):

@@ -70,7 +70,7 @@ def check_pack(loaded: LoadedPacks, facts: Mapping[str, FactSpec]) -> CheckResul
     fact_types.update({name: "any" for name in loaded.broken_names if name not in fact_types})
     thresholds = dict(loaded.thresholds)
     thresholds.update({name: None for name in loaded.broken_names if name not in thresholds})
-    texts = {rule.id: _texts(rule) for rule in rules}
+    texts = {rule.id: rule.texts for rule in rules}
     checked = check_texts(source for rule_texts in texts.values() for _, source in rule_texts)
     for rule in rules:
         for leaf in leaves(rule.when):
@@ -196,19 +196,7 @@ def _check_leaf(rule: Rule, leaf: Leaf, fact_types: Mapping[str, str], threshold
             result.problems.append(_problem(rule, key_path, f"'between' needs [low, high], got {list(items)}"))
 
 
-def _texts(rule: Rule) -> list[tuple[tuple[Any, ...], str]]:
-    """(key path, text) of every rule text of `rule`."""
-    texts: list[tuple[tuple[Any, ...], str]] = []
-    if rule.title:
-        texts.append((("title",), rule.title))
-    if rule.advice:
-        texts.append((("then", "advice", "title"), rule.advice.title))
-        texts.append((("then", "advice", "text"), rule.advice.text))
-        texts.extend((("then", "advice", "because", i), text) for i, text in enumerate(rule.advice.because))
-    return texts
-
-
-def _check_texts(rule: Rule, texts: list[tuple[tuple[Any, ...], str]], checked: CheckResults,
+def _check_texts(rule: Rule, texts: tuple[tuple[tuple[Any, ...], str], ...], checked: CheckResults,
                  fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold], result: CheckResult) -> None:
     for path, source in texts:
         error, references = checked[source]

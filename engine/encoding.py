@@ -17,6 +17,23 @@ from typing import Any, Container, Mapping
 from .errors import FactError
 
 MAX_EXACT_INTEGER = 2**53
+# The types JSON holds as they are: data of these types needs no conversion.
+JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def json_data(value: Any) -> Any:
+    """Facts, thresholds and checks as JSON data: dates in ISO form, tuples as lists, mappings as dicts. Most values
+    are plain already: those inside a mapping or list are passed through without a call."""
+    plain = JSON_SCALARS
+    if type(value) in plain:
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return [item if type(item) in plain else json_data(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: item if type(item) in plain else json_data(item) for key, item in value.items()}
+    return value
 
 
 def engine_value(value: Any, what: str) -> Any:
@@ -79,11 +96,6 @@ def dumps(value: Any) -> str:
 
 
 _KEYS: dict[str, str] = {}
-
-
-def dumps_flat(mapping: dict[str, Any]) -> str:
-    """`dumps` for the working memory: a flat mapping of names to scalars, on the engine's hot path."""
-    return "{" + ",".join(encode_items(mapping).values()) + "}"
 
 
 def encode_items(mapping: dict[str, Any]) -> dict[str, str]:

@@ -13,28 +13,14 @@ import operator
 from typing import Any, Mapping
 
 from .compiler import NOT_IN_FORCE, operand
-from .fastschema import is_json_number
-from .filters import number
+from .schema import is_json_number
+from .filters import words as show
 from .frozen import from_fields
 from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Threshold, ThresholdEntry, leaves
 from .outcome import RequirementCheck
 
 _WORDS = {"==": "is", "!=": "is not", "<": "below", "<=": "at most", ">": "above", ">=": "at least",
           "in": "one of", "between": "between", "exists": "is known"}
-
-
-def show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return number(value)
-    if isinstance(value, float):
-        return number(value) if value.is_integer() else format(value, ",.6g")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return ", ".join(show(item) for item in value)
-    return str(value)
 
 
 def describe(condition: Condition, values: Mapping[str, Any] | None = None) -> str:
@@ -93,12 +79,6 @@ def _gap(op: str, actual: Any, required: Any) -> float | int | None:
     return None
 
 
-def requirement_checks(requirements: tuple[Condition, ...], facts: Mapping[str, Any], values: Mapping[str, Any],
-                       thresholds: Mapping[str, Threshold], country: str | None, on: dt.date
-                       ) -> tuple[RequirementCheck, ...]:
-    return check_requirements(prepare_requirements(requirements, values, thresholds, country, on), facts, values)
-
-
 class PreparedRequirement:
     """What a requirement check owes to the thresholds alone (the words, the value required, the source): the same
     for every evaluation with the same country and date, so a pack prepares it once per (country, date). `static`
@@ -111,14 +91,12 @@ class PreparedRequirement:
         self.condition, self.leaf, self.right, self.static, self.names = condition, leaf, right, static, names
 
 
-# Finished checks by (prepared requirement, type and value of the actual fact): a check is frozen and depends on
-# nothing else, and across a batch most requirements meet the same few values again (an age, a country, an
-# account type); 70% of the default pack's checks repeat over the shared data set. One bound for the process (the
-# key holds the prepared requirement, so its identity is never reused meanwhile); when full it starts afresh.
-_REMEMBERED: dict[tuple[PreparedRequirement, type, Any], RequirementCheck] = {}
-_MAX_REMEMBERED = 4096  # about 3 MB at most (a check and its key take some 700 bytes)
-# Types whose equal values read alike. Not float 0.0, equal to -0.0; not tuples, where 1 == 1.0 == True.
+# Types whose equal values read alike, so a finished check can be remembered by its actual value (see
+# check_requirements). Not float 0.0, equal to -0.0; not tuples, where 1 == 1.0 == True.
 _REMEMBERED_TYPES = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+MAX_REMEMBERED = 4096  # checks a memo holds: about 3 MB at most (a check and its key take some 700 bytes)
+# (prepared requirement, type of the actual value, the value) -> its finished check
+RequirementMemo = dict[tuple["PreparedRequirement", type, Any], RequirementCheck]
 
 
 def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[str, Any],
@@ -150,8 +128,15 @@ def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[st
 
 
 def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping[str, Any],
-                       values: Mapping[str, Any]) -> tuple[RequirementCheck, ...]:
-    """Each prepared requirement checked against the facts: the actual value, met (None when unknown), the gap."""
+                       values: Mapping[str, Any], memo: RequirementMemo | None = None) -> tuple[RequirementCheck, ...]:
+    """Each prepared requirement checked against the facts: the actual value, met (None when unknown), the gap.
+
+    `memo` (the caller's, bounded by MAX_REMEMBERED) keeps finished checks by (prepared requirement, type and value
+    of the actual fact): a check is frozen and depends on nothing else, and across a batch most requirements meet
+    the same few values again (an age, a country, an account type); 70% of the default pack's checks repeat over
+    the shared data set. The key holds the prepared requirement, so its identity is never reused meanwhile."""
+    if memo is None:
+        memo = {}
     checks = []
     for item in prepared:
         static = item.static
@@ -165,7 +150,7 @@ def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping
         actual = facts.get(leaf.fact)
         kind = type(actual)
         key = (item, kind, actual) if kind in _REMEMBERED_TYPES and not (kind is float and actual == 0) else None
-        if key is not None and (found := _REMEMBERED.get(key)) is not None:
+        if key is not None and (found := memo.get(key)) is not None:
             checks.append(found)
             continue
         if leaf.op == "exists":
@@ -177,9 +162,9 @@ def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping
         gap = _gap(leaf.op, actual, static.required) if static.in_force else None
         check = _with_outcome(static, actual, met, gap)
         if key is not None:
-            if len(_REMEMBERED) >= _MAX_REMEMBERED:
-                _REMEMBERED.clear()
-            _REMEMBERED[key] = check
+            if len(memo) >= MAX_REMEMBERED:
+                memo.clear()
+            memo[key] = check
         checks.append(check)
     return tuple(checks)
 

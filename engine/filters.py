@@ -79,6 +79,32 @@ def signed(value: Any) -> str:
     return f"{value:+,}" if isinstance(value, int) else f"{value:+,.1f}"
 
 
+def words(value: Any) -> str:
+    """Any fact or threshold value as a person reads it: 10000 -> '10,000', 0.07123 -> '0.0712', True -> 'yes',
+    a date in ISO form, a list joined, None (unknown) -> an em dash. The one definition: rule explanations, rule
+    test reports and the reports all call it, so a value reads the same wherever it appears."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int:
+        return f"{value:,}"
+    if kind is float:  # a rate, a share: before the isinstance tests below
+        if not math.isfinite(value):
+            return UNKNOWN
+        return f"{round(value):,}" if value.is_integer() else f"{round(value, 4):,}"
+    if value is None:
+        return UNKNOWN
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return words(int(value) if isinstance(value, int) else float(value))
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(words(part) for part in value)
+    return str(value)
+
+
 def isodate(value: Any) -> str:
     """A date as YYYY-MM-DD; passes strings through."""
     if type(value) is str:  # the common case: the plan's dates are ISO text already

@@ -18,10 +18,10 @@ from .checks import check_pack, compatible
 from .compiler import compile_ruleset
 from .encoding import engine_facts, engine_value
 from .errors import FactConflictError, FactError, Problem, RulePackError
-from .explain import PreparedRequirement, check_requirements, prepare_requirements, reasons
+from .explain import PreparedRequirement, RequirementMemo, check_requirements, prepare_requirements, reasons
 from .folding import fold_pack, fold_text
 from .loader import iter_folders, read_packs
-from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, leaves
+from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order, leaves
 from .outcome import AdviceItem, Firing, GateResult, Outcome
 from .runtime import ENGINE_LOCK, CompiledRuleset
 from .text import is_plain, render_text
@@ -47,8 +47,8 @@ class RulePack:
         self.replaced = replaced
         # (kind, name, overlay folder) -> what that overlay replaced: lint compares them, rule tests name them.
         self.previous = dict(previous or {})
-        self._order = sorted(self.rules.values(), key=lambda r: (layers[r.id], -r.priority, r.id))
-        self._gates = [rule for rule in self._order if rule.gate]
+        self.firing_order: tuple[Rule, ...] = tuple(firing_order(self.rules.values(), layers))
+        self._gates = [rule for rule in self.firing_order if rule.gate]
         self._gates_declared = tuple(sorted(self._gates, key=_declaration_order))  # a plan lists them so
         self._reads = {rule.id: rule.facts_read for rule in self.rules.values()}
         self._read_anywhere = frozenset(name for names in self._reads.values() for name in names)
@@ -64,6 +64,8 @@ class RulePack:
                              for name, spec in self.facts.items()}
         self._folded = tuple(name for name, spec in self.facts.items() if spec.folded)
         self._threshold_texts: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        # Finished requirement checks by their actual value, shared by this pack's evaluations (explain.py).
+        self._finished_checks: RequirementMemo = {}
 
     @property
     def name(self) -> str:
@@ -207,7 +209,7 @@ class RulePack:
         everything = {**clean, **derived}
         gates = {}
         for rule, prepared in self._prepared_gates(country, on, values):
-            checks = check_requirements(prepared, everything, values)
+            checks = check_requirements(prepared, everything, values, self._finished_checks)
             gates[rule.gate] = GateResult(rule.gate, rule.id, rule.id in fired_ids, checks)
         as_given = {name: facts[name] for name in self._folded if isinstance(facts.get(name), str)}
         return Outcome(clean, derived, tuple(fired), gates, values, country, on, frozenset(fired_ids), as_given)

@@ -29,7 +29,6 @@ from .codecache import CodeCache, compile_cached, module_source_digest
 from .errors import RuleTextError
 from .filters import FILTERS, UNKNOWN
 from .sandbox import DataCodeGenerator, DataSandbox
-from .substitution import render_substitutions, substitutions
 from .suggest import did_you_mean
 
 TEXT_VARIABLES = ("facts", "thresholds", "rule")
@@ -292,24 +291,6 @@ def _compiled(source: str) -> Any:
     return compile_cached(text_environment(), source, "rule-text", tree=_checked_trees.pop(source, None))
 
 
-@lru_cache(maxsize=4096)
-def _substitutions(source: str) -> tuple[Any, ...] | None:
-    """The pieces of a text that only substitutes values (engine/substitution.py), else None. Parsed once per
-    process: the tree `parse_problems` left is used when there is one, and a tree Jinja will need is left for
-    `_compiled`."""
-    environment = text_environment()
-    tree = _checked_trees.pop(source, None)
-    if tree is None:
-        try:
-            tree = environment.parse(source)
-        except Exception:  # TemplateSyntaxError, RecursionError...: Jinja's path reports it
-            return None
-    pieces = substitutions(tree, environment.filters, environment.text_filters, environment.tests)
-    if pieces is None and len(_checked_trees) < _MAX_CHECKED_TREES:
-        _checked_trees[source] = tree  # for `_compiled`, which then need not parse the text again
-    return pieces
-
-
 def is_plain(source: str) -> bool:
     """True when a text has no template syntax (no `{{`, `{%` or `{#`; a lone brace is text): Jinja would give it
     back as written, less the whitespace `render_text` strips. A carriage return is left to Jinja, which
@@ -322,14 +303,6 @@ def render_text(source: str, *, facts: Mapping[str, Any], thresholds: Mapping[st
     """Render one rule text; any failure becomes RuleTextError naming the rule and field."""
     if is_plain(source):
         return source.strip()  # about a fifth of the default pack's texts: no Jinja context, no render
-    pieces = _substitutions(source)
-    if pieces is not None:  # most of the rest (engine/substitution.py)
-        try:
-            text = render_substitutions(pieces, (facts, thresholds), _finalize, MAX_TEXT_CHARS)
-        except Exception:  # Jinja renders it again below, and words the failure
-            text = None
-        if text is not None:
-            return text.strip()
     try:
         pieces, length = [], 0
         template = _compiled(source)

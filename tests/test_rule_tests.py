@@ -88,13 +88,13 @@ def test_a_rule_expected_to_fire_that_does_not_is_missed_with_the_condition_that
     assert result.missed == ("fires content.steady_cadence",)
     assert result.unexpected == ()
     assert result.explanation == (
-        "content.steady_cadence: posts_per_week below 3 does not hold (posts_per_week is 3.03333)",)
+        "content.steady_cadence: posts_per_week below 3 does not hold (posts_per_week is 3.0333)",)
     assert result.line == 2
     lines = format_report(report).splitlines()
     assert lines[:3] == [
         f"FAIL thirteen posts a month still need the cadence advice ({pack / 'tests' / 'cadence.yaml'}:2)",
         "    missed: fires content.steady_cadence",
-        "      because content.steady_cadence: posts_per_week below 3 does not hold (posts_per_week is 3.03333)",
+        "      because content.steady_cadence: posts_per_week below 3 does not hold (posts_per_week is 3.0333)",
     ]
     assert lines[3] == "0 passed, 1 failed"
     assert lines[4].startswith("Rules no test exercises: content.answer_comments, ")
