@@ -114,7 +114,7 @@ def isodate(value: Any) -> str:
     return UNKNOWN if value is None else str(value)
 
 
-def words(items: Any, conjunction: str = "and") -> str:
+def and_list(items: Any, conjunction: str = "and") -> str:
     """['a', 'b', 'c'] -> 'a, b and c': a list a rule text computes (from thresholds, say) as a phrase."""
     if items is None:
         return UNKNOWN
@@ -128,7 +128,7 @@ def words(items: Any, conjunction: str = "and") -> str:
 
 FILTERS: dict[str, Callable[..., str]] = {
     "number": number,
-    "words": words,
+    "and_list": and_list,
     "compact": compact,
     "percent": percent,
     "money": money,
