@@ -87,6 +87,9 @@ class Advisor:
 
 
 def to_profile(profile: ProfileInput, *, as_of: dt.date | None = None, limits: Limits = DEFAULT_LIMITS) -> Profile:
+    """Any accepted profile input (a Profile, a mapping in the profile contract, or a path to a YAML, JSON
+    or TikTok data file) as a checked Profile; `as_of` judges it on another day. Bad input raises ProfileError
+    (or SourceError) with located problems."""
     if isinstance(profile, Profile):
         if as_of is not None and as_of != profile.as_of:
             return parse_profile(profile.to_dict(include_derived=False), source=profile.source, as_of=as_of)

@@ -29,6 +29,9 @@ _METRIC_NAMES = tuple(spec.name for spec in METRIC_FACTS)
 
 def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], outcome: Outcome,
                   tool_version: str) -> Plan:
+    """The plan a creator reads, from the engine's outcome: each programme's verdict and requirement checks
+    (in the pack's order), the rendered advice by priority, engagement against its benchmark, earnings and growth.
+    Decides nothing itself: every verdict is the engine's."""
     eligibility = tuple(_eligibility(pack, outcome))
     recommendations = tuple(pack.render_advice(outcome))
     return Plan(
@@ -48,9 +51,10 @@ def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], ou
 def _eligibility(pack: RulePack, outcome: Outcome) -> list[ProgramEligibility]:
     results = []
     for rule in pack.gate_rules():
-        gate = outcome.gates[rule.gate]
+        program = rule.gate or ""  # a gate rule always names its gate
+        gate = outcome.gates[program]
         results.append(ProgramEligibility(
-            program=rule.gate, name=pack.render_title(rule, outcome), eligible=gate.passed,
+            program=program, name=pack.render_title(rule, outcome), eligible=gate.passed,
             status=program_status(gate.passed, gate.requirements), requirements=gate.requirements,
             note=rule.note))
     return results

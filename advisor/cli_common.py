@@ -33,6 +33,8 @@ def pack_folders(rules: tuple[str, ...] = (), overlays: tuple[str, ...] = ()) ->
 
 
 def fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A click command that turns the library's errors into one `Error: ...` line and exit code 1, never a
+    traceback."""
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from engine import EngineError

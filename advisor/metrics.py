@@ -29,7 +29,7 @@ def creator_facts(profile: Profile) -> dict[str, Any]:
         facts["account_age_days"] = (profile.as_of - profile.joined).days
     views, likes, comments = profile.views_30d, profile.likes_30d, profile.comments_30d
     shares, saves, posts, followers = profile.shares_30d, profile.saves_30d, profile.posts_30d, profile.followers
-    interactions = None if None in (likes, comments, shares) else likes + comments + shares
+    interactions = None if likes is None or comments is None or shares is None else likes + comments + shares
     rates = {
         "engagement_rate": _ratio(interactions, views),
         "engagement_rate_followers": _ratio(_ratio(interactions, posts, rounded=False), followers),
@@ -58,14 +58,17 @@ def _video_facts(profile: Profile, videos: tuple[Video, ...], recent: tuple[Vide
     if durations:
         facts["avg_duration_s"] = _round(math.fsum(durations) / len(durations))
         facts["long_video_share"] = _round(sum(d > LONG_VIDEO_S for d in durations) / len(durations))
-    if all(video.duration_s is not None and video.views is not None for video in recent):
-        facts["qualified_views_30d"] = sum(video.views for video in recent if video.duration_s > LONG_VIDEO_S)
+    timed = [(video.duration_s, video.views) for video in recent
+             if video.duration_s is not None and video.views is not None]
+    if len(timed) == len(recent):
+        facts["qualified_views_30d"] = sum(views for duration, views in timed if duration > LONG_VIDEO_S)
     sounds = [video.sound for video in videos if video.sound is not None]
     if sounds:
         facts["trending_sound_share"] = _round(sounds.count("trending") / len(sounds))
         facts["original_sound_share"] = _round(sounds.count("original") / len(sounds))
-    if recent and all(video.views is not None for video in recent) and profile.views_30d:
-        best = max(video.views for video in recent)
+    views = [video.views for video in recent if video.views is not None]
+    if recent and len(views) == len(recent) and profile.views_30d:
+        best = max(views)
         facts["top_video_view_share"] = _round(min(1.0, best / profile.views_30d))
     return facts
 

@@ -59,6 +59,7 @@ Recommendation = AdviceItem  # a fired rule's advice, rendered: rule, category, 
 
 
 def recommendation_dict(item: AdviceItem) -> dict[str, Any]:
+    """A rendered advice item as the plan's JSON data (`recommendations[]` in docs/plan-json.md)."""
     return {"rule": item.rule, "category": item.category, "priority": item.priority, "title": item.title,
             "text": item.text, "because": list(item.because)}
 

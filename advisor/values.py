@@ -24,6 +24,7 @@ VN VU WF WS YE YT ZA ZM ZW XK""".split())
 
 
 def handle_problem(handle: str) -> str | None:
+    """What is wrong with a handle, with the exact fix where it is certain; None when it is fine."""
     if not handle:
         return "must not be empty"
     if handle.startswith("@"):
@@ -35,6 +36,8 @@ def handle_problem(handle: str) -> str | None:
 
 
 def country_problem(code: str) -> str | None:
+    """What is wrong with a country code (ISO 3166-1 alpha-2), with the exact fix where it is certain; None
+    when it is fine."""
     if code in COUNTRIES:
         return None
     if code.upper() in COUNTRIES:
@@ -45,6 +48,7 @@ def country_problem(code: str) -> str | None:
 
 
 def bracket_problem(bracket: str) -> str | None:
+    """What is wrong with an audience age bracket (`18-24`, `55+`); None when it is fine."""
     match = _BRACKET.fullmatch(bracket)
     if match and (not match.group(1) or int(match.group(1)) <= int(match.group(2))):
         return None

@@ -23,6 +23,8 @@ from .text import CheckResults, check_texts
 
 @dataclass
 class CheckResult:
+    """What the load-time checks found: the problems, each rule's layer, the types of derived facts and which
+    rules produce each. `check_pack` fills it; the pack is refused when `problems` is not empty."""
     problems: list[Problem] = field(default_factory=list)
     layers: dict[str, int] = field(default_factory=dict)
     derived_types: dict[str, str] = field(default_factory=dict)
@@ -41,6 +43,7 @@ def value_type(value: Any) -> str:
 
 
 def compatible(fact_type: str, value: Any) -> bool:
+    """True when `value` fits a fact declared of `fact_type` (an integer or a number both take any number)."""
     kind = value_type(value)
     if fact_type in ("integer", "number"):
         return kind == "number"
@@ -61,6 +64,9 @@ def _leaf_path(rule: Rule, leaf: Leaf) -> tuple[Any, ...]:
 
 
 def check_pack(loaded: LoadedPacks, facts: Mapping[str, FactSpec]) -> CheckResult:
+    """Every check a pack meets when it loads, before any profile reaches it: numbers in range, asserted facts
+    typed and written once, conditions naming known facts and thresholds of fitting types, rule texts that parse and
+    name what exists, one rule per gate, and rules layered by the facts they derive (a cycle is a problem)."""
     result = CheckResult()
     rules = list(loaded.rules.values())
     _check_numbers(rules, loaded.thresholds, result)
@@ -68,7 +74,7 @@ def check_pack(loaded: LoadedPacks, facts: Mapping[str, FactSpec]) -> CheckResul
     fact_types = {name: spec.type for name, spec in facts.items()}
     fact_types.update(result.derived_types)
     fact_types.update({name: "any" for name in loaded.broken_names if name not in fact_types})
-    thresholds = dict(loaded.thresholds)
+    thresholds: dict[str, Threshold | None] = dict(loaded.thresholds)
     thresholds.update({name: None for name in loaded.broken_names if name not in thresholds})
     texts = {rule.id: rule.texts for rule in rules}
     checked = check_texts(source for rule_texts in texts.values() for _, source in rule_texts)
@@ -148,7 +154,7 @@ def _check_asserts(rules: list[Rule], facts: Mapping[str, FactSpec], thresholds:
             result.producers.setdefault(name, []).append(rule.id)
 
 
-def _check_leaf(rule: Rule, leaf: Leaf, fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold],
+def _check_leaf(rule: Rule, leaf: Leaf, fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold | None],
                 result: CheckResult) -> None:
     path = _leaf_path(rule, leaf)
     fact_type = fact_types.get(leaf.fact)
@@ -197,7 +203,7 @@ def _check_leaf(rule: Rule, leaf: Leaf, fact_types: Mapping[str, str], threshold
 
 
 def _check_texts(rule: Rule, texts: tuple[tuple[tuple[Any, ...], str], ...], checked: CheckResults,
-                 fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold], result: CheckResult) -> None:
+                 fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold | None], result: CheckResult) -> None:
     for path, source in texts:
         error, references = checked[source]
         if error:

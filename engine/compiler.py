@@ -53,6 +53,9 @@ def operand(leaf: Leaf, values: Mapping[str, Any]) -> Any:
 
 
 def compile_condition(condition: Condition, values: Mapping[str, Any], negate: bool = False) -> Expression:
+    """A condition as a durable-rules expression with the thresholds' values in force filled in (`negate`
+    pushes a `not` down to the comparisons). True or False where the values decide it already, so the caller can
+    drop a rule that can never fire."""
     if isinstance(condition, NotOf):
         return compile_condition(condition.item, values, not negate)
     if isinstance(condition, AllOf):

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import math
 from decimal import Decimal
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any, Container, Mapping
 
 from .errors import FactError
@@ -75,6 +75,7 @@ def engine_facts(facts: Mapping[str, Any], names: Container[str]) -> dict[str, A
 
 
 def float_text(value: float) -> str:
+    """A float in plain decimal, as durable-rules' JSON parser accepts it (it rejects an exponent: `1e-05`)."""
     text = repr(value)
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")

@@ -102,6 +102,8 @@ RequirementMemo = dict[tuple["PreparedRequirement", type, Any], RequirementCheck
 def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[str, Any],
                          thresholds: Mapping[str, Threshold], country: str | None, on: dt.date
                          ) -> tuple[PreparedRequirement, ...]:
+    """Each requirement of a gate with what depends on the thresholds alone worked out (the words, the
+    value required, the source, whether it is in force on `on` in `country`), ready for `check_requirements`."""
     prepared = []
     for condition in requirements:
         if not isinstance(condition, Leaf):
@@ -142,9 +144,9 @@ def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping
         static = item.static
         if item.leaf is None:
             unknown = any(facts.get(name) is None for name in item.names)
-            met = holds(item.condition, facts, values)
+            holding = holds(item.condition, facts, values)
             checks.append(RequirementCheck(None, static.operator, static.required, None,
-                                           None if unknown and not met else met, None, static.text))
+                                           None if unknown and not holding else holding, None, static.text))
             continue
         leaf = item.leaf
         actual = facts.get(leaf.fact)
@@ -153,8 +155,9 @@ def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping
         if key is not None and (found := memo.get(key)) is not None:
             checks.append(found)
             continue
+        met: bool | None
         if leaf.op == "exists":
-            met: bool | None = actual is not None
+            met = actual is not None
         elif actual is None:
             met = None if static.in_force else False
         else:

@@ -79,12 +79,14 @@ def _read_folder(folder: Path, files: list[Path], is_overlay: bool, loaded: Load
             if rule.id in rules:
                 first = rules[rule.id].origin
                 where = f"{first.document.file}:{first.document.mark(first.path)[0]}" if first else "?"
+                assert rule.origin is not None  # every rule read from a file has one
                 loaded.problems.append(document.problem(rule.origin.path + ("id",), f"duplicate rule id {rule.id!r}"
                                                         f" (first defined at {where})", rule=rule.id,
                                                         shown_path=("id",)))
             rules[rule.id] = rule
         for threshold in found.thresholds:
             if threshold.name in thresholds:
+                assert threshold.origin is not None  # every threshold read from a file has one
                 loaded.problems.append(document.problem(
                     threshold.origin.path, f"threshold {threshold.name!r} is defined in two files of this pack",
                     key=True))
@@ -170,7 +172,7 @@ class _FileReader:
 
     def entry(self, raw: dict[str, Any], path: tuple[Any, ...]) -> ThresholdEntry:
         entry = ThresholdEntry(
-            value=_freeze(raw["value"]), source=str(raw["source"]), as_of=_date(raw["as_of"]),
+            value=_freeze(raw["value"]), source=str(raw["source"]), as_of=_required_date(raw["as_of"]),
             valid_from=_date(raw.get("valid_from")), valid_until=_date(raw.get("valid_until")),
             note=raw.get("note"), url=raw.get("url"),
             earlier=tuple(self.entry(item, path + ("earlier", i)) for i, item in enumerate(raw.get("earlier", []))))
@@ -202,8 +204,8 @@ class _FileReader:
 
     def condition(self, raw: dict[str, Any], path: tuple[Any, ...], rule_id: str,
                   rule_path: tuple[Any, ...]) -> Condition | None:
-        groups = [key for key in ("all", "any", "not") if key in raw]
-        leaf_keys = [key for key in ("fact", "op", "value", "threshold") if key in raw]
+        groups: list[str] = [key for key in ("all", "any", "not") if key in raw]
+        leaf_keys: list[str] = [key for key in ("fact", "op", "value", "threshold") if key in raw]
         if len(groups) + (1 if leaf_keys else 0) != 1:
             self.fail(path, rule_path, rule_id, "a condition is exactly one of {fact, op, value|threshold}, "
                       "{all: [...]}, {any: [...]} or {not: ...}; this one mixes "
@@ -215,9 +217,10 @@ class _FileReader:
                 inner = self.condition(raw["not"], path + ("not",), rule_id, rule_path)
                 return NotOf(inner) if inner is not None else None
             items = [self.condition(item, path + (kind, i), rule_id, rule_path) for i, item in enumerate(raw[kind])]
-            if any(item is None for item in items):
+            conditions = tuple(item for item in items if item is not None)
+            if len(conditions) != len(items):
                 return None
-            return AllOf(tuple(items)) if kind == "all" else AnyOf(tuple(items))
+            return AllOf(conditions) if kind == "all" else AnyOf(conditions)
         return self.leaf(raw, path, rule_id, rule_path)
 
     def leaf(self, raw: dict[str, Any], path: tuple[Any, ...], rule_id: str,
@@ -256,7 +259,7 @@ class _FileReader:
             if op not in ("in", "between") and isinstance(value, list):
                 self.fail(path + ("value",), rule_path, rule_id, f"{op!r} takes one value, not a list")
                 return None
-            if op == "between" and len(value) != 2:
+            if op == "between" and isinstance(value, list) and len(value) != 2:
                 self.fail(path + ("value",), rule_path, rule_id, "'between' takes exactly two values [low, high]")
                 return None
             value = _freeze(value)
@@ -275,6 +278,13 @@ def _freeze(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.date()
     return value
+
+
+def _required_date(value: Any) -> dt.date:
+    """A date the schema requires (so present): the loader reaches it only after the schema check passed."""
+    found = _date(value)
+    assert found is not None
+    return found
 
 
 def _date(value: Any) -> dt.date | None:

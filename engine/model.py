@@ -115,16 +115,19 @@ class Leaf:
 
 @dataclass(frozen=True)
 class AllOf:
+    """All of the conditions hold (`all:` in a rule file)."""
     items: tuple["Condition", ...]
 
 
 @dataclass(frozen=True)
 class AnyOf:
+    """At least one of the conditions holds (`any:` in a rule file)."""
     items: tuple["Condition", ...]
 
 
 @dataclass(frozen=True)
 class NotOf:
+    """The condition does not hold (`not:` in a rule file)."""
     item: "Condition"
 
 
@@ -207,6 +210,7 @@ def firing_order(rules: Iterable[Rule], layers: Mapping[str, int]) -> list[Rule]
 
 @dataclass(frozen=True)
 class PackInfo:
+    """A pack's `pack.yaml`: its name, version and description, and the folder it was read from."""
     name: str
     version: str = ""
     description: str = ""

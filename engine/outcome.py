@@ -99,6 +99,9 @@ class AdviceItem:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What one evaluation produced, the same whichever engine ran it: the input facts as checked, the facts
+    the rules derived, the fired rules in firing order with the facts each read, every gate's verdict and
+    requirement checks, the threshold values in force, and the country and date they were resolved for."""
     facts: Mapping[str, Any]
     derived: Mapping[str, Any]
     fired: tuple[Firing, ...]

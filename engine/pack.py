@@ -63,7 +63,7 @@ class RulePack:
         self._exact_types = {name: () if spec.folded else _EXACT_TYPES.get(spec.type, ())
                              for name, spec in self.facts.items()}
         self._folded = tuple(name for name, spec in self.facts.items() if spec.folded)
-        self._threshold_texts: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._threshold_texts: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
         # Finished requirement checks by their actual value, shared by this pack's evaluations (explain.py).
         self._finished_checks: RequirementMemo = {}
 
@@ -191,11 +191,10 @@ class RulePack:
             if not rule.asserts:
                 return {}
             new = {}
-            for name, value in rule.asserts:
-                if isinstance(value, ThresholdRef):
-                    value = values.get(value.name)
-                    if value is None:
-                        continue
+            for name, asserted in rule.asserts:
+                value = values.get(asserted.name) if isinstance(asserted, ThresholdRef) else asserted
+                if value is None:
+                    continue
                 if name in derived and derived[name] != value:
                     raise FactConflictError(f"rules {asserted_by[name]} and {rule.id} assert different values "
                                             f"for {name!r}: {derived[name]!r} and {value!r}")
@@ -210,7 +209,8 @@ class RulePack:
         gates = {}
         for rule, prepared in self._prepared_gates(country, on, values):
             checks = check_requirements(prepared, everything, values, self._finished_checks)
-            gates[rule.gate] = GateResult(rule.gate, rule.id, rule.id in fired_ids, checks)
+            gate = rule.gate or ""  # a gated rule: never empty (_gates holds rules with a gate, one rule a gate)
+            gates[gate] = GateResult(gate, rule.id, rule.id in fired_ids, checks)
         as_given = {name: facts[name] for name in self._folded if isinstance(facts.get(name), str)}
         return Outcome(clean, derived, tuple(fired), gates, values, country, on, frozenset(fired_ids), as_given)
 
@@ -231,7 +231,7 @@ class RulePack:
             rule = self.rules[firing.rule]
             if rule.advice is None:
                 continue
-            context = {"facts": facts, "thresholds": thresholds, "rule": rule.id}
+            context: dict[str, Any] = {"facts": facts, "thresholds": thresholds, "rule": rule.id}
             because = tuple(render_text(text, field=f"then.advice.because[{i}]", **context)
                             for i, text in enumerate(rule.advice.because))
             if not because:
@@ -261,7 +261,7 @@ class RulePack:
         values = outcome.thresholds
         found = self._threshold_texts.get(id(values))
         if found is None or found[0] is not values:  # one per set of values in force (rule text cannot change it)
-            thresholds = dict.fromkeys(self.thresholds)
+            thresholds: dict[str, Any] = dict.fromkeys(self.thresholds)
             thresholds.update(values)
             if len(self._threshold_texts) >= _RESOLUTION_CACHE_SIZE:
                 self._threshold_texts.clear()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.compiler import Frame
@@ -216,7 +216,7 @@ def check_texts(sources: Iterable[str]) -> CheckResults:
     cache = environment.bytecode_cache if isinstance(environment.bytecode_cache, CodeCache) else None
     texts = json.dumps(templates, ensure_ascii=False)  # the set, written unambiguously
     found = cache.load_result(environment, _CHECKS, texts) if cache is not None else None
-    if _are_check_results(found, len(templates)):
+    if found is not None and _are_check_results(found, len(templates)):
         results.update((source, (error, [(kind, name) for kind, name in references]))
                        for source, (error, references) in zip(templates, found))
         return results
@@ -250,7 +250,8 @@ def _check_text(source: str, environment: SandboxedEnvironment) -> tuple[str | N
     for name in tree.find_all(nodes.Name):
         if name.ctx == "load" and name.name not in TEXT_VARIABLES and name.name not in assigned:
             references.append(("variable", name.name))
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+    lookups: Iterator[nodes.Getattr | nodes.Getitem] = tree.find_all((nodes.Getattr, nodes.Getitem))
+    for node in lookups:
         target = node.node
         if not isinstance(target, nodes.Name) or target.name not in ("facts", "thresholds"):
             continue

@@ -199,6 +199,7 @@ class _Builder:
             self.check_tag(node, "tag:yaml.org,2002:seq")
             return [self.build(child, path + (index,), depth + 1) for index, child in enumerate(node.value)]
         self.check_tag(node, "tag:yaml.org,2002:map")
+        assert isinstance(node, yaml.MappingNode)  # the composer builds scalars, sequences and mappings only
         return self.mapping(node, path, depth)
 
     def check_tag(self, node: yaml.Node, expected: str) -> None:

@@ -16,7 +16,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from chromium import Chromium, find_chromium
+from chromium import Chromium, find_chromium, missing_requirements
 
 from advisor.api import Advisor, render
 
@@ -31,18 +31,7 @@ MIN_CONTRAST = 4.5
 CHROMIUM = find_chromium()
 
 
-def _requirements() -> str | None:
-    if CHROMIUM is None:
-        return ("chromium is not installed (CI installs Debian's package: apt-get install -y chromium; "
-                "or set CHROMIUM to an executable)")
-    try:
-        import websocket  # noqa: F401
-    except ImportError:
-        return "the websocket-client package is not installed (pip install '.[test]')"
-    return None
-
-
-_MISSING = _requirements()
+_MISSING = missing_requirements()
 pytestmark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
 
 

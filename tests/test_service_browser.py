@@ -9,7 +9,7 @@ without chromium or the websocket-client package (see tests/test_browser.py)."""
 from __future__ import annotations
 
 import pytest
-from chromium import Chromium, find_chromium
+from chromium import Chromium, find_chromium, missing_requirements
 from service_helpers import EXAMPLES, IMPORTS, Server, require_serve_extra
 
 require_serve_extra()
@@ -18,17 +18,7 @@ CHROMIUM = find_chromium()
 WIDTHS = (390, 1280)
 
 
-def _requirements() -> str | None:
-    if CHROMIUM is None:
-        return "chromium is not installed (CI installs Debian's package; or set CHROMIUM to an executable)"
-    try:
-        import websocket  # noqa: F401
-    except ImportError:
-        return "the websocket-client package is not installed (pip install '.[test]')"
-    return None
-
-
-_MISSING = _requirements()
+_MISSING = missing_requirements()
 pytestmark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
 
 
