@@ -313,14 +313,15 @@ def _read_row(reader: _Reader, number: int, row: dict[str, str], built: dict[str
                 raise ValueError
         except ValueError:
             reader.fail(number, column, f"{cell!r} is not a date written YYYY-MM-DD")
-    if dates.get("valid_from") and dates.get("valid_until") and dates["valid_until"] <= dates["valid_from"]:
+    valid_from, valid_until, as_of = dates.get("valid_from"), dates.get("valid_until"), dates.get("as_of")
+    if valid_from is not None and valid_until is not None and valid_until <= valid_from:
         reader.fail(number, "valid_until", "valid_until must be after valid_from")
     if position and not dates.get("valid_until"):
         reader.fail(number, "valid_until", "an earlier value needs valid_until, the day it stopped applying")
     for column in ("unit", "description"):
         if row.get(column) and (country or position):
             reader.fail(number, column, f"{column} belongs on the threshold's first row (no country, not earlier)")
-    if len(reader.problems) > before:
+    if len(reader.problems) > before or as_of is None:
         return
     parts = built.setdefault(name, {"rows": {}, "unit": None, "description": None, "first": number})
     key = (country, position)
@@ -330,8 +331,8 @@ def _read_row(reader: _Reader, number: int, row: dict[str, str], built: dict[str
         return
     if not country and not position:
         parts["unit"], parts["description"] = row.get("unit") or None, row.get("description") or None
-    entry = ThresholdEntry(value=value, source=source, as_of=dates["as_of"], valid_from=dates["valid_from"],
-                           valid_until=dates["valid_until"], note=row.get("note") or None, url=url or None)
+    entry = ThresholdEntry(value=value, source=source, as_of=as_of, valid_from=valid_from, valid_until=valid_until,
+                           note=row.get("note") or None, url=url or None)
     parts["rows"][key] = (entry, number)
     expected = [(country, i) for i in range(position)]
     gaps = [str(i) for c, i in expected if (c, i) not in parts["rows"] and i]
