@@ -128,9 +128,11 @@ def advise(profile: ProfileInput, *, rules: RulesInput = None, overlays: RulesIn
     return advisor.advise(profile, as_of=as_of, limits=limits)
 
 
-def render(plan: Plan, fmt: str = "md") -> str:
-    """The plan as a Markdown ("md") or HTML ("html") report, or as JSON ("json", the stable contract)."""
-    return _render_dict(plan.to_dict(), fmt)
+def render(plan: Plan, fmt: str = "md", *, explain: bool = False) -> str:
+    """The plan as a Markdown ("md") or HTML ("html") report, or as JSON ("json", the stable contract). The
+    reports lead with the verdict and the next actions; `explain` adds an appendix with every requirement, its
+    source and the rules that fired."""
+    return _render_dict(plan.to_dict(), fmt, explain)
 
 
 def render_template(plan: Plan, template: str | os.PathLike) -> str:

@@ -114,6 +114,20 @@ def growth_projection(profile: Profile, target: int) -> tuple[float | None, dt.d
     return daily, profile.as_of + dt.timedelta(days=days_ahead)
 
 
+def recent_pace(as_of: dt.date, followers: int, gained_30d: int,
+                target: int | None) -> tuple[float, dt.date | None]:
+    """(followers gained per day, the day `target` is reached) at the pace of the last 30 days: the same count of
+    days the growth advice gives ("about N days away": the gap divided by the 30-day gain, times 30, rounded up).
+    The day is None without a target, when the pace is not rising, or past the year 9999."""
+    daily = _round(gained_30d / 30)
+    if target is None or gained_30d <= 0 or followers >= target:
+        return daily, None
+    days_ahead = math.ceil((target - followers) / gained_30d * 30)
+    if days_ahead > (dt.date.max - as_of).days:
+        return daily, None
+    return daily, as_of + dt.timedelta(days=days_ahead)
+
+
 def _ratio(numerator: float | None, denominator: float | None, *, per: float = 1,
            rounded: bool = True) -> float | None:
     """numerator * per / denominator, or None when either is unknown or the denominator is zero."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .explain import show
+from .labels import OPERATOR_WORDS
 from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Rule, Threshold, ThresholdEntry, ThresholdRef, leaves
 from .pack import RulePack
 
@@ -279,9 +280,27 @@ def _thresholds(pack: RulePack) -> list[str]:
     return lines
 
 
+def _words_section(pack: RulePack) -> list[str]:
+    """The pack's labels (engine.labels): the words reports use for each fact, operator and value."""
+    labels = pack.labels
+    if not (labels.facts or labels.operators or labels.values):
+        return []
+    lines = ['## <a id="words"></a>Words a creator reads', "",
+             "Reports never show a fact's name: they say these words, and the values of the thresholds in force.", ""]
+    facts = [*pack.facts, *(name for name in pack.derived_types if name not in pack.facts)]
+    lines += _table(["Fact", "Said as"], [[_code(name), _esc(labels.fact(name))] for name in facts])
+    lines += _table(["Operator", "Said as"], [[_code(op), _esc(labels.operator(op))] for op in OPERATOR_WORDS])
+    rows = [[_code(fact), _code(value), _esc(word)] for fact, words in sorted(labels.values.items())
+            for value, word in sorted(words.items())]
+    if rows:
+        lines += _table(["Fact", "Value", "Said as"], rows)
+    return lines
+
+
 def catalogue_markdown(pack: RulePack) -> str:
-    """The whole pack as one Markdown document: header, contents, gates, rules by category, thresholds."""
+    """The whole pack as one Markdown document: header, contents, gates, rules by category, thresholds, and the
+    words reports use for facts, operators and values."""
     categories = sorted({rule.category for rule in pack.rules.values()})
     lines = (_header(pack) + _contents(pack, categories) + _gates(pack) + _rules(pack, categories)
-             + _thresholds(pack))
+             + _thresholds(pack) + _words_section(pack))
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -82,6 +82,10 @@ def check_pack(loaded: LoadedPacks, facts: Mapping[str, FactSpec]) -> CheckResul
         for leaf in leaves(rule.when):
             _check_leaf(rule, leaf, fact_types, thresholds, result)
         _check_texts(rule, texts[rule.id], checked, fact_types, thresholds, result)
+    for name, document, path in loaded.label_sites:
+        if name not in fact_types:
+            result.problems.append(document.problem(path, f"label for unknown fact {name!r}: no input fact or rule "
+                                                          f"provides it{did_you_mean(name, fact_types)}", key=True))
     _check_gates(rules, result)
     _layer(rules, result)
     return result

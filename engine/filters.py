@@ -56,10 +56,14 @@ def compact(value: Any) -> str:
 
 
 def percent(value: Any, digits: int = 1) -> str:
-    """A share in 0..1 as a percentage: 0.0712 -> '7.1%'."""
+    """A share in 0..1 as a percentage, the one rounding rule of every report and rule text: at most `digits`
+    decimals (one by default), trailing zeros dropped: 0.0712 -> '7.1%', 0.1 -> '10%', 0.947 -> '94.7%'."""
     if not _is_number(value):
         return UNKNOWN if value is None else str(value)
-    return f"{value * 100:,.{_digits(digits)}f}%"
+    text = f"{value * 100:,.{_digits(digits)}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{'0' if text in ('-0', '') else text}%"
 
 
 def money(value: Any, currency: str = "USD") -> str:
@@ -114,21 +118,8 @@ def isodate(value: Any) -> str:
     return UNKNOWN if value is None else str(value)
 
 
-def and_list(items: Any, conjunction: str = "and") -> str:
-    """['a', 'b', 'c'] -> 'a, b and c': a list a rule text computes (from thresholds, say) as a phrase."""
-    if items is None:
-        return UNKNOWN
-    if isinstance(items, str) or not isinstance(items, (list, tuple)):
-        return str(items)
-    parts = [str(item) for item in items]
-    if len(parts) <= 1:
-        return "".join(parts)
-    return f"{', '.join(parts[:-1])} {conjunction} {parts[-1]}"
-
-
 FILTERS: dict[str, Callable[..., str]] = {
     "number": number,
-    "and_list": and_list,
     "compact": compact,
     "percent": percent,
     "money": money,

@@ -17,6 +17,7 @@ from .errors import Problem, SourceError
 from .model import (Advice, AllOf, AnyOf, Condition, Leaf, NotOf, Origin, PackInfo, Rule, Threshold,
                     ThresholdEntry, ThresholdRef)
 from .schema import schema_errors
+from .labels import NO_LABELS, Labels
 from .yaml_source import DEFAULT_LIMITS, Limits, LocatedDocument, load_yaml_file
 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
@@ -32,6 +33,9 @@ class LoadedPacks:
     replaced: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, name, overlay folder)
     # (kind, name, overlay folder) -> the definition that overlay replaced, for lint and rule tests to compare.
     previous: dict[tuple[str, str, str], Rule | Threshold] = field(default_factory=dict)
+    labels: Labels = NO_LABELS  # every folder's labels, a later folder's winning key by key
+    # Where each fact label (facts or values) was written, for the check that it names a known fact.
+    label_sites: list[tuple[str, LocatedDocument, tuple[Any, ...]]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     # Names defined by parts that failed the schema: not reported again as unknown where they are used.
     broken_names: set[str] = field(default_factory=set)
@@ -73,6 +77,10 @@ def _read_folder(folder: Path, files: list[Path], is_overlay: bool, loaded: Load
         found = builder.read()
         loaded.problems.extend(builder.problems)
         loaded.broken_names |= builder.broken_names
+        if found.labels is not None:
+            loaded.labels = loaded.labels.merged(found.labels)
+            loaded.label_sites.extend((name, document, ("labels", part, name))
+                                      for part in ("facts", "values") for name in getattr(found.labels, part))
         if found.info is not None:
             info = PackInfo(found.info.name, found.info.version, found.info.description, str(folder))
         for rule in found.rules:
@@ -109,6 +117,7 @@ class _FileContent:
     info: PackInfo | None = None
     rules: list[Rule] = field(default_factory=list)
     thresholds: list[Threshold] = field(default_factory=list)
+    labels: Labels | None = None
 
 
 class _FileReader:
@@ -148,6 +157,10 @@ class _FileReader:
             pack = data["pack"]
             content.info = PackInfo(pack["name"], str(pack.get("version", "")), pack.get("description", ""))
             self.pack_name = pack["name"]
+        if "labels" in data and not any(part[0] == "labels" for part in broken):
+            raw_labels = data["labels"]
+            content.labels = Labels(dict(raw_labels.get("facts", {})), dict(raw_labels.get("operators", {})),
+                                    {fact: dict(words) for fact, words in raw_labels.get("values", {}).items()})
         for name, raw in data.get("thresholds", {}).items():
             if ("thresholds", name) in broken:
                 self.broken_names.add(name)

@@ -24,7 +24,8 @@ class RequirementCheck:
 
     `met` is None when the fact is unknown (absent); `gap` is how far the actual value is from the required one
     for ordering comparisons (0 when met) and None otherwise; `in_force` is False when the threshold has no
-    value in force on the evaluation's date.
+    value in force on the evaluation's date. `label`, `required_text` and `actual_text` are the fact and the
+    values in the pack's words (engine.labels): what a report shows instead of ids and raw values.
     """
 
     fact: str | None
@@ -40,6 +41,9 @@ class RequirementCheck:
     as_of: dt.date | None = None
     note: str | None = None
     url: str | None = None
+    label: str | None = None
+    required_text: str | None = None
+    actual_text: str | None = None
 
     def to_data(self) -> dict[str, Any]:
         """The check as JSON data, with `progress` (the share of the required value reached, for `>=` and `>`):
@@ -60,7 +64,8 @@ class RequirementCheck:
                 "actual": actual if type(actual) in plain else json_data(actual), "met": self.met, "gap": self.gap,
                 "progress": progress, "threshold": self.threshold, "source": self.source,
                 "as_of": None if self.as_of is None else self.as_of.isoformat(),
-                "in_force": self.in_force, "note": self.note, "url": self.url, "text": self.text}
+                "in_force": self.in_force, "note": self.note, "url": self.url, "text": self.text,
+                "label": self.label, "actual_text": self.actual_text, "required_text": self.required_text}
         if type(data["required"]) in plain and type(data["actual"]) in plain:  # every value immutable: keep it
             self.__dict__["_data"] = data  # frozen: its own cache, written past the frozen __setattr__
             return data.copy()

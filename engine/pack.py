@@ -20,6 +20,7 @@ from .encoding import engine_facts, engine_value
 from .errors import FactConflictError, FactError, Problem, RulePackError
 from .explain import PreparedRequirement, RequirementMemo, check_requirements, prepare_requirements, reasons
 from .folding import fold_pack, fold_text
+from .labels import NO_LABELS, Labels
 from .loader import iter_folders, read_packs
 from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order, leaves
 from .outcome import AdviceItem, Firing, GateResult, Outcome
@@ -36,7 +37,7 @@ class RulePack:
 
     def __init__(self, infos: list[PackInfo], rules: dict[str, Rule], thresholds: dict[str, Threshold],
                  facts: Mapping[str, FactSpec], layers: dict[str, int], derived_types: dict[str, str],
-                 replaced: list[tuple[str, str, str]],
+                 replaced: list[tuple[str, str, str]], labels: Labels = NO_LABELS,
                  previous: Mapping[tuple[str, str, str], Rule | Threshold] | None = None):
         self.infos = infos
         self.rules = dict(sorted(rules.items()))
@@ -45,6 +46,7 @@ class RulePack:
         self.layers = layers
         self.derived_types = derived_types
         self.replaced = replaced
+        self.labels = labels  # words for facts, operators and values (engine.labels)
         # (kind, name, overlay folder) -> what that overlay replaced: lint compares them, rule tests name them.
         self.previous = dict(previous or {})
         self.firing_order: tuple[Rule, ...] = tuple(firing_order(self.rules.values(), layers))
@@ -218,7 +220,8 @@ class RulePack:
                         ) -> list[tuple[Rule, tuple[PreparedRequirement, ...]]]:
         found = self._prepared.get((country, on))
         if found is None:
-            found = [(rule, prepare_requirements(rule.requirements, values, self.thresholds, country, on))
+            found = [(rule, prepare_requirements(rule.requirements, values, self.thresholds, country, on,
+                                                     self.labels))
                      for rule in self._gates]
             self._prepared[(country, on)] = found
         return found
@@ -235,7 +238,7 @@ class RulePack:
             because = tuple(render_text(text, field=f"then.advice.because[{i}]", **context)
                             for i, text in enumerate(rule.advice.because))
             if not because:
-                because = tuple(reasons(rule.when, facts, outcome.thresholds))
+                because = tuple(reasons(rule.when, facts, outcome.thresholds, self.labels))
             items.append(AdviceItem(
                 rule.id, rule.category, rule.priority,
                 render_text(rule.advice.title, field="then.advice.title", **context),
@@ -315,7 +318,7 @@ def load_rule_pack(folders: Sequence[str | os.PathLike[str]] | str | os.PathLike
         raise RulePackError(problems)
     rules, thresholds = fold_pack(loaded.rules, loaded.thresholds, specs)
     return RulePack(loaded.infos, rules, thresholds, specs, checked.layers, checked.derived_types,
-                    loaded.replaced, loaded.previous)
+                    loaded.replaced, loaded.labels, loaded.previous)
 
 
 def _capacity_problems(rules: Mapping[str, Rule], thresholds: Mapping[str, Threshold], layers: Mapping[str, int],

@@ -112,7 +112,7 @@ def test_fill_the_form_with_the_keyboard_and_read_the_plan(browser, server, tmp_
     response = _submit_and_wait(browser)  # Enter in the last text field submits the form
     assert response["status"] == 200
     assert "script-src 'none'" in response["headers"].get("content-security-policy", "")
-    assert browser.evaluate("document.title").startswith("Monetisation plan for @browser_baker")
+    assert browser.evaluate("document.title").startswith("Your plan, @browser_baker")
     text = browser.evaluate("document.body.innerText")
     assert "Creator Rewards" in text and "LIVE" in text
     _page_checks(browser, server, width)
@@ -160,6 +160,6 @@ def test_upload_a_file_and_read_the_plan(browser, server, tmp_path, width, uploa
     assert browser.evaluate("document.activeElement.value") == "upload"
     response = _submit_and_wait(browser)
     assert response["status"] == 200
-    assert browser.evaluate("document.title").startswith("Monetisation plan for @")
+    assert browser.evaluate("document.title").startswith("Your plan, @")
     _page_checks(browser, server, width)
     browser.screenshot(tmp_path / f"upload-{upload.stem}-{width}.png")
