@@ -132,7 +132,8 @@ def terminal_summary(plan: Mapping[str, Any], *, command: Sequence[str] = ("PROF
     lines += [style(part, bold=True) for part in
               textwrap.wrap("Write the full report (every action, programme and source):", width)]
     lines += [f"  {base} -o plan.md",
-              f"  {base} -o plan.html"]
+              f"  {base} -o plan.html",
+              f"  {base} --explain -o plan.md    # with every requirement and the rules behind each action"]
     return "\n".join(lines) + "\n"
 
 
