@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_common import FORMATS, DateType as _Date, fail_cleanly as _fail_cleanly
+from .cli_common import FORMATS, DateType as _Date, PathType, echo, fail_cleanly as _fail_cleanly
 from .cli_common import folders_argument, overlay_option, pack_folders, rules_option
 
 
@@ -24,14 +24,14 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("profile", type=click.Path(dir_okay=False))
+@click.argument("profile", type=PathType(dir_okay=False))
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default=None,
               help="Report format: Markdown, a self-contained HTML page, or JSON (the stable contract). Default: "
                    "what the -o file's name says (plan.html, plan.json), else Markdown. Without --format and -o, a "
                    "terminal gets a short summary instead of the report.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+@click.option("--output", "-o", type=PathType(dir_okay=False), default=None,
               help="Write the report to this file (whole or not at all) instead of standard output.")
-@click.option("--template", "-t", type=click.Path(dir_okay=False), default=None,
+@click.option("--template", "-t", type=PathType(dir_okay=False), default=None,
               help="Render the plan through this Jinja2 template instead (sandboxed; HTML-escaped when the file "
                    "is named .html or .html.j2). See docs/templates.md.")
 @rules_option
@@ -53,12 +53,19 @@ def plan(profile: str, fmt: str | None, output: str | None, template: str | None
 
     if template and fmt:
         raise click.UsageError("--template and --format cannot be used together: the template decides the format")
+    inputs = [profile, *([template] if template else [])]
+    if output:
+        from pathlib import Path
+
+        from .output import output_kind
+
+        output_kind(Path(output), inputs)  # refused before the work: an input, a folder, a link...
     chosen = None if template else format_for(fmt, output)
     if fix:
         from .profile_fix import fix_profile_file
 
         for change in fix_profile_file(profile):
-            click.echo(f"Fixed {profile}: {change}", err=True)
+            echo(f"Fixed {profile}: {change}", err=True)
     result = Advisor(list(rules) or None, overlays=list(overlays) or None).advise(profile, as_of=as_of)
     if not (fmt or output or template or explain):
         # Imported only when the summary may be shown: a report does not wait for the summary's own imports.
@@ -71,8 +78,8 @@ def plan(profile: str, fmt: str | None, output: str | None, template: str | None
     if output:
         from .output import write_whole
 
-        write_whole(output, report)
-        click.echo(f"Wrote {output}", err=True)
+        write_whole(output, report, inputs=inputs)
+        echo(f"Wrote {output}", err=True)
     else:
         # The report is UTF-8 whatever the terminal's locale (the HTML declares it): `plan > FILE` must give the same
         # bytes as `-o FILE`, and a latin-1 or cp1252 stdout must not turn a finished plan into a traceback.
@@ -102,10 +109,10 @@ def rules_validate(folders: tuple[str, ...], rules: tuple[str, ...], overlays: t
     paths = _folders(folders, rules, overlays)
     pack = load_rules(paths)
     names = ", ".join(str(folder) for folder in paths)
-    click.echo(f"OK: {len(pack.rules)} rules, {len(pack.thresholds)} thresholds, "
+    echo(f"OK: {len(pack.rules)} rules, {len(pack.thresholds)} thresholds, "
                f"{len(pack.gate_rules())} programmes ({names})")
     for kind, name, folder in pack.replaced:
-        click.echo(f"  {folder} replaces {kind} {name}")
+        echo(f"  {folder} replaces {kind} {name}")
 
 
 @rules.command("list")
@@ -120,10 +127,10 @@ def rules_list(rules: tuple[str, ...], overlays: tuple[str, ...]) -> None:
     replaced = {name: folder for kind, name, folder in pack.replaced if kind == "rule"}
     ordered = pack.firing_order
     width = max(len(rule.id) for rule in ordered) if ordered else 10
-    click.echo(f"{'layer':>5}  {'pri':>4}  {'rule':<{width}}  {'category':<12}  gate")
+    echo(f"{'layer':>5}  {'pri':>4}  {'rule':<{width}}  {'category':<12}  gate")
     for rule in ordered:
         note = f"  (from {replaced[rule.id]})" if rule.id in replaced else ""
-        click.echo(f"{pack.layers[rule.id]:>5}  {rule.priority:>4}  {rule.id:<{width}}  {rule.category:<12}  "
+        echo(f"{pack.layers[rule.id]:>5}  {rule.priority:>4}  {rule.id:<{width}}  {rule.category:<12}  "
                    f"{rule.gate or '-'}{note}")
 
 
@@ -135,7 +142,7 @@ def rules_list(rules: tuple[str, ...], overlays: tuple[str, ...]) -> None:
 @click.option("--max-age", "max_age", type=click.IntRange(min=0), default=730, show_default=True,
               help="Warn about threshold sources dated more than this many days before --today.")
 @click.option("--today", type=_Date(), default=None, help="The day sources are aged against (default: today).")
-@click.option("--only", "only", type=click.Path(file_okay=False, exists=True), default=None, metavar="DIR",
+@click.option("--only", "only", type=PathType(file_okay=False, exists=True), default=None, metavar="DIR",
               help="Report only what is found in the files of this pack folder (usually your overlay).")
 @_fail_cleanly
 def rules_lint(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple[str, ...], strict: bool,
@@ -152,13 +159,13 @@ def rules_lint(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple
     if only is not None:
         problems = in_folder(problems, only)
     for problem in problems:
-        click.echo(str(problem))
+        echo(str(problem))
     errors = sum(1 for problem in problems if problem.severity == "error")
     count = len(problems) - errors
     line = f"{count} warning{'s' if count != 1 else ''}"
     if errors:
         line = f"{errors} error{'s' if errors != 1 else ''}, " + line
-    click.echo(line + (" (errors under --strict)" if strict and count else ""))
+    echo(line + (" (errors under --strict)" if strict and count else ""))
     if errors or (strict and problems):
         sys.exit(1)
 
@@ -167,7 +174,7 @@ def rules_lint(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple
 @folders_argument
 @rules_option
 @overlay_option
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+@click.option("--output", "-o", type=PathType(dir_okay=False), default=None,
               help="Write the catalogue to this file instead of standard output.")
 @_fail_cleanly
 def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple[str, ...],
@@ -181,9 +188,9 @@ def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple
     text = catalogue_markdown(load_rules(_folders(folders, rules, overlays)))
     if output:
         write_whole(output, text)
-        click.echo(f"Wrote {output}", err=True)
+        echo(f"Wrote {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
 
 
 from .cli_batch import register_commands  # noqa: E402  (`import` and `batch`, in their own module)

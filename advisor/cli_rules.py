@@ -11,23 +11,23 @@ import sys
 
 import click
 
-from .cli_common import fail_cleanly, folders_argument, overlay_option, pack_folders, rules_option
+from .cli_common import PathType, echo, fail_cleanly, folders_argument, overlay_option, pack_folders, rules_option
 
 
 @click.command("test")
 @folders_argument
 @rules_option
 @overlay_option
-@click.option("--tests", "tests", multiple=True, type=click.Path(file_okay=False, exists=True),
+@click.option("--tests", "tests", multiple=True, type=PathType(file_okay=False, exists=True),
               help="A further folder of rule-test files (besides each pack folder's tests/).")
-@click.option("--only", "only", type=click.Path(file_okay=False, exists=True), default=None, metavar="DIR",
+@click.option("--only", "only", type=PathType(file_okay=False, exists=True), default=None, metavar="DIR",
               help="Run only the tests of this pack folder (one of those loaded, usually your overlay), still "
                    "against the combined pack; coverage is then this folder's.")
 @click.option("-k", "pattern", default=None, metavar="PATTERN",
               help="Run only the tests whose name contains PATTERN (case-insensitive).")
 @click.option("--format", "-f", "fmt", type=click.Choice(("text", "json", "junit")), default="text",
               show_default=True, help="text for people; json or junit (JUnit XML) for CI.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+@click.option("--output", "-o", type=PathType(dir_okay=False), default=None,
               help="Write the report to this file (whole or not at all) instead of standard output.")
 @click.option("--min-coverage", "min_coverage", type=click.FloatRange(0, 100), default=None, metavar="N",
               help="Fail unless at least N% of each tested pack's rules are exercised by its tests.")
@@ -48,10 +48,10 @@ def rules_test(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple
         from .output import write_whole
 
         write_whole(output, text)
-        click.echo(f"Wrote {output}: {report.passed} passed, {report.failed} failed, {report.superseded} "
+        echo(f"Wrote {output}: {report.passed} passed, {report.failed} failed, {report.superseded} "
                    "superseded", err=True)
     else:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     if not report.ok:
         sys.exit(1)
 
@@ -62,11 +62,11 @@ def rules_path() -> None:
     """Print the folder of the shipped (default) rule pack: read its files there, never edit them."""
     from .api import default_rules_dir
 
-    click.echo(str(default_rules_dir()))
+    echo(str(default_rules_dir()))
 
 
 @click.command("new-overlay")
-@click.argument("folder", type=click.Path(file_okay=False))
+@click.argument("folder", type=PathType(file_okay=False))
 @fail_cleanly
 def rules_new_overlay(folder: str) -> None:
     """Write a working overlay into FOLDER (new or empty): pack.yaml, an example threshold change with its source,
@@ -74,8 +74,8 @@ def rules_new_overlay(folder: str) -> None:
     from .overlay_scaffold import new_overlay
 
     for path in new_overlay(folder):
-        click.echo(f"Wrote {path}")
-    click.echo(f"Try: creator-advisor rules test --overlay {folder}")
+        echo(f"Wrote {path}")
+    echo(f"Try: creator-advisor rules test --overlay {folder}")
 
 
 @click.group("thresholds")
@@ -84,7 +84,7 @@ def thresholds() -> None:
 
 
 @thresholds.command("export")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=PathType(dir_okay=False))
 @rules_option
 @overlay_option
 @fail_cleanly
@@ -96,12 +96,12 @@ def thresholds_export(file: str, rules: tuple[str, ...], overlays: tuple[str, ..
 
     pack = load_rules(pack_folders(rules, overlays))
     export_thresholds(pack, file)
-    click.echo(f"Wrote {file}: {len(pack.thresholds)} thresholds", err=True)
+    echo(f"Wrote {file}: {len(pack.thresholds)} thresholds", err=True)
 
 
 @thresholds.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True))
-@click.option("--into", "into", required=True, type=click.Path(file_okay=False), metavar="DIR",
+@click.argument("file", type=PathType(dir_okay=False, exists=True))
+@click.option("--into", "into", required=True, type=PathType(file_okay=False), metavar="DIR",
               help="The overlay folder to write (created if missing); the table goes to DIR/imported-thresholds.yaml.")
 @rules_option
 @overlay_option
@@ -113,9 +113,9 @@ def thresholds_import(file: str, into: str, rules: tuple[str, ...], overlays: tu
 
     names = import_thresholds(file, into, pack_folders(rules, overlays))
     if not names:
-        click.echo("No threshold in the table differs from the pack: nothing written.", err=True)
+        echo("No threshold in the table differs from the pack: nothing written.", err=True)
         return
-    click.echo(f"Wrote {into}/{IMPORT_FILE}: {len(names)} threshold{'s' if len(names) != 1 else ''} "
+    echo(f"Wrote {into}/{IMPORT_FILE}: {len(names)} threshold{'s' if len(names) != 1 else ''} "
                f"({', '.join(names)})", err=True)
 
 
