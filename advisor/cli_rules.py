@@ -96,7 +96,9 @@ def thresholds_export(file: str, rules: tuple[str, ...], overlays: tuple[str, ..
 
     pack = load_rules(pack_folders(rules, overlays))
     export_thresholds(pack, file)
-    echo(f"Wrote {file}: {len(pack.thresholds)} thresholds", err=True)
+    lists = sum(1 for threshold in pack.thresholds.values() if threshold.members)
+    echo(f"Wrote {file}: {len(pack.thresholds) - lists} thresholds"
+         + (f" ({lists} member lists left out: edit them in YAML)" if lists else ""), err=True)
 
 
 @thresholds.command("import")

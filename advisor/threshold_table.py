@@ -162,7 +162,8 @@ def thresholds_csv(pack: RulePack) -> str:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for threshold in pack.thresholds.values():
-        writer.writerows(_rows(threshold))
+        if not threshold.members:  # a member list (each member dated and sourced) stays in YAML
+            writer.writerows(_rows(threshold))
     return out.getvalue()
 
 
@@ -290,7 +291,10 @@ def _read_row(reader: _Reader, number: int, row: dict[str, str], built: dict[str
     except ValueError as error:
         reader.fail(number, "value", str(error))
     else:
-        if name in known and _kind(value) != _kind(known[name].base.value):
+        if name in known and known[name].members:
+            reader.fail(number, "name", f"{name} is a member list (each member with its own dates and source): "
+                                        "edit it in its YAML file, not in the table")
+        elif name in known and _kind(value) != _kind(known[name].base.value):
             reader.fail(number, "value", f"{row.get('value', '')!r} is {_kind(value)}, but {name} is "
                                          f"{_kind(known[name].base.value)} ({value_cell(known[name].base.value)})")
     source = row.get("source", "")
