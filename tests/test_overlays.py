@@ -404,14 +404,16 @@ def test_an_edited_table_becomes_an_overlay_and_round_trips_exactly(tmp_path):
     text = table.read_text(encoding="utf-8")
     old = next(line for line in text.splitlines() if line.startswith("creator_rewards.min_followers,,,"))
     new = old.replace(",,,10000,", ",,,5000,", 1)
-    kr = "creator_rewards.min_followers,KR,,7500,,,Our Seoul office,,2026-11-01,,,\n"
-    edited = text.replace(old + "\n", new + "\n" + kr)
+    kr = "creator_rewards.min_followers,NZ,,7500,,,Our Auckland office,,2026-11-01,,,\n"
+    lines = text.replace(old + "\n", new + "\n").splitlines(keepends=True)
+    last = max(i for i, line in enumerate(lines) if line.startswith("creator_rewards.min_followers,"))
+    edited = "".join(lines[:last + 1] + [kr] + lines[last + 1:])  # countries in code order: after KR
     table.write_text(edited, encoding="utf-8")
     result = run("rules", "thresholds", "import", table, "--into", tmp_path / "ov")
     assert result.exit_code == 0, result.stderr
     assert "1 threshold (creator_rewards.min_followers)" in result.stderr
     pack = load_rules(overlays=[tmp_path / "ov"])
-    assert pack.resolve_thresholds("KR", __import__("datetime").date(2026, 11, 20))[
+    assert pack.resolve_thresholds("NZ", __import__("datetime").date(2026, 11, 20))[
         "creator_rewards.min_followers"] == 7500
     again = tmp_path / "again.csv"
     run("rules", "thresholds", "export", again, "--overlay", tmp_path / "ov")
@@ -427,7 +429,11 @@ def test_a_bad_cell_is_located_by_row_and_column_and_nothing_is_written(tmp_path
     run("rules", "thresholds", "export", table)
     lines = table.read_text(encoding="utf-8").splitlines()
     row = next(i for i, line in enumerate(lines) if line.startswith("creator_rewards.min_followers,,,"))
-    lines[row] = lines[row].replace(",2024-03-06,", ",2024-13-06,", 1).replace(",,,10000,", ",,,ten thousand?,", 1)
+    cells = next(csv.reader([lines[row]]))
+    cells[3], cells[8] = "ten thousand?", "2024-13-06"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    lines[row] = out.getvalue()
     lines[row + 1] = "creator_rewards.min_followers,korea," + lines[row + 1].split(",", 2)[2]
     table.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (tmp_path / "ov").mkdir()
