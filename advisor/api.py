@@ -42,38 +42,47 @@ def default_rules_dir() -> Path:
     return data_dir("rules")
 
 
-def rule_folders(rules: RulesInput = None) -> list[Path]:
-    """The pack folders to load: the default pack when `rules` is None, else the folder(s) given, in order."""
-    if rules is None:
-        return [default_rules_dir()]
-    if isinstance(rules, (str, os.PathLike)):
-        return [Path(rules)]
-    folders = [Path(folder) for folder in rules]
-    return folders or [default_rules_dir()]
+def _paths(folders: RulesInput) -> list[Path]:
+    if folders is None:
+        return []
+    if isinstance(folders, (str, os.PathLike)):
+        return [Path(folders)]
+    return [Path(folder) for folder in folders]
 
 
-def load_rules(rules: RulesInput = None, *, limits: Limits = DEFAULT_LIMITS, engine: str | None = None) -> RulePack:
-    """Load and check a rule pack (or a pack and its overlays) for creator profiles; `limits` bounds each file.
-    `engine` ("durable" or "python") evaluates it; None: $CREATOR_ADVISOR_ENGINE, else the default (durable where
-    durable-rules imports, python on Python 3.13 and later). Its texts, once compiled, are kept in the user's cache
-    folder for later runs (advisor/cache.py)."""
+def rule_folders(rules: RulesInput = None, overlays: RulesInput = None) -> list[Path]:
+    """The pack folders to load, in order: `rules` (the folder(s) given, which REPLACE the default pack; the
+    default pack when None or empty), then each of `overlays`, which ADD to it (a later folder replaces rules and
+    thresholds with the same id or name). An agency's usual call is `rule_folders(overlays=["my-agency"])`."""
+    return (_paths(rules) or [default_rules_dir()]) + _paths(overlays)
+
+
+def load_rules(rules: RulesInput = None, *, overlays: RulesInput = None,
+               limits: Limits = DEFAULT_LIMITS, engine: str | None = None) -> RulePack:
+    """Load and check a rule pack for creator profiles: `rules` (default: the shipped pack) with `overlays` on top
+    (see `rule_folders`); `limits` bounds each file. `engine` ("durable" or "python") evaluates it; None:
+    $CREATOR_ADVISOR_ENGINE, else the default (durable where durable-rules imports, python on Python 3.13 and
+    later). Its texts, once compiled, are kept in the user's cache folder for later runs (advisor/cache.py)."""
     use_code_cache(code_cache())
-    return load_rule_pack(rule_folders(rules), CREATOR_FACTS, limits, engine=engine)
+    return load_rule_pack(rule_folders(rules, overlays), CREATOR_FACTS, limits, engine=engine)
 
 
 class Advisor:
     """Holds a loaded rule pack and turns profiles into plans. Build once, call `advise` many times."""
 
-    def __init__(self, rules: RulesInput = None, *, pack: RulePack | None = None,
+    def __init__(self, rules: RulesInput = None, *, overlays: RulesInput = None, pack: RulePack | None = None,
                  limits: Limits = DEFAULT_LIMITS, rule_limits: Limits = DEFAULT_LIMITS, engine: str | None = None):
-        """`limits` (engine.Limits: bytes, nesting depth and values of one file) bounds every profile this advisor
-        reads, file or mapping; `rule_limits` bounds each file of the rule pack. `engine` chooses the engine that
-        evaluates it, "durable" or "python" (see `load_rules`); both give the same plans, and the plan's JSON
-        `generator.engine` names the one that ran. Raises EngineChoiceError for durable where it cannot run."""
+        """`rules` replaces the default pack with the folder(s) given; `overlays` adds folders on top of it (or of
+        `rules`): `Advisor(overlays=["my-agency"])` is the default pack with an agency's changes. `limits`
+        (engine.Limits: bytes, nesting depth and values of one file) bounds every profile this advisor reads, file
+        or mapping; `rule_limits` bounds each file of the rule pack. `engine` chooses the engine that evaluates it,
+        "durable" or "python" (see `load_rules`); both give the same plans, and the plan's JSON `generator.engine`
+        names the one that ran. Raises EngineChoiceError for durable where it cannot run."""
         if pack is not None and engine is not None and choose_engine(engine) != pack.engine:
             raise EngineChoiceError(f"the pack given is evaluated by the {pack.engine} engine, not {engine}")
         self.limits = limits
-        self.pack = pack if pack is not None else load_rules(rules, limits=rule_limits, engine=engine)
+        self.pack = pack if pack is not None else load_rules(rules, overlays=overlays, limits=rule_limits,
+                                                            engine=engine)
 
     def advise(self, profile: ProfileInput, *, as_of: dt.date | None = None, limits: Limits | None = None) -> Plan:
         """The plan for one profile, judged on `as_of` (default: the profile's own as_of, else today). `limits`
@@ -115,17 +124,17 @@ def _default_advisor() -> Advisor:
     return Advisor()
 
 
-def advise(profile: ProfileInput, *, rules: RulesInput = None, as_of: dt.date | None = None,
-           limits: Limits = DEFAULT_LIMITS) -> Plan:
-    """The plan for one profile with the default rule pack (or the pack folder(s) in `rules`). `limits` bounds the
-    profile (engine.Limits: bytes, nesting depth, values; see docs/profile.md); `Advisor(rule_limits=...)` bounds
-    the rule files.
+def advise(profile: ProfileInput, *, rules: RulesInput = None, overlays: RulesInput = None,
+           as_of: dt.date | None = None, limits: Limits = DEFAULT_LIMITS) -> Plan:
+    """The plan for one profile with the default rule pack (or the pack folder(s) in `rules`) and `overlays` on
+    top. `limits` bounds the profile (engine.Limits: bytes, nesting depth, values; see docs/profile.md);
+    `Advisor(rule_limits=...)` bounds the rule files.
 
     >>> plan = advise({"handle": "baker", "followers": 8200, "views_30d": 90000, "age": 24, "country": "US"})
     >>> plan.program("live_gifts").eligible
     True
     """
-    advisor = _default_advisor() if rules is None else Advisor(rules)
+    advisor = _default_advisor() if rules is None and overlays is None else Advisor(rules, overlays=overlays)
     return advisor.advise(profile, as_of=as_of, limits=limits)
 
 

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 
 import click
 
 from . import __version__
 from .cli_common import FORMATS, DateType as _Date, PathType, echo, engine_option, fail_cleanly as _fail_cleanly
-
-rules_option = click.option(
-    "--rules", "rules", multiple=True, type=PathType(file_okay=False, dir_okay=True),
-    help="Rule pack folder; give it several times to layer overlays (a later folder replaces rules and "
-         "thresholds with the same id). Default: the pack shipped with creator-advisor.")
+from .cli_common import folders_argument, overlay_option, pack_folders, rules_option
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,6 +35,7 @@ def main() -> None:
               help="Render the plan through this Jinja2 template instead (sandboxed; HTML-escaped when the file "
                    "is named .html or .html.j2). See docs/templates.md.")
 @rules_option
+@overlay_option
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="Judge the profile on this date instead of the profile's own as_of.")
 @click.option("--fix", "fix", is_flag=True,
@@ -49,7 +47,7 @@ def main() -> None:
 @engine_option
 @_fail_cleanly
 def plan(profile: str, fmt: str | None, output: str | None, template: str | None, rules: tuple[str, ...],
-         as_of: dt.date | None, explain: bool, fix: bool, engine: str | None) -> None:
+         overlays: tuple[str, ...], as_of: dt.date | None, explain: bool, fix: bool, engine: str | None) -> None:
     """Write the action plan for the creator described in PROFILE (YAML or JSON)."""
     from .api import Advisor, render, render_template
     from .formats import format_for
@@ -69,13 +67,13 @@ def plan(profile: str, fmt: str | None, output: str | None, template: str | None
 
         for change in fix_profile_file(profile):
             echo(f"Fixed {profile}: {change}", err=True)
-    result = Advisor(rules or None, engine=engine).advise(profile, as_of=as_of)
+    result = Advisor(list(rules) or None, overlays=list(overlays) or None, engine=engine).advise(profile, as_of=as_of)
     if not (fmt or output or template or explain):
         # Imported only when the summary may be shown: a report does not wait for the summary's own imports.
         from . import summary
 
         if summary.stdout_is_terminal():
-            summary.print_summary(result.to_dict(), profile=profile, rules=rules, as_of=as_of)
+            summary.print_summary(result.to_dict(), profile=profile, rules=rules, overlays=overlays, as_of=as_of)
             return
     report = render_template(result, template) if template else render(result, chosen or "md", explain=explain)
     if output:
@@ -94,27 +92,27 @@ def rules() -> None:
     """Check and inspect rule packs."""
 
 
-def _folders(positional: tuple[str, ...], options: tuple[str, ...]) -> list[str] | None:
-    """Pack folders given as arguments and/or --rules, in that order; None means the shipped pack."""
-    return [*positional, *options] or None
-
-
-folders_argument = click.argument("folders", nargs=-1, type=PathType(file_okay=False))
+def _folders(positional: tuple[str, ...], options: tuple[str, ...], overlays: tuple[str, ...] = ()) -> list[Path]:
+    """Pack folders given as arguments and/or --rules, in that order (the shipped pack when none), then the
+    --overlay folders."""
+    return pack_folders((*positional, *options), overlays)
 
 
 @rules.command("validate")
 @folders_argument
 @rules_option
+@overlay_option
 @engine_option
 @_fail_cleanly
-def rules_validate(folders: tuple[str, ...], rules: tuple[str, ...], engine: str | None) -> None:
-    """Check rule pack FOLDERS (default: the shipped pack); later folders are overlays. With the durable engine,
-    also that durable-rules can hold the pack."""
-    from .api import load_rules, rule_folders
+def rules_validate(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple[str, ...],
+                   engine: str | None) -> None:
+    """Check rule pack FOLDERS (default: the shipped pack; later folders are overlays) with each --overlay on top.
+    With the durable engine, also that durable-rules can hold the pack."""
+    from .api import load_rules
 
-    folders = tuple(_folders(folders, rules) or ())
-    pack = load_rules(folders or None, engine=engine)
-    names = ", ".join(str(folder) for folder in rule_folders(folders or None))
+    paths = _folders(folders, rules, overlays)
+    pack = load_rules(paths, engine=engine)
+    names = ", ".join(str(folder) for folder in paths)
     echo(f"OK: {len(pack.rules)} rules, {len(pack.thresholds)} thresholds, "
                f"{len(pack.gate_rules())} programmes ({names})")
     for kind, name, folder in pack.replaced:
@@ -123,12 +121,13 @@ def rules_validate(folders: tuple[str, ...], rules: tuple[str, ...], engine: str
 
 @rules.command("list")
 @rules_option
+@overlay_option
 @_fail_cleanly
-def rules_list(rules: tuple[str, ...]) -> None:
+def rules_list(rules: tuple[str, ...], overlays: tuple[str, ...]) -> None:
     """List the rules of the pack in firing order: layer, priority, id, category, gate."""
     from .api import load_rules
 
-    pack = load_rules(rules or None)
+    pack = load_rules(_folders((), rules, overlays))
     replaced = {name: folder for kind, name, folder in pack.replaced if kind == "rule"}
     ordered = pack.firing_order
     width = max(len(rule.id) for rule in ordered) if ordered else 10
@@ -139,64 +138,58 @@ def rules_list(rules: tuple[str, ...]) -> None:
                    f"{rule.gate or '-'}{note}")
 
 
-@rules.command("test")
-@folders_argument
-@rules_option
-@click.option("--tests", "tests", multiple=True, type=PathType(file_okay=False, exists=True),
-              help="A further folder of rule-test files (besides each pack folder's tests/).")
-@engine_option
-@_fail_cleanly
-def rules_test(folders: tuple[str, ...], rules: tuple[str, ...], tests: tuple[str, ...], engine: str | None) -> None:
-    """Run the rule tests of the pack FOLDERS (their tests/*.yaml); exit 1 if any fails."""
-    from .rule_tests import format_report, run_rule_tests
-
-    report = run_rule_tests(_folders(folders, rules), test_folders=list(tests) or None, engine=engine)
-    echo(format_report(report), nl=False)
-    if not report.ok:
-        sys.exit(1)
-
-
 @rules.command("lint")
 @folders_argument
 @rules_option
+@overlay_option
 @click.option("--strict", is_flag=True, help="Treat every warning as an error (exit 1).")
 @click.option("--max-age", "max_age", type=click.IntRange(min=0), default=730, show_default=True,
               help="Warn about threshold sources dated more than this many days before --today.")
 @click.option("--today", type=_Date(), default=None, help="The day sources are aged against (default: today).")
+@click.option("--only", "only", type=PathType(file_okay=False, exists=True), default=None, metavar="DIR",
+              help="Report only what is found in the files of this pack folder (usually your overlay).")
 @_fail_cleanly
-def rules_lint(folders: tuple[str, ...], rules: tuple[str, ...], strict: bool, max_age: int,
-               today: dt.date | None) -> None:
+def rules_lint(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple[str, ...], strict: bool,
+               max_age: int, today: dt.date | None, only: str | None) -> None:
     """Warn about what in a rule pack is probably a mistake: stale sources, unused thresholds and facts, rules
-    that can never fire, closed programmes. Warnings exit 0 unless --strict."""
-    from engine.lint import lint_pack
+    that can never fire, closed programmes, overlay thresholds that drop the country values or dates of the one
+    they replace. Warnings exit 0 unless --strict; a source dated in the future is an error (exit 1)."""
+    from engine.lint import in_folder, lint_pack
 
     from .api import load_rules
 
-    pack = load_rules(_folders(folders, rules))
+    pack = load_rules(_folders(folders, rules, overlays))
     problems = lint_pack(pack, today=today or dt.date.today(), max_source_age_days=max_age)
+    if only is not None:
+        problems = in_folder(problems, only)
     for problem in problems:
         echo(str(problem))
-    count = len(problems)
-    echo(f"{count} warning{'s' if count != 1 else ''}" + (" (errors under --strict)" if strict and count
-                                                                 else ""))
-    if strict and problems:
+    errors = sum(1 for problem in problems if problem.severity == "error")
+    count = len(problems) - errors
+    line = f"{count} warning{'s' if count != 1 else ''}"
+    if errors:
+        line = f"{errors} error{'s' if errors != 1 else ''}, " + line
+    echo(line + (" (errors under --strict)" if strict and count else ""))
+    if errors or (strict and problems):
         sys.exit(1)
 
 
 @rules.command("docs")
 @folders_argument
 @rules_option
+@overlay_option
 @click.option("--output", "-o", type=PathType(dir_okay=False), default=None,
               help="Write the catalogue to this file instead of standard output.")
 @_fail_cleanly
-def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], output: str | None) -> None:
+def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple[str, ...],
+               output: str | None) -> None:
     """Write the Markdown catalogue of a rule pack: programmes, thresholds with sources, rules in plain words."""
     from engine.catalogue import catalogue_markdown
 
     from .api import load_rules
     from .output import write_whole
 
-    text = catalogue_markdown(load_rules(_folders(folders, rules)))
+    text = catalogue_markdown(load_rules(_folders(folders, rules, overlays)))
     if output:
         write_whole(output, text)
         echo(f"Wrote {output}", err=True)
@@ -205,9 +198,11 @@ def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], output: str | N
 
 
 from .cli_batch import register_commands  # noqa: E402  (`import` and `batch`, in their own module)
+from .cli_rules import register_rules_commands  # noqa: E402  (`rules test/path/new-overlay/thresholds`)
 from .cli_start import register_commands as register_start_commands  # noqa: E402  (`init`, `example`)
 from .cli_diff import diff_command  # noqa: E402  (`diff`)
 register_commands(main)
+register_rules_commands(rules)
 register_start_commands(main)
 main.add_command(diff_command)
 from .cli_serve import register_commands as register_serve  # noqa: E402  (`serve`, in its own module)

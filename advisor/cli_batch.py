@@ -12,6 +12,7 @@ import sys
 import click
 
 from .cli_common import FORMATS, DateType as _Date, PathType, echo, engine_option, fail_cleanly as _fail_cleanly
+from .cli_common import overlay_option, pack_folders, rules_option
 
 
 @click.command("import")
@@ -61,8 +62,8 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
                    "at all). Default: standard output.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores); 1 plans in this process.")
-@click.option("--rules", "rules", multiple=True, type=PathType(file_okay=False, dir_okay=True),
-              help="Rule pack folder; give it several times to layer overlays. Default: the shipped pack.")
+@rules_option
+@overlay_option
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="Judge every profile on this date instead of its own as_of.")
 @click.option("--record-timeout", "record_timeout", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -72,8 +73,8 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
 @engine_option
 @_fail_cleanly
 def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | None, jobs: int | None,
-                  rules: tuple[str, ...], as_of: dt.date | None, record_timeout: float | None,
-                  resume: bool, engine: str | None) -> None:
+                  rules: tuple[str, ...], overlays: tuple[str, ...], as_of: dt.date | None,
+                  record_timeout: float | None, resume: bool, engine: str | None) -> None:
     """Plan every profile in INPUT: a JSONL file (one profile, or one TikTok Research API record, a line) or a
     folder of profile files (.yaml, .yml, .json). Memory stays flat however long the input is.
 
@@ -91,9 +92,10 @@ def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | 
         raise click.UsageError("--resume continues a run that writes -o FILE.jsonl: give the same -o FILE")
     from .batch_pool import terminate_as_interrupt
 
+    folders = [str(folder) for folder in pack_folders(rules, overlays)] if rules or overlays else None
     with terminate_as_interrupt():
         failed = run_batch(BatchOptions(input_path=input_path, fmt=fmt, out_dir=out_dir, output=output,
-                                        jobs=jobs, rules=list(rules) or None, as_of=as_of,
+                                        jobs=jobs, rules=folders, as_of=as_of,
                                         record_timeout=record_timeout, resume=resume, engine=engine))
     if failed:
         sys.exit(1)

@@ -9,6 +9,7 @@ import errno
 import functools
 import os
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import click
@@ -22,7 +23,6 @@ engine_option = click.option(
     help="The rule engine: durable (durable-rules, the default on Python 3.12 and earlier) or python (pure "
          "Python, the default on 3.13 and later). Both give the same plans. Default: $CREATOR_ADVISOR_ENGINE, "
          "else as said.")
-
 
 def fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
     """A click command that turns the library's errors into one `Error: ...` line and exit code 1, never a
@@ -94,3 +94,22 @@ class DateType(click.ParamType):
             return dt.date.fromisoformat(value)
         except ValueError:
             self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
+
+
+RULES_HELP = ("Use this rule pack folder INSTEAD of the shipped pack (it replaces it; repeat to layer folders). To "
+              "add your own rules to the shipped pack, use --overlay.")
+OVERLAY_HELP = ("Add this overlay folder on top of the shipped pack (or of --rules): its rules and thresholds add to "
+                "the pack and replace those with the same id or name. Repeat for several, applied in order.")
+
+rules_option = click.option("--rules", "rules", multiple=True, type=PathType(file_okay=False, dir_okay=True),
+                            metavar="DIR", help=RULES_HELP)
+folders_argument = click.argument("folders", nargs=-1, type=PathType(file_okay=False))
+overlay_option = click.option("--overlay", "overlays", multiple=True,
+                              type=PathType(file_okay=False, dir_okay=True), metavar="DIR", help=OVERLAY_HELP)
+
+
+def pack_folders(rules: tuple[str, ...] = (), overlays: tuple[str, ...] = ()) -> list[Path]:
+    """The folders a command loads: `rules` (or the shipped pack), then the overlays (advisor.api.rule_folders)."""
+    from .api import rule_folders
+
+    return rule_folders(list(rules) or None, list(overlays) or None)

@@ -7,7 +7,7 @@ import os
 
 import click
 
-from .cli_common import engine_option, fail_cleanly
+from .cli_common import engine_option, fail_cleanly, overlay_option, pack_folders, rules_option
 
 
 def _default_workers() -> int:
@@ -26,8 +26,8 @@ def _default_workers() -> int:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes. Default: one per CPU core available.")
-@click.option("--rules", "rules", multiple=True, type=click.Path(file_okay=False, dir_okay=True),
-              help="Rule pack folder; give it several times to layer overlays. Default: the shipped pack.")
+@rules_option
+@overlay_option
 @click.option("--max-body", "max_body", type=click.IntRange(min=1), default=None,
               help="Largest request body in bytes, uploads included (default 1 MiB); larger ones get 413.")
 @click.option("--time-limit", "time_limit", type=click.FloatRange(min=0.001), default=10.0, show_default=True,
@@ -44,8 +44,8 @@ def _default_workers() -> int:
               default="info", show_default=True, help="Log level; each request is one line at info.")
 @engine_option
 @fail_cleanly
-def serve(host: str, port: int, workers: int | None, rules: tuple[str, ...], max_body: int | None,
-          time_limit: float, body_timeout: float, limit_concurrency: int, proxy_headers: bool,
+def serve(host: str, port: int, workers: int | None, rules: tuple[str, ...], overlays: tuple[str, ...],
+          max_body: int | None, time_limit: float, body_timeout: float, limit_concurrency: int, proxy_headers: bool,
           forwarded_allow_ips: str | None, log_level: str, engine: str | None) -> None:
     """Serve the advisor over HTTP: the JSON API (/v1/plans, /docs) and a page for creators (/)."""
     try:
@@ -54,6 +54,8 @@ def serve(host: str, port: int, workers: int | None, rules: tuple[str, ...], max
     except ImportError as error:
         raise click.ClickException(f"the service needs its extra: pip install 'creator-advisor[serve]' "
                                    f"({error.name or error} is missing)") from None
+    if overlays:
+        rules = tuple(str(folder) for folder in pack_folders(rules, overlays))
     config = ServiceConfig(rules=rules, max_body_bytes=max_body or DEFAULT_MAX_BODY, time_limit=time_limit,
                            body_timeout=body_timeout, engine=engine)
     run(config, host=host, port=port, workers=workers or _default_workers(), limit_concurrency=limit_concurrency,

@@ -75,7 +75,7 @@ def init_command(ctx: click.Context, profile: str, example: str | None, force: b
         text = profile_yaml(answers)
     write_new_profile(profile, text, force=force)
     click.echo(f"Wrote {profile}; run `creator-advisor plan {profile}` again after you change it.\n", err=True)
-    ctx.invoke(plan, profile=profile, fmt=None, output=output, template=None, rules=(), as_of=None, explain=False,
+    ctx.invoke(plan, profile=profile, fmt=None, output=output, template=None, rules=(), overlays=(), as_of=None, explain=False,
                fix=False)
 
 

@@ -86,3 +86,16 @@ class ImportSourceError(ProfileError):
     of ProfileError: whoever reads profiles catches both."""
 
     subject = "the imported data"
+
+
+class OverlayError(AdvisorError):
+    """An overlay folder cannot be made: `rules new-overlay` given a folder that exists and is not empty, or a
+    folder that cannot be written. Nothing is left half-written."""
+
+
+class ThresholdTableError(LocatedProblemsError):
+    """A thresholds CSV (`rules thresholds import`) is unusable: an unknown or missing column, a cell that is not a
+    number, date, country code or URL where one is needed, rows that do not fit together. Each problem names the
+    row and column as a spreadsheet shows them; nothing is written."""
+
+    subject = "the thresholds table"

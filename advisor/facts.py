@@ -24,7 +24,7 @@ PROFILE_FACTS: tuple[FactSpec, ...] = (
     FactSpec("saves_30d", "integer", "Saves (favourites) in the 30 days before as_of."),
     FactSpec("posts_30d", "integer", "Public posts in the 30 days before as_of."),
     FactSpec("total_likes", "integer", "Lifetime likes received."),
-    FactSpec("niche", "string", "The creator's topic."),
+    FactSpec("niche", "string", "The creator's topic, compared without regard to case or spacing.", folded=True),
     FactSpec("account_age_days", "integer", "Days since the account was created (from `joined`)."),
 )
 

@@ -143,11 +143,12 @@ def terminal_summary(plan: Mapping[str, Any], *, command: Sequence[str] = ("PROF
 
 
 def print_summary(plan: Mapping[str, Any], *, profile: str, rules: Sequence[str] = (),
-                  as_of: dt.date | None = None) -> None:
+                  overlays: Sequence[str] = (), as_of: dt.date | None = None) -> None:
     """Print the summary to standard output, coloured unless NO_COLOR is set. `profile`, `rules` and `as_of` are
     what the command was given, repeated in the hint so the full report is of the same plan. Characters the
     terminal's encoding cannot show are replaced, so a plan never fails to print."""
-    command = [profile, *(part for folder in rules for part in ("--rules", folder))]
+    command = [profile, *(part for folder in rules for part in ("--rules", folder)),
+               *(part for folder in overlays for part in ("--overlay", folder))]
     if as_of is not None:
         command += ["--as-of", as_of.isoformat()]
     colour = colour_wanted()

@@ -17,13 +17,21 @@ second look, each check for a reason:
   tell users so says `historical: true`, and one that says so while still open is reported instead;
 - rules that do nothing: no advice, no assert and no gate means firing has no effect.
 
-Every finding is a `Problem` with severity "warning", located at the file, line and column of the node concerned.
+- sources dated in the future: an error, not a warning (a typo in the year, or a start date written as as_of);
+- overlays that drop what they replace: a threshold redefined without the country values or dates the earlier
+  definition had, unless it says `replace: whole`.
+
+Every finding is a `Problem` with severity "warning" (the future source: "error"), located at the file, line and
+column of the node concerned.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 from .errors import Problem
@@ -31,15 +39,21 @@ from .explain import describe
 from .model import AllOf, Condition, Leaf, NotOf, Origin, Rule, Threshold, ThresholdEntry, ThresholdRef, leaves
 from .pack import RulePack
 from .text import parse_problems
+from .threshold_data import lost_in_replacement
 from .yaml_source import format_path
 
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not in"}
 
 
-def lint_pack(pack: RulePack, *, today: dt.date, max_source_age_days: int = 730) -> list[Problem]:
-    """Warnings about `pack` as of `today`, sorted by file, line and column."""
+def lint_pack(pack: RulePack, *, today: dt.date, max_source_age_days: int = 730,
+              now: dt.date | None = None) -> list[Problem]:
+    """Warnings about `pack` as of `today`, sorted by file, line and column. A source is in the future when it is
+    dated after both `today` and `now` (the real date, by default): `today` may be set back to reproduce an old
+    run, and a source published since is not a mistake."""
     problems: list[Problem] = []
     problems += _stale_sources(pack, today, max_source_age_days)
+    problems += _future_sources(pack, max(today, now or dt.date.today()))
+    problems += _lost_in_replacement(pack)
     problems += _unused_thresholds(pack)
     problems += _unread_derived_facts(pack)
     for rule in pack.rules.values():
@@ -49,6 +63,12 @@ def lint_pack(pack: RulePack, *, today: dt.date, max_source_age_days: int = 730)
             problems.append(_at_rule(rule, ("id",), "this rule does nothing: it has no advice, asserts nothing "
                                                     "and is not a gate"))
     return sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or 0, p.rule or "", p.message))
+
+
+def in_folder(problems: list[Problem], folder: str | os.PathLike[str]) -> list[Problem]:
+    """The problems found in the files directly in `folder` (one pack folder of several)."""
+    wanted = Path(folder).resolve()
+    return [problem for problem in problems if Path(problem.file).resolve().parent == wanted]
 
 
 # -- locating ---------------------------------------------------------------------------------------------------
@@ -85,6 +105,37 @@ def _stale_sources(pack: RulePack, today: dt.date, max_days: int) -> list[Proble
             if (today - entry.as_of).days > max_days:
                 problems.append(_at(threshold.origin, path + ("as_of",), f"source dated {entry.as_of.isoformat()} "
                                     f"is older than {max_days} days: check it still holds"))
+    return problems
+
+
+def _future_sources(pack: RulePack, today: dt.date) -> list[Problem]:
+    """A source dated after today is an error (usually a typo in the year, or a valid_from written as as_of): no
+    reader can have seen it yet, and the plan would cite it as if they had."""
+    problems = []
+    for threshold in pack.thresholds.values():
+        for path, entry in _located_entries(threshold):
+            if entry.as_of > today:
+                problem = _at(threshold.origin, path + ("as_of",), f"source dated {entry.as_of.isoformat()} is in "
+                              f"the future (after {today.isoformat()}): as_of is the day the source said it; "
+                              "a date the value starts to apply is valid_from")
+                problems.append(dataclasses.replace(problem, severity="error"))
+    return problems
+
+
+def _lost_in_replacement(pack: RulePack) -> list[Problem]:
+    """An overlay's threshold replaces the earlier definition whole: the country values and dates it leaves out
+    are gone, which is rarely meant (forgetting `countries:` loses Korea's 19). `replace: whole` says it is."""
+    problems = []
+    for kind, name, folder in pack.replaced:
+        before, after = pack.previous.get((kind, name, folder)), pack.defined_by(kind, name, folder)
+        if kind != "threshold" or not isinstance(before, Threshold) or not isinstance(after, Threshold):
+            continue
+        lost = lost_in_replacement(before, after)
+        if lost and not after.replace_whole:
+            where = before.origin.document.file if before.origin is not None else "the pack it replaces"
+            problems.append(_at(after.origin, (), f"threshold {name!r} replaces the one in {where} whole and drops "
+                                f"{'; '.join(lost)}: copy what should stay into this definition, or add "
+                                "'replace: whole' if dropping it is meant", key=True))
     return problems
 
 

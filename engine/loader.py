@@ -31,6 +31,8 @@ class LoadedPacks:
     rules: dict[str, Rule] = field(default_factory=dict)
     thresholds: dict[str, Threshold] = field(default_factory=dict)
     replaced: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, name, overlay folder)
+    # (kind, name, overlay folder) -> the definition that overlay replaced, for lint and rule tests to compare.
+    previous: dict[tuple[str, str, str], Rule | Threshold] = field(default_factory=dict)
     labels: Labels = NO_LABELS  # every folder's labels, a later folder's winning key by key
     # Where each fact label (facts or values) was written, for the check that it names a known fact.
     label_sites: list[tuple[str, LocatedDocument, tuple[Any, ...]]] = field(default_factory=list)
@@ -102,10 +104,12 @@ def _read_folder(folder: Path, files: list[Path], is_overlay: bool, loaded: Load
     for rule_id, rule in rules.items():
         if is_overlay and rule_id in loaded.rules:
             loaded.replaced.append(("rule", rule_id, str(folder)))
+            loaded.previous[("rule", rule_id, str(folder))] = loaded.rules[rule_id]
         loaded.rules[rule_id] = rule
     for name, threshold in thresholds.items():
         if is_overlay and name in loaded.thresholds:
             loaded.replaced.append(("threshold", name, str(folder)))
+            loaded.previous[("threshold", name, str(folder))] = loaded.thresholds[name]
         loaded.thresholds[name] = threshold
 
 
@@ -181,7 +185,7 @@ class _FileReader:
         countries = tuple((code, self.entry(entry, path + ("countries", code)))
                           for code, entry in sorted(raw.get("countries", {}).items()))
         return Threshold(name, self.entry(raw, path), countries, raw.get("description"), raw.get("unit"),
-                         Origin(self.document, path))
+                         Origin(self.document, path), replace_whole=raw.get("replace") == "whole")
 
     def member_list(self, name: str, raw: dict[str, Any], path: tuple[Any, ...]) -> Threshold:
         """A list whose members have their own dates and sources: the list is in force from its first member's

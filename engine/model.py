@@ -24,12 +24,14 @@ ORDERING_OPERATORS = ("<", "<=", ">", ">=", "between")
 class FactSpec:
     """A fact the caller promises to supply (or leave absent): its name, type and meaning.
 
-    Types: integer, number (integer or decimal), string, boolean, date.
+    Types: integer, number (integer or decimal), string, boolean, date. A `folded` string fact is compared without
+    regard to case or runs of whitespace (engine/folding.py): "Home  Baking" equals `home baking`.
     """
 
     name: str
     type: str
     description: str = ""
+    folded: bool = False
 
     def __post_init__(self) -> None:
         if self.type not in FACT_TYPES:
@@ -79,6 +81,8 @@ class Threshold:
     unit: str | None = None
     origin: Origin | None = field(default=None, compare=False, repr=False)
     members: tuple[tuple[str, ThresholdEntry], ...] = ()
+    # `replace: whole` in an overlay: it drops what the definition it replaces had (countries, dates) on purpose.
+    replace_whole: bool = field(default=False, compare=False)
 
     def resolve(self, country: str | None, on: dt.date) -> ThresholdEntry | None:
         """The entry in force for this country on this date, or None when no value is in force."""

@@ -125,6 +125,8 @@ class Outcome:
     country: str | None
     on: dt.date
     fired_ids: frozenset[str] = field(default=frozenset())
+    # Folded facts (FactSpec.folded) as given, before folding: rule text shows them so, comparisons never see them.
+    as_given: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def did_fire(self, rule_id: str) -> bool:
         return rule_id in self.fired_ids

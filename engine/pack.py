@@ -20,6 +20,7 @@ from .encoding import engine_facts, engine_value
 from .engines import Backend, Ruleset, backend
 from .errors import FactConflictError, FactError, RulePackError
 from .explain import PreparedRequirement, RequirementMemo, check_requirements, prepare_requirements, reasons
+from .folding import fold_pack, fold_text
 from .labels import NO_LABELS, Labels
 from .loader import iter_folders, read_packs
 from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order
@@ -37,7 +38,8 @@ class RulePack:
     def __init__(self, infos: list[PackInfo], rules: dict[str, Rule], thresholds: dict[str, Threshold],
                  facts: Mapping[str, FactSpec], layers: dict[str, int], derived_types: dict[str, str],
                  replaced: list[tuple[str, str, str]], labels: Labels = NO_LABELS,
-                 engine: Backend | None = None):
+                 engine: Backend | None = None,
+                 previous: Mapping[tuple[str, str, str], Rule | Threshold] | None = None):
         self.infos = infos
         self.rules = dict(sorted(rules.items()))
         self.thresholds = dict(sorted(thresholds.items()))
@@ -47,6 +49,8 @@ class RulePack:
         self.replaced = replaced
         self.labels = labels  # words for facts, operators and values (engine.labels)
         self._backend = engine if engine is not None else backend()
+        # (kind, name, overlay folder) -> what that overlay replaced: lint compares them, rule tests name them.
+        self.previous = dict(previous or {})
         self.firing_order: tuple[Rule, ...] = tuple(firing_order(self.rules.values(), layers))
         self._gates = [rule for rule in self.firing_order if rule.gate]
         self._gates_declared = tuple(sorted(self._gates, key=_declaration_order))  # a plan lists them so
@@ -61,7 +65,9 @@ class RulePack:
         # For rule text: every declared fact's name, and per set of threshold values in force every threshold
         # (None where not in force), keyed by the identity of the values (_resolve keeps one dict per set).
         self._fact_names = (*self.facts, *self.derived_types)
-        self._exact_types = {name: _EXACT_TYPES.get(spec.type, ()) for name, spec in self.facts.items()}
+        self._exact_types = {name: () if spec.folded else _EXACT_TYPES.get(spec.type, ())
+                             for name, spec in self.facts.items()}
+        self._folded = tuple(name for name, spec in self.facts.items() if spec.folded)
         self._threshold_texts: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
         # Finished requirement checks by their actual value, shared by this pack's evaluations (explain.py).
         self._finished_checks: RequirementMemo = {}
@@ -78,6 +84,16 @@ class RulePack:
     def engine(self) -> str:
         """The name of the engine that evaluates this pack: "durable" or "python" (see engine.engines)."""
         return self._backend.name
+    def defined_by(self, kind: str, name: str, folder: str) -> Rule | Threshold | None:
+        """What overlay `folder` defined for (kind "rule" or "threshold", name): the pack's own definition unless a
+        later folder replaced it again. Compare with `previous[(kind, name, folder)]`, what it replaced."""
+        folders = [where for k, n, where in self.replaced if (k, n) == (kind, name)]
+        if folder not in folders:
+            return None
+        position = folders.index(folder)
+        if position + 1 < len(folders):
+            return self.previous.get((kind, name, folders[position + 1]))
+        return (self.thresholds if kind == "threshold" else self.rules).get(name)
 
     def gate_rules(self) -> list[Rule]:
         """The gated rules, in the order the pack's files declare them."""
@@ -155,7 +171,7 @@ class RulePack:
                 raise FactError(f"fact {name!r} must be a whole number, got {value!r}")
             if not compatible(spec.type, value if not isinstance(value, dt.datetime) else value.date()):
                 raise FactError(f"fact {name!r} must be {spec.type}, got {value!r}")
-            clean[name] = value
+            clean[name] = fold_text(value) if spec.folded else value
         return clean
 
     def evaluate(self, facts: Mapping[str, Any], *, country: str | None = None,
@@ -209,7 +225,8 @@ class RulePack:
             checks = check_requirements(prepared, everything, values, self._finished_checks)
             gate = rule.gate or ""  # a gated rule: never empty (_gates holds rules with a gate, one rule a gate)
             gates[gate] = GateResult(gate, rule.id, rule.id in fired_ids, checks)
-        return Outcome(clean, derived, tuple(fired), gates, values, country, on, frozenset(fired_ids))
+        as_given = {name: facts[name] for name in self._folded if isinstance(facts.get(name), str)}
+        return Outcome(clean, derived, tuple(fired), gates, values, country, on, frozenset(fired_ids), as_given)
 
     def _prepared_gates(self, country: str | None, on: dt.date, values: dict[str, Any]
                         ) -> list[tuple[Rule, tuple[PreparedRequirement, ...]]]:
@@ -255,6 +272,7 @@ class RulePack:
         in force, so a sentence never fails because a profile lacks a number."""
         facts = dict.fromkeys(self._fact_names)
         facts.update(outcome.all_facts)
+        facts.update(outcome.as_given)  # a folded fact reads as the creator wrote it
         values = outcome.thresholds
         found = self._threshold_texts.get(id(values))
         if found is None or found[0] is not values:  # one per set of values in force (rule text cannot change it)
@@ -315,5 +333,6 @@ def load_rule_pack(folders: Sequence[str | os.PathLike[str]] | str | os.PathLike
                                     [*specs, *checked.derived_types])
     if problems:
         raise RulePackError(problems)
-    return RulePack(loaded.infos, loaded.rules, loaded.thresholds, specs, checked.layers, checked.derived_types,
-                    loaded.replaced, loaded.labels, chosen)
+    rules, thresholds = fold_pack(loaded.rules, loaded.thresholds, specs)
+    return RulePack(loaded.infos, rules, thresholds, specs, checked.layers, checked.derived_types,
+                    loaded.replaced, loaded.labels, engine=chosen, previous=loaded.previous)

@@ -6,9 +6,15 @@ import difflib
 from typing import Iterable
 
 
+# Slips whose closest spelling is not what was meant: `=>` is one edit from `>` but means `>=`.
+KNOWN_SLIPS = {"=>": ">=", "=<": "<=", "=": "==", "<>": "!=", "=!": "!=", "≥": ">=", "≤": "<=", "≠": "!="}
+
+
 def closest(name: str, known: Iterable[str]) -> str | None:
     """The known name most like `name`, or None when nothing is close enough to be a plausible typo."""
     candidates = sorted(set(known))
+    if KNOWN_SLIPS.get(name) in candidates:
+        return KNOWN_SLIPS[name]
     matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     return matches[0] if matches else None
 

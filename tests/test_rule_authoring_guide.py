@@ -20,7 +20,7 @@ lines match later actual lines). Both are compared with runs of spaces collapsed
 expected line matches an actual line that contains it, and `...` inside an expected line stands for any text. A
 line that is only `...` stands for lines left out; blank lines are ignored.
 
-`$DEFAULT_RULES` (the reader sets it to the folder `creator-advisor rules validate` prints) is replaced, in
+`$DEFAULT_RULES` (the folder `creator-advisor rules path` prints) is replaced, in
 commands, paths and expected lines, by `advisor.api.default_rules_dir()`. Commands run through the CLI in-process,
 in a fresh temporary folder that is the current directory, so paths in messages read as they do for the reader.
 """
@@ -225,10 +225,15 @@ def test_the_guide_walks_through_every_command_an_author_needs(workdir):
     commands = [command_words(b.text, PLACEHOLDER) for b in blocks if b.kind == "run"]
     subcommands = {tuple(words[1:3]) if words[1] == "rules" else (words[1],) for words in commands}
     assert {("plan",), ("rules", "validate"), ("rules", "list"), ("rules", "test"), ("rules", "lint"),
-            ("rules", "docs")} <= subcommands
+            ("rules", "docs"), ("rules", "path"), ("rules", "new-overlay"), ("rules", "thresholds")} <= subcommands
+    assert {words[3] for words in commands if words[1:3] == ["rules", "thresholds"]} == {"export", "import"}
     assert any("--as-of" in words for words in commands)
     assert any("--strict" in words for words in commands)
-    assert any(PLACEHOLDER in words and "my-agency" in words for words in commands)
+    # The whole loop runs with the overlay by name: no command needs the installed pack's path.
+    assert not [words for words in commands if any(PLACEHOLDER in word for word in words)]
+    assert any(words[-2:] == ["--overlay", "my-agency"] or "--overlay" in words for words in commands)
+    tests = [words for words in commands if words[1:3] == ["rules", "test"]]
+    assert any("--format" in words and "--min-coverage" in words for words in tests), "the CI call is shown"
     files = {b.argument for b in blocks if b.kind == "file"}
     assert any(path.startswith("my-agency/tests/") for path in files)
     runs = [b for b in blocks if b.kind == "run"]

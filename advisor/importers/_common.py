@@ -4,7 +4,6 @@ in the source's own terms, and the `Part` each source becomes before the parts a
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from collections.abc import Mapping
