@@ -55,6 +55,11 @@ class BatchOptions:
     jobs: int | None = None
     rules: list[str] | None = None
     as_of: dt.date | None = None
+    template: str | None = None  # a Jinja2 template file for every report (advisor.render.render_template)
+    compact: bool = False  # JSON plans without what every plan repeats (advisor.compact)
+    summary: str | None = None  # the agency's table, FILE.csv (advisor.summary_table)
+    dask: str | None = None  # a Dask scheduler address or local[:N] (advisor.batch_dask)
+    partition: int | None = None  # records per Dask task
 
 
 # --- records --------------------------------------------------------------------------------------------------------
@@ -95,13 +100,21 @@ def folder_records(path: str) -> Iterator[Record]:
 
 
 def records(path: str) -> Iterator[Record]:
-    return folder_records(path) if os.path.isdir(path) else jsonl_records(path)
+    if os.path.isdir(path):
+        return folder_records(path)
+    from .csv_input import csv_records, is_csv
+
+    return csv_records(path) if is_csv(path) else jsonl_records(path)
 
 
 def count_records(path: str) -> int:
     """How many records the input holds (for the progress bar's length): non-blank lines, or profile files."""
     if os.path.isdir(path):
         return sum(1 for _ in folder_records(path))
+    from .csv_input import is_csv
+
+    if is_csv(path):
+        return sum(1 for _ in records(path))
     with open(path, "rb") as stream:
         return sum(1 for line in stream if line.strip())
 
@@ -112,26 +125,27 @@ _WORKER: dict[str, Any] = {}
 
 
 def init_worker(rules: list[str] | None, fmt: str, as_of: dt.date | None, folder: str | None = None,
-                prefix: str = "") -> None:
+                prefix: str = "", template: str | None = None, compact: bool = False) -> None:
     """Pool initializer: Ctrl-C is the parent's to handle (it stops the pool); then load the advisor."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    load_advisor(rules, fmt, as_of, folder, prefix)
+    load_advisor(rules, fmt, as_of, folder, prefix, template, compact)
 
 
 def load_advisor(rules: list[str] | None, fmt: str, as_of: dt.date | None, folder: str | None = None,
-                 prefix: str = "") -> Any:
+                 prefix: str = "", template: str | None = None, compact: bool = False) -> Any:
     """Hold the advisor (the rule pack, loaded once per process) and the options. The parent loads it first, so a
     broken pack is one clean error before any worker starts, and a worker forked from it keeps that pack.
 
     `fmt` is "md", "html", "json" (a JSON file per plan, indented) or "jsonl" (one compact line per plan). With
     `folder`, each report is written there by the process that made it, under a temporary name starting with
-    `prefix`, and the parent gives it its name (see FolderOutput)."""
+    `prefix`, and the parent gives it its name (see FolderOutput). `template` renders every report through a
+    user's template; `compact` leaves out of JSON plans what every plan repeats (advisor.compact)."""
     if _WORKER.get("rules") != rules or "advisor" not in _WORKER:
         from .api import Advisor
 
         _WORKER["advisor"] = Advisor(rules)
         _WORKER["rules"] = rules
-    _WORKER.update(fmt=fmt, as_of=as_of, folder=folder, prefix=prefix)
+    _WORKER.update(fmt=fmt, as_of=as_of, folder=folder, prefix=prefix, template=template, compact=compact)
     return _WORKER["advisor"]
 
 
@@ -139,24 +153,31 @@ def plan_chunk(chunk: list[Record]) -> list[tuple[bool, str, str, Any, tuple[str
     return [plan_record(record) for record in chunk]
 
 
-def plan_record(record: Record) -> tuple[bool, str, str, Any, tuple[str, ...]]:
-    """(ok, where, handle, output (a JSONL line as bytes, else the report's text) or error lines, programmes the
-    creator qualifies for)."""
+def plan_record(record: Record) -> tuple[bool, str, str, Any, Any]:
+    """(ok, where, handle, output (a JSONL line as bytes, else the report's text) or error lines, the plan's
+    digest for the summary table and index (advisor.summary_table.plan_digest))."""
     kind, where, raw = record
     try:
+        from .summary_table import plan_digest
+
         profile = _profile(kind, where, raw)
         plan = _WORKER["advisor"].advise(profile)
         data = plan.to_dict()
+        digest = plan_digest(data)
         fmt = _WORKER["fmt"]
+        if _WORKER.get("compact") and fmt in ("jsonl", "json"):
+            from .compact import compact_plan
+
+            data = compact_plan(data)
         if fmt == "jsonl":  # encoded here, in the worker: the parent only writes the bytes
             text = (json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode()
         else:
-            from .render import render
+            from .render import render, render_template
 
-            text = render(data, fmt)
+            text = render_template(data, _WORKER["template"]) if _WORKER.get("template") else render(data, fmt)
             if _WORKER["folder"] is not None:  # written here, in parallel; the parent only renames it
                 text = _write_temporary(text)
-        return True, where, profile.handle, text, tuple(plan.eligible_programs)
+        return True, where, profile.handle, text, digest
     except OutputError:
         raise  # the output cannot be written: that stops the whole run, it is not this record's fault
     except LocatedProblemsError as error:
@@ -179,6 +200,8 @@ def _profile(kind: str, where: str, raw: Any) -> Any:
         return to_profile(where, as_of=as_of)
     if kind == "too-long":
         raise AdvisorError(f"the line is longer than {MAX_LINE_BYTES:,} bytes, the limit for one profile")
+    if kind == "invalid":  # a record its reader already found wrong (advisor.csv_input): `raw` says how
+        raise AdvisorError(raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -196,11 +219,14 @@ def _profile(kind: str, where: str, raw: Any) -> Any:
 def _write_temporary(text: str) -> str:
     """Write a report to a new temporary file of the run in the output folder (no sync: see FolderOutput.commit);
     its path."""
+    return _write_temporary_in(Path(_WORKER["folder"]), _WORKER["prefix"], text)
+
+
+def _write_temporary_in(folder: Path, prefix: str, text: str) -> str:
     from .output import write_temporary
 
-    folder = Path(_WORKER["folder"])
     try:
-        return str(write_temporary(folder, _WORKER["prefix"], text, durable=False))
+        return str(write_temporary(folder, prefix, text, durable=False))
     except OSError as error:
         raise OutputError(f"{folder}: cannot write the reports: {error.strerror or error}") from None
 
@@ -220,7 +246,8 @@ def plan_stream(source: Iterator[Record], jobs: int
             yield from plan_chunk(chunk)
             chunk = _take(source, CHUNK)
         return
-    options = (_WORKER["rules"], _WORKER["fmt"], _WORKER["as_of"], _WORKER["folder"], _WORKER["prefix"])
+    options = (_WORKER["rules"], _WORKER["fmt"], _WORKER["as_of"], _WORKER["folder"], _WORKER["prefix"],
+               _WORKER["template"], _WORKER["compact"])
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=options)
     pending: deque[Future] = deque()
     try:
@@ -351,9 +378,14 @@ class FolderOutput:
     in parallel and each is whole or absent. `discard` removes the run's temporary files left by an interrupted
     run."""
 
-    def __init__(self, folder: str, fmt: str):
+    def __init__(self, folder: str, fmt: str, template: str | None = None):
         self.folder = Path(folder)
-        self.extension = EXTENSIONS[fmt]
+        if template:
+            from .render import template_kind
+
+            self.extension = template_kind(template)
+        else:
+            self.extension = EXTENSIONS[fmt]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -361,8 +393,11 @@ class FolderOutput:
         self.seen = NamesSeen()
         self.prefix = f"creator-advisor-{os.getpid()}-{secrets.token_hex(4)}"
 
-    def write(self, handle: str, temporary: str) -> None:
+    def write(self, handle: str, temporary: str) -> str:
+        """Name the report written to `temporary` from `handle`; the file name it got."""
         base = safe_name(handle)
+        if base.lower() == "index" or base.lower().startswith("index-"):
+            base = "_" + base  # the run's index pages (advisor.batch_index) take these names
         name, number = base, 1
         while not self.seen.add_if_new(f"{name}.{self.extension}"):
             number += 1
@@ -374,6 +409,7 @@ class FolderOutput:
             replace_keeping_mode(Path(temporary), target)
         except OSError as error:
             raise OutputError(f"{target}: cannot write the report: {error.strerror or error}") from None
+        return target.name
 
     def commit(self) -> str:
         """The reports were written without a sync each: one sync makes them all durable before the run reports
@@ -405,54 +441,118 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
     err = err or sys.stderr
     started = time.perf_counter()
     fmt = "jsonl" if options.fmt == "json" and not options.out_dir else options.fmt
-    advisor = load_advisor(options.rules, fmt, options.as_of)  # a broken pack stops the run before any output
+    settings = dict(rules=options.rules, fmt=fmt, as_of=options.as_of, template=options.template,
+                    compact=options.compact)
+    advisor = load_advisor(**settings)  # a broken pack stops the run before any output
+    if options.template:
+        _check_template(options.template)
+    dask = None
+    if options.dask:
+        from .batch_dask import PARTITION, DaskRun
+
+        dask = DaskRun(options.dask, settings, partition=options.partition or PARTITION)
     jobs = options.jobs or default_jobs()
     interactive = _is_terminal(err)
     total = count_records(options.input_path) if interactive else None
-    output: JsonlOutput | FolderOutput = (FolderOutput(options.out_dir, options.fmt) if options.out_dir
-                                          else JsonlOutput(options.output))
-    if isinstance(output, FolderOutput):
-        load_advisor(options.rules, fmt, options.as_of, str(output.folder), output.prefix)
+    outputs: list[Any] = []
+    try:
+        output: JsonlOutput | FolderOutput = (FolderOutput(options.out_dir, options.fmt, options.template)
+                                              if options.out_dir else JsonlOutput(options.output))
+        outputs.append(output)
+        from .summary_table import StatusCounts, SummaryTable
+
+        table = SummaryTable(options.summary) if options.summary else None
+        index = None
+        if isinstance(output, FolderOutput):
+            from .batch_index import BatchIndex
+
+            index = BatchIndex(output.folder)
+            load_advisor(**settings, folder=str(output.folder), prefix=output.prefix)
+        outputs += [part for part in (table, index) if part is not None]
+    except BaseException:
+        for part in outputs:
+            part.discard()
+        if dask is not None:
+            dask.close()
+        raise
     written = failed = 0
-    qualified = {rule.gate: 0 for rule in advisor.pack.gate_rules()}
-    results = plan_stream(records(options.input_path), jobs)
+    counts = StatusCounts()
+    source = records(options.input_path)
+    if dask is not None:
+        results = dask.plan_stream(source, output.folder if isinstance(output, FolderOutput) else None,
+                                   getattr(output, "prefix", ""))
+    else:
+        results = plan_stream(source, jobs)
     try:
         with _progress(total, err) as bar:
-            for ok, where, handle, payload, programmes in results:
+            for ok, where, handle, payload, digest in results:
                 if ok:
-                    output.write(handle, payload)
+                    name = output.write(handle, payload)
                     written += 1
-                    for programme in programmes:
-                        qualified[programme] = qualified.get(programme, 0) + 1
+                    counts.add(digest)
+                    if table is not None:
+                        table.add(digest)
+                    if index is not None:
+                        index.add(name, digest)
                 else:
                     failed += 1
                     bar.clear_line()
                     for line in payload:
                         click.echo(line, file=err)
                 bar.update(1)
+        if index is not None:
+            index.commit()
         target = output.commit()
+        if table is not None:
+            table.commit()
     except BaseException:
         results.close()  # the pool stops first (its running chunks end), then their files are removed
-        output.discard()
+        for part in outputs:
+            part.discard()
         raise
     finally:
         results.close()  # stops the pool now, also when writing failed
-    _summary(err, written, failed, qualified, target, time.perf_counter() - started, jobs)
+        if dask is not None:
+            dask.close()
+    how = (f"Dask, {dask.workers} worker{'s' if dask.workers != 1 else ''}" if dask is not None
+           else f"{jobs} job{'s' if jobs != 1 else ''}")
+    _summary(err, written, failed, counts, target, time.perf_counter() - started, how,
+             dask.retried if dask is not None else None, options.summary)
     return failed
 
 
-def _summary(err: IO[str], written: int, failed: int, qualified: dict[str, int], target: str, seconds: float,
-             jobs: int) -> None:
+def _check_template(template: str) -> None:
+    """A template that does not exist or does not compile stops the run before any output (not once a record)."""
+    import jinja2
+
+    from .errors import RenderError
+    from .render import build_environment, template_kind
+
+    path = Path(template)
+    if not path.is_file():
+        raise RenderError(f"{path}: cannot use it as a template: the file "
+                          f"{'is a folder' if path.is_dir() else 'does not exist'}")
+    try:
+        build_environment(template_kind(path), search_path=path.resolve().parent).get_template(path.name)
+    except jinja2.TemplateSyntaxError as error:
+        raise RenderError(f"{path}:{error.lineno}: template syntax error: {error.message}") from None
+    except (jinja2.TemplateError, OSError, UnicodeDecodeError) as error:
+        raise RenderError(f"{path}: cannot use it as a template: {error}") from None
+
+
+def _summary(err: IO[str], written: int, failed: int, counts: Any, target: str, seconds: float, how: str,
+             retried: int | None, table: str | None) -> None:
     plans = f"{written:,} plan{'s' if written != 1 else ''}"
     errors = f"{failed:,} record{'s' if failed != 1 else ''} failed"
     rate = f", {written / seconds:,.0f} plans/s" if seconds > 0 and written else ""
-    click.echo(f"{plans} written to {target}, {errors} ({seconds:.1f} s, {jobs} job{'s' if jobs != 1 else ''}"
-               f"{rate})", file=err)
-    if written:
-        width = max(len(name) for name in qualified) if qualified else 0
-        click.echo(f"Qualify, of {plans}:", file=err)
-        for programme, count in qualified.items():
-            click.echo(f"  {programme:<{width}}  {count:>{len(f'{written:,}')},}", file=err)
+    click.echo(f"{plans} written to {target}, {errors} ({seconds:.1f} s, {how}{rate})", file=err)
+    if retried:
+        click.echo(f"{retried:,} partition{'s' if retried != 1 else ''} run again after a Dask worker was lost "
+                   "(nothing lost, nothing written twice)", file=err)
+    if table:
+        click.echo(f"Summary table: {table}", file=err)
+    for line in counts.lines(written):
+        click.echo(line, file=err)
 
 
 def _is_terminal(stream: IO[str]) -> bool:
