@@ -446,6 +446,7 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
     advisor = load_advisor(**settings)  # a broken pack stops the run before any output
     if options.template:
         _check_template(options.template)
+    source = records(options.input_path)  # a CSV header that is not one stops the run here, before any output
     dask = None
     if options.dask:
         from .batch_dask import PARTITION, DaskRun
@@ -477,7 +478,6 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
         raise
     written = failed = 0
     counts = StatusCounts()
-    source = records(options.input_path)
     if dask is not None:
         results = dask.plan_stream(source, output.folder if isinstance(output, FolderOutput) else None,
                                    getattr(output, "prefix", ""))

@@ -32,7 +32,7 @@ from .errors import AdvisorError
 
 PARTITION = 64  # records per task: a tenth of a second of planning, against a millisecond of scheduling
 WINDOW_PER_WORKER = 4  # partitions in flight or waiting for their turn, per worker thread
-CONNECT_TIMEOUT = 30  # seconds to reach a scheduler and see a worker
+CONNECT_TIMEOUT = 30  # seconds to reach a scheduler and see a worker, unless Dask's config says otherwise
 
 Result = tuple[bool, str, str, Any, Any]
 
@@ -82,6 +82,11 @@ class DaskRun:
         self.partition = partition
         kind, value = parse_target(target)
         self.cluster: Any = None
+        import dask.config
+        from dask.utils import parse_timedelta
+
+        timeout = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect", CONNECT_TIMEOUT)) \
+            or CONNECT_TIMEOUT
         logging.getLogger("distributed").setLevel(logging.ERROR)  # a lost worker is reported by the run
         try:
             if kind == "local":
@@ -95,7 +100,7 @@ class DaskRun:
                     local_directory=os.environ.get("TMPDIR") or None)
                 self.client = distributed.Client(self.cluster, set_as_default=False)
             else:
-                self.client = distributed.Client(str(value), timeout=CONNECT_TIMEOUT, set_as_default=False)
+                self.client = distributed.Client(str(value), timeout=timeout, set_as_default=False)
         except OSError as error:
             self.close()
             raise AdvisorError(f"--dask {target}: cannot reach the Dask scheduler: {error}") from None
@@ -103,11 +108,11 @@ class DaskRun:
             self.close()
             raise AdvisorError(f"--dask {target}: cannot start or reach the cluster: {error}") from None
         try:
-            self.client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+            self.client.wait_for_workers(1, timeout=max(timeout, CONNECT_TIMEOUT))
         except (TimeoutError, OSError):
             self.close()
             raise AdvisorError(f"--dask {target}: the scheduler has no worker (none joined in "
-                               f"{CONNECT_TIMEOUT} s)") from None
+                               f"{max(timeout, CONNECT_TIMEOUT):.0f} s)") from None
         threads = sum(self.client.nthreads().values()) or 1
         self.workers = len(self.client.nthreads())
         self.window = window or max(4, WINDOW_PER_WORKER * threads)
