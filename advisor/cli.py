@@ -175,9 +175,9 @@ def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], output: str | N
     if as_json:
         import json
 
-        from engine.catalogue_json import catalogue_data
+        from engine.catalogue_data import pack_data
 
-        text = json.dumps(catalogue_data(pack), ensure_ascii=False, indent=1) + "\n"
+        text = json.dumps(pack_data(pack), ensure_ascii=False, indent=1) + "\n"
     else:
         from engine.catalogue import catalogue_markdown
 

@@ -4,7 +4,7 @@ A full plan carries, for every requirement of every programme, the threshold's s
 each programme's note: the same text in every plan, about two thirds of its bytes. A compact plan keeps what is
 particular to the creator (their profile's figures, metrics, verdicts, values, gaps, the rules that fired and the
 titles they gave) and refers to the rest by id, resolvable from the pack's catalogue, `creator-advisor rules docs
---json` (engine.catalogue_json): a programme lists its requirements by threshold id under `met`, `unmet` (id -> gap, null
+--json` (engine.catalogue_data): a programme lists its requirements by threshold id under `met`, `unmet` (id -> gap, null
 where the gap is not a number), `unknown` and `not_in_force`; the threshold's entry in force for the plan's
 country and `as_of` holds the required value, source, date, note and URL, and the gate's condition the fact and
 comparison; the creator's value of each fact a requirement reads is given once, in `requirement_facts`; a programme's id names its gate rule and note; a

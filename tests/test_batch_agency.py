@@ -211,7 +211,10 @@ def test_compact_plans_are_small_and_every_id_resolves_in_the_json_catalogue(tmp
     assert max(len(line) for line in lines) <= 5 * 1024
     catalogue = run("rules", "docs", "--json")
     assert catalogue.exit_code == 0, catalogue.stderr
-    data = json.loads(catalogue.stdout)
+    catalogue_data = json.loads(catalogue.stdout)
+    data = {"gates": {gate["id"]: gate for gate in catalogue_data["gates"]},
+            "rules": {rule["id"]: rule for rule in catalogue_data["rules"]},
+            "thresholds": {threshold["name"]: threshold for threshold in catalogue_data["thresholds"]}}
     full = plan_lines_from(run("batch", source, "--jobs", "1", "--as-of", "2026-11-20").stdout)
     for line, plan in zip(lines, full):
         compact = json.loads(line)
@@ -223,7 +226,7 @@ def test_compact_plans_are_small_and_every_id_resolves_in_the_json_catalogue(tmp
                 if requirement["threshold"] is None:
                     continue
                 threshold = data["thresholds"][requirement["threshold"]]
-                entries = [threshold["default"], *threshold["countries"].values()]
+                entries = [threshold, *threshold["countries"].values()]
                 entries += [earlier for item in list(entries) for earlier in item.get("earlier", [])]
                 assert requirement["source"] in {item["source"] for item in entries}
                 if requirement["met"] is False and requirement["in_force"]:
