@@ -283,3 +283,15 @@ def test_plan_bag_and_plan_frame_on_dask(tmp_path):
     assert out["plan"].tolist() == run("batch", tmp_path / "flat.jsonl", "--jobs", "1").stdout.splitlines()
     spark_shape = list(plans_of_frames(iter([frame])))
     assert spark_shape[0]["plan"].tolist() == out["plan"].tolist()
+
+
+def test_csv_a_cell_over_the_one_profile_limit_is_located_and_the_file_streams_on(tmp_path):
+    source = tmp_path / "agency.csv"
+    with open(source, "w", encoding="utf-8") as stream:
+        stream.write("handle,followers,niche\nfirst,10,x\n")
+        stream.write("huge,20," + "y" * (11 * 1024 * 1024) + "\n")
+        stream.write("last,30,z\n")
+    result = run("batch", source, "--jobs", "1")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert re.search(rf"{re.escape(str(source))}:3: not a CSV row: field larger than field limit", result.stderr)
+    assert [json.loads(line)["profile"]["handle"] for line in result.stdout.splitlines()] == ["first", "last"]
