@@ -78,6 +78,9 @@ class Advisor:
 
 
 def to_profile(profile: ProfileInput, *, as_of: dt.date | None = None, limits: Limits = DEFAULT_LIMITS) -> Profile:
+    """Any accepted profile input (a Profile, a mapping in the profile contract, or a path to a YAML, JSON
+    or TikTok data file) as a checked Profile; `as_of` judges it on another day. Bad input raises ProfileError
+    (or SourceError) with located problems."""
     if isinstance(profile, Profile):
         if as_of is not None and as_of != profile.as_of:
             return parse_profile(profile.to_dict(include_derived=False), source=profile.source, as_of=as_of)
@@ -116,9 +119,11 @@ def advise(profile: ProfileInput, *, rules: RulesInput = None, as_of: dt.date | 
     return advisor.advise(profile, as_of=as_of, limits=limits)
 
 
-def render(plan: Plan, fmt: str = "md") -> str:
-    """The plan as a Markdown ("md") or HTML ("html") report, or as JSON ("json", the stable contract)."""
-    return _render_dict(plan.to_dict(), fmt)
+def render(plan: Plan, fmt: str = "md", *, explain: bool = False) -> str:
+    """The plan as a Markdown ("md") or HTML ("html") report, or as JSON ("json", the stable contract). The
+    reports lead with the verdict and the next actions; `explain` adds an appendix with every requirement, its
+    source and the rules that fired."""
+    return _render_dict(plan.to_dict(), fmt, explain)
 
 
 def render_template(plan: Plan, template: str | os.PathLike) -> str:

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from engine import Outcome, RulePack, ThresholdRef
 
 from .facts import METRIC_FACTS
-from .metrics import growth_projection
+from .metrics import growth_projection, recent_pace
 from .plan import ENGAGEMENT_FACTS, Plan, ProgramEligibility, Recommendation, program_status
 from .profile import Profile
 
@@ -29,6 +29,9 @@ _METRIC_NAMES = tuple(spec.name for spec in METRIC_FACTS)
 
 def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], outcome: Outcome,
                   tool_version: str) -> Plan:
+    """The plan a creator reads, from the engine's outcome: each programme's verdict and requirement checks
+    (in the pack's order), the rendered advice by priority, engagement against its benchmark, earnings and growth.
+    Decides nothing itself: every verdict is the engine's."""
     eligibility = tuple(_eligibility(pack, outcome))
     recommendations = tuple(pack.render_advice(outcome))
     return Plan(
@@ -38,7 +41,7 @@ def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], ou
         engagement=_engagement(pack, outcome, recommendations),
         eligibility=eligibility,
         earnings=_earnings(outcome, eligibility, recommendations),
-        growth=_growth(profile, eligibility, outcome.thresholds),
+        growth=_growth(profile, eligibility, outcome.thresholds, facts.get("follower_growth_30d")),
         recommendations=recommendations,
         outcome=outcome,
         warnings=tuple(_warnings(profile, eligibility)),
@@ -48,9 +51,10 @@ def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], ou
 def _eligibility(pack: RulePack, outcome: Outcome) -> list[ProgramEligibility]:
     results = []
     for rule in pack.gate_rules():
-        gate = outcome.gates[rule.gate]
+        program = rule.gate or ""  # a gate rule always names its gate
+        gate = outcome.gates[program]
         results.append(ProgramEligibility(
-            program=rule.gate, name=pack.render_title(rule, outcome), eligible=gate.passed,
+            program=program, name=pack.render_title(rule, outcome), eligible=gate.passed,
             status=program_status(gate.passed, gate.requirements), requirements=gate.requirements,
             note=rule.note))
     return results
@@ -98,11 +102,11 @@ def _earnings(outcome: Outcome, eligibility: tuple[ProgramEligibility, ...],
             return
         estimates.append({"program": program, "low": round(views / 1000 * low, 2),
                           "high": round(views / 1000 * high, 2), "currency": "USD", "period": "month",
-                          "basis": f"{views:,} {what} at ${low:.2f}-${high:.2f} per 1,000",
+                          "basis": f"{views:,} {what} at ${low:.2f}–${high:.2f} per 1,000",
                           "applies": program in eligible})
 
     per_thousand("creator_rewards", "qualified_views_30d", "earnings.creator_rewards.rpm_low",
-                 "earnings.creator_rewards.rpm_high", "qualified views (videos over one minute) in 30 days")
+                 "earnings.creator_rewards.rpm_high", "views on videos over a minute in 30 days")
     if any(item.program == "creator_fund" and item.status != "closed" for item in eligibility):
         per_thousand("creator_fund", "views_30d", "earnings.creator_fund.rpm_low", "earnings.creator_fund.rpm_high",
                      "views in 30 days")
@@ -120,9 +124,13 @@ def _earnings(outcome: Outcome, eligibility: tuple[ProgramEligibility, ...],
 
 
 def _growth(profile: Profile, eligibility: tuple[ProgramEligibility, ...],
-            thresholds: Mapping[str, Any]) -> dict[str, Any]:
+            thresholds: Mapping[str, Any], gained_30d: int | None = None) -> dict[str, Any]:
     """The next follower count that opens a programme (or, past them all, the next milestone of the pack's
-    `growth.follower_milestones`), and when the current growth reaches it."""
+    `growth.follower_milestones`), and when the current growth reaches it.
+
+    One projection for the whole plan: where the followers gained in the last 30 days are known (the
+    `follower_growth_30d` fact the growth advice counts its "days away" from), the pace is that gain over 30 days;
+    only without it is the line through the whole history used."""
     followers = profile.followers
     unlocks: dict[int, list[str]] = {}
     for item in eligibility:
@@ -134,9 +142,12 @@ def _growth(profile: Profile, eligibility: tuple[ProgramEligibility, ...],
         if isinstance(value, int) and value > followers:
             unlocks.setdefault(value, [])
     milestone = min(unlocks) if unlocks else None
-    daily, projected = growth_projection(profile, milestone) if milestone else (None, None)
-    if milestone is None and profile.history:
-        daily, _ = growth_projection(profile, followers + 1)
+    if gained_30d is not None:
+        daily, projected = recent_pace(profile.as_of, followers, gained_30d, milestone)
+    else:
+        daily, projected = growth_projection(profile, milestone) if milestone else (None, None)
+        if milestone is None and profile.history:
+            daily, _ = growth_projection(profile, followers + 1)
     return {"followers": followers, "next_milestone": milestone,
             "milestone_unlocks": unlocks.get(milestone, []) if milestone else [],
             "followers_to_go": milestone - followers if milestone else None,

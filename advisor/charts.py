@@ -118,7 +118,6 @@ def _bar_row(y: float, left: str, right: str, share: float | None, cls: str, *, 
 
 # ---- programme thresholds --------------------------------------------------------------------------------------
 
-_COMPARED = {"above": "above", "at": "in line with", "below": "below"}
 _SHORT_LABELS = {"age": "Age", "account_age_days": "Account age (days)"}
 
 
@@ -188,7 +187,9 @@ def engagement_chart(engagement: Mapping[str, Any], chart_id: str = "chart-engag
     marker = _pct(benchmark / top)  # the benchmark across both bars, clear of the labels above them
     for row in (0, _ROW):
         body.append(_line(marker, row + 20, marker, row + 23 + _BAR + 3, "c-text", width=2))
-    verdict = _COMPARED.get(str(engagement.get("verdict")), "compared with")
+    from .render import comparison  # the one wording of where a rate stands (exact: never "at" for 6.9% vs 7.5%)
+
+    verdict = comparison(engagement) or "compared with"
     desc = (f"Your engagement rate is {percent(rate)} of views, {verdict} the {percent(benchmark)} benchmark"
             + (f" for creators with {band}" if band else "") + ".")
     return _svg(chart_id, "engagement", axis_y + 24, "Engagement rate against the benchmark", desc, body)

@@ -29,8 +29,9 @@ def main() -> None:
 @main.command()
 @click.argument("profile", type=click.Path(dir_okay=False))
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Report format: Markdown (the default), a self-contained HTML page, or JSON (the stable "
-                   "contract). Without --format and -o, a terminal gets a short summary instead of the report.")
+              help="Report format: Markdown, a self-contained HTML page, or JSON (the stable contract). Default: "
+                   "what the -o file's name says (plan.html, plan.json), else Markdown. Without --format and -o, a "
+                   "terminal gets a short summary instead of the report.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file (whole or not at all) instead of standard output.")
 @click.option("--template", "-t", type=click.Path(dir_okay=False), default=None,
@@ -39,23 +40,36 @@ def main() -> None:
 @rules_option
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="Judge the profile on this date instead of the profile's own as_of.")
+@click.option("--fix", "fix", is_flag=True,
+              help="First write into PROFILE the corrections that are certain (a handle written '@maya', a "
+                   "country written 'us' or 'UK'), keeping the rest of the file as it is.")
+@click.option("--explain", is_flag=True,
+              help="Add the appendix: every requirement with its source, and the rules that fired with the facts "
+                   "they matched.")
 @_fail_cleanly
 def plan(profile: str, fmt: str | None, output: str | None, template: str | None, rules: tuple[str, ...],
-         as_of: dt.date | None) -> None:
+         as_of: dt.date | None, explain: bool, fix: bool) -> None:
     """Write the action plan for the creator described in PROFILE (YAML or JSON)."""
     from .api import Advisor, render, render_template
+    from .formats import format_for
 
     if template and fmt:
         raise click.UsageError("--template and --format cannot be used together: the template decides the format")
+    chosen = None if template else format_for(fmt, output)
+    if fix:
+        from .profile_fix import fix_profile_file
+
+        for change in fix_profile_file(profile):
+            click.echo(f"Fixed {profile}: {change}", err=True)
     result = Advisor(rules or None).advise(profile, as_of=as_of)
-    if not (fmt or output or template):
+    if not (fmt or output or template or explain):
         # Imported only when the summary may be shown: a report does not wait for the summary's own imports.
         from . import summary
 
         if summary.stdout_is_terminal():
             summary.print_summary(result.to_dict(), profile=profile, rules=rules, as_of=as_of)
             return
-    report = render_template(result, template) if template else render(result, fmt or "md")
+    report = render_template(result, template) if template else render(result, chosen or "md", explain=explain)
     if output:
         from .output import write_whole
 
@@ -106,7 +120,7 @@ def rules_list(rules: tuple[str, ...]) -> None:
 
     pack = load_rules(rules or None)
     replaced = {name: folder for kind, name, folder in pack.replaced if kind == "rule"}
-    ordered = sorted(pack.rules.values(), key=lambda r: (pack.layers[r.id], -r.priority, r.id))
+    ordered = pack.firing_order
     width = max(len(rule.id) for rule in ordered) if ordered else 10
     click.echo(f"{'layer':>5}  {'pri':>4}  {'rule':<{width}}  {'category':<12}  gate")
     for rule in ordered:
@@ -190,7 +204,11 @@ def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], output: str | N
 
 
 from .cli_batch import register_commands  # noqa: E402  (`import` and `batch`, in their own module)
+from .cli_start import register_commands as register_start_commands  # noqa: E402  (`init`, `example`)
+from .cli_diff import diff_command  # noqa: E402  (`diff`)
 register_commands(main)
+register_start_commands(main)
+main.add_command(diff_command)
 from .cli_serve import register_commands as register_serve  # noqa: E402  (`serve`, in its own module)
 register_serve(main)
 

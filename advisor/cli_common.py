@@ -14,6 +14,8 @@ FORMATS = ("md", "html", "json")
 
 
 def fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A click command that turns the library's errors into one `Error: ...` line and exit code 1, never a
+    traceback."""
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from engine import EngineError

@@ -44,6 +44,18 @@ class RenderError(AdvisorError):
     """A report could not be rendered: an unknown format, or a template that failed (named)."""
 
 
+class FormatError(AdvisorError):
+    """Raised when --format and the output file's extension name different report formats."""
+
+
+class UnknownExampleError(AdvisorError):
+    """Raised when an example name is not one of the examples installed with the package."""
+
+
+class ProfileExistsError(AdvisorError):
+    """Raised when `init` would overwrite an existing profile file without --force."""
+
+
 class OutputError(AdvisorError):
     """A report could not be written (a missing folder, a full or read-only disk). No partial file is left."""
 

@@ -29,7 +29,7 @@ def creator_facts(profile: Profile) -> dict[str, Any]:
         facts["account_age_days"] = (profile.as_of - profile.joined).days
     views, likes, comments = profile.views_30d, profile.likes_30d, profile.comments_30d
     shares, saves, posts, followers = profile.shares_30d, profile.saves_30d, profile.posts_30d, profile.followers
-    interactions = None if None in (likes, comments, shares) else likes + comments + shares
+    interactions = None if likes is None or comments is None or shares is None else likes + comments + shares
     rates = {
         "engagement_rate": _ratio(interactions, views),
         "engagement_rate_followers": _ratio(_ratio(interactions, posts, rounded=False), followers),
@@ -58,14 +58,17 @@ def _video_facts(profile: Profile, videos: tuple[Video, ...], recent: tuple[Vide
     if durations:
         facts["avg_duration_s"] = _round(math.fsum(durations) / len(durations))
         facts["long_video_share"] = _round(sum(d > LONG_VIDEO_S for d in durations) / len(durations))
-    if all(video.duration_s is not None and video.views is not None for video in recent):
-        facts["qualified_views_30d"] = sum(video.views for video in recent if video.duration_s > LONG_VIDEO_S)
+    timed = [(video.duration_s, video.views) for video in recent
+             if video.duration_s is not None and video.views is not None]
+    if len(timed) == len(recent):
+        facts["qualified_views_30d"] = sum(views for duration, views in timed if duration > LONG_VIDEO_S)
     sounds = [video.sound for video in videos if video.sound is not None]
     if sounds:
         facts["trending_sound_share"] = _round(sounds.count("trending") / len(sounds))
         facts["original_sound_share"] = _round(sounds.count("original") / len(sounds))
-    if recent and all(video.views is not None for video in recent) and profile.views_30d:
-        best = max(video.views for video in recent)
+    views = [video.views for video in recent if video.views is not None]
+    if recent and len(views) == len(recent) and profile.views_30d:
+        best = max(views)
         facts["top_video_view_share"] = _round(min(1.0, best / profile.views_30d))
     return facts
 
@@ -109,6 +112,20 @@ def growth_projection(profile: Profile, target: int) -> tuple[float | None, dt.d
     if days_ahead > (dt.date.max - profile.as_of).days:
         return daily, None
     return daily, profile.as_of + dt.timedelta(days=days_ahead)
+
+
+def recent_pace(as_of: dt.date, followers: int, gained_30d: int,
+                target: int | None) -> tuple[float, dt.date | None]:
+    """(followers gained per day, the day `target` is reached) at the pace of the last 30 days: the same count of
+    days the growth advice gives ("about N days away": the gap divided by the 30-day gain, times 30, rounded up).
+    The day is None without a target, when the pace is not rising, or past the year 9999."""
+    daily = _round(gained_30d / 30)
+    if target is None or gained_30d <= 0 or followers >= target:
+        return daily, None
+    days_ahead = math.ceil((target - followers) / gained_30d * 30)
+    if days_ahead > (dt.date.max - as_of).days:
+        return daily, None
+    return daily, as_of + dt.timedelta(days=days_ahead)
 
 
 def _ratio(numerator: float | None, denominator: float | None, *, per: float = 1,

@@ -12,30 +12,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from engine import AdviceItem, Outcome, RequirementCheck
+from engine import JSON_SCALARS, AdviceItem, Outcome, RequirementCheck, json_data
 
-from .profile import JSON_SCALARS, Profile
+from .profile import Profile
 
 SCHEMA_VERSION = 1
 TOOL_NAME = "creator-advisor"
 
 # Derived facts the default pack's engagement rules assert; the plan reads them by these names.
 ENGAGEMENT_FACTS = ("engagement_tier", "engagement_benchmark", "engagement_band", "engagement_level")
-
-
-def json_value(value: Any) -> Any:
-    """Facts and thresholds as JSON data: dates in ISO form, tuples as lists. Most values are plain already: those
-    inside a dict or list are passed through without a call."""
-    plain = JSON_SCALARS
-    if type(value) in plain:
-        return value
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, (tuple, list)):
-        return [item if type(item) in plain else json_value(item) for item in value]
-    if isinstance(value, dict):
-        return {key: item if type(item) in plain else json_value(item) for key, item in value.items()}
-    return value
 
 
 @dataclass(frozen=True)
@@ -66,39 +51,15 @@ class ProgramEligibility:
 
 
 def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
-    """A requirement check as the plan's JSON data. Most checks of a batch are the very same objects (the engine
-    remembers finished checks, engine/explain.py), so the data is made once per check and kept on it; each plan
-    gets its own copy, which its reader may change. Data holding a list or a mapping is made afresh each time."""
-    data = check.__dict__.get(_PLAN_DATA)
-    if data is not None:
-        return data.copy()
-    progress = None
-    actual, required = check.actual, check.required
-    if check.operator in (">=", ">") and isinstance(actual, (int, float)) and \
-            isinstance(required, (int, float)) and not isinstance(actual, bool) and required > 0:
-        progress = round(min(1.0, max(0.0, actual / required)), 4)
-    plain = JSON_SCALARS
-    data = {"fact": check.fact, "operator": check.operator,
-            "required": required if type(required) in plain else json_value(required),
-            "actual": actual if type(actual) in plain else json_value(actual), "met": check.met, "gap": check.gap,
-            "progress": progress, "threshold": check.threshold, "source": check.source,
-            "as_of": None if check.as_of is None else check.as_of.isoformat(),
-            "in_force": check.in_force, "note": check.note, "url": check.url, "text": check.text}
-    if type(data["required"]) in plain and type(data["actual"]) in plain:  # every value immutable: keep it
-        object.__setattr__(check, _PLAN_DATA, data)  # the check is frozen; this is not one of its fields
-        return data.copy()
-    return data
-
-
-# The attribute a check's plan data is kept in: not a field, so equality, repr and replace() ignore it, and not
-# a name the engine uses (it copies only checks that never reach a plan, engine/explain.py's prepared ones).
-_PLAN_DATA = "_plan_data"
+    """A requirement check as the plan's JSON data (the engine's RequirementCheck.to_data: a copy per plan)."""
+    return check.to_data()
 
 
 Recommendation = AdviceItem  # a fired rule's advice, rendered: rule, category, priority, title, text, because
 
 
 def recommendation_dict(item: AdviceItem) -> dict[str, Any]:
+    """A rendered advice item as the plan's JSON data (`recommendations[]` in docs/plan-json.md)."""
     return {"rule": item.rule, "category": item.category, "priority": item.priority, "title": item.title,
             "text": item.text, "because": list(item.because)}
 
@@ -139,14 +100,14 @@ class Plan:
                           "rule_pack": {"name": self.pack_name, "version": self.pack_version}},
             "as_of": self.as_of.isoformat(),
             "profile": self.profile.to_dict(),
-            "metrics": json_value(dict(self.metrics)),
-            "engagement": json_value(dict(self.engagement)),
+            "metrics": json_data(dict(self.metrics)),
+            "engagement": json_data(dict(self.engagement)),
             "eligibility": [item.to_dict() for item in self.eligibility],
-            "earnings": json_value(dict(self.earnings)),
-            "growth": json_value(dict(self.growth)),
+            "earnings": json_data(dict(self.earnings)),
+            "growth": json_data(dict(self.growth)),
             "recommendations": [recommendation_dict(item) for item in self.recommendations],
             "trace": [{"rule": firing.rule, "fired": True, "layer": firing.layer,
-                       "matched": {name: value if type(value) in JSON_SCALARS else json_value(value)
+                       "matched": {name: value if type(value) in JSON_SCALARS else json_data(value)
                                    for name, value in firing.matched.items()}} for firing in self.outcome.fired],
             "warnings": list(self.warnings),
         }

@@ -15,10 +15,11 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any
+from typing import Any, Callable
 
 from engine import (
     DEFAULT_LIMITS,
+    JSON_SCALARS,
     Limits,
     LocatedDocument,
     Problem,
@@ -122,8 +123,6 @@ class Profile:
 
 _NOT_DATA = ("annotations", "source", "derived")
 _DATA_FIELDS: dict[type, tuple[str, ...]] = {}
-# The types JSON holds as they are: data of these types needs no conversion (here and in advisor/plan.py).
-JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _in_window(videos: tuple[Video, ...], as_of: dt.date) -> tuple[Video, ...]:
@@ -384,7 +383,9 @@ class _Checker:
 
     def semantics(self, data: Mapping[str, Any], as_of: dt.date | None) -> dt.date:
         """The checks of single values the schema words badly, and of dates against as_of; returns as_of."""
-        for key, message in (("handle", handle_problem), ("country", country_problem)):
+        checks: tuple[tuple[str, Callable[[str], str | None]], ...] = (("handle", handle_problem),
+                                                                       ("country", country_problem))
+        for key, message in checks:
             if isinstance(data.get(key), str) and (text := message(data[key])):
                 self.report((key,), text)
         audience = data.get("audience")

@@ -14,7 +14,6 @@ the same sandboxed environment, with the same filters.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import math
 import os
@@ -28,7 +27,7 @@ from typing import Any
 import jinja2
 from jinja2 import FileSystemLoader, StrictUndefined
 
-from engine.filters import FILTERS, UNKNOWN, number, percent
+from engine.filters import FILTERS, UNKNOWN, percent, words
 from engine.sandbox import DataSandbox
 
 from .charts import CHART_FILTERS
@@ -44,9 +43,13 @@ _MD_SPECIAL = "`*_[]<>|&~"  # each escaped with a backslash, after the backslash
 _MD_LEADING = re.compile(r"^(-+|=+|\++|#{1,6}|\d{1,9}[.)])(?=\s|$)")
 _LEADING_CHARACTERS = frozenset("-=+#0123456789")
 
-_STATUS = {"eligible": "Eligible", "not_eligible": "Not yet eligible", "unknown": "Cannot tell yet",
-           "closed": "Not available on this date"}
+_STATUS = {"eligible": "You qualify", "not_eligible": "Not yet", "unknown": "Cannot tell yet",
+           "not_offered": "Not offered to you", "closed": "No longer open"}
+# Programmes a creator can act on come first, those closed on the plan's date last (statuses not listed: between).
+_STATUS_ORDER = {"eligible": 0, "not_eligible": 1, "unknown": 2, "not_offered": 3, "closed": 4}
 _FACT_LABELS = {"age": "years of age", "account_age_days": "days since joining"}
+# Statuses left out of "N of M programmes": nothing the creator can do opens them.
+_NOT_COUNTED = frozenset({"closed", "not_offered"})
 
 
 def md(value: Any) -> str:
@@ -93,42 +96,29 @@ def _md_text(text: str) -> str:
                            else "\\" + m.group(1), text)
 
 
-def value(item: Any) -> str:
-    """Any fact or threshold value as a person reads it: 10000 -> '10,000', True -> 'yes', a list joined."""
-    kind = type(item)
-    if kind is str:
-        return item
-    if kind is int:
-        return f"{item:,}"  # as number() writes a whole number
-    if kind is float:  # a rate, a share: before the isinstance tests below
-        if not math.isfinite(item):
-            return UNKNOWN
-        return number(item) if item.is_integer() else f"{round(item, 4):,}"
-    if item is None:
-        return UNKNOWN
-    if isinstance(item, bool):
-        return "yes" if item else "no"
-    if isinstance(item, int):
-        return number(item)
-    if isinstance(item, float):
-        if not math.isfinite(item):
-            return UNKNOWN
-        return number(item) if item.is_integer() else f"{round(item, 4):,}"
-    if isinstance(item, (_dt.date, _dt.datetime)):
-        return item.isoformat()
-    if isinstance(item, (list, tuple)):
-        return ", ".join(value(part) for part in item)
-    return str(item)
+value = words  # any fact or threshold value as a person reads it (engine.filters.words)
 
 
 def fact_label(fact: Any) -> str:
-    """'views_30d' -> 'views (30 days)': a fact name as words ('' for a composite requirement, which has none)."""
+    """A fact's name in short words, where space is tight (chart rows) or the plan gives no label: 'views_30d' ->
+    'views (30 days)' ('' for a composite requirement, which has none). Requirements carry the pack's own label
+    (`label`, 'views in the last 30 days'), which the reports' sentences use first."""
     if not isinstance(fact, str):
         return ""
     if fact in _FACT_LABELS:
         return _FACT_LABELS[fact]
-    words = fact[:-4] + " (30 days)" if fact.endswith("_30d") else fact
-    return words.replace("_", " ")
+    text = fact[:-4] + " (30 days)" if fact.endswith("_30d") else fact
+    return text.replace("_", " ")
+
+
+def _label(req: Mapping[str, Any]) -> str:
+    label = req.get("label")
+    return label if isinstance(label, str) else fact_label(req["fact"])
+
+
+def _actual(req: Mapping[str, Any]) -> str:
+    text = req.get("actual_text")
+    return text if isinstance(text, str) else value(req["actual"])
 
 
 def status_label(status: Any) -> str:
@@ -148,26 +138,27 @@ def met_label(met: Any) -> str:
 
 
 def _share(progress: float, met: Any) -> str:
-    # An unmet requirement never reads "100%": round down unless it is met.
-    return percent(progress, 0) if met is not False else f"{math.floor(progress * 100)}%"
+    # The one rounding rule (engine.filters.percent), except that an unmet requirement is rounded down, so it
+    # never reads as the bar it has not reached: 18 of 19 is "94.7%" of a 95% bar, 0.9999 unmet is "99.9%".
+    return percent(progress) if met is not False else percent(math.floor(progress * 1000) / 1000)
 
 
 def progress_text(req: Mapping[str, Any]) -> str:
     """'8,200 / 10,000 followers (82%)' for a numeric threshold; otherwise what the creator has."""
     if req["fact"] is None:  # a composite (all / any / not) requirement: its sentence is all there is
         return f"{req['text']}: {met_label(req['met']).lower()}"
-    label = fact_label(req["fact"])
+    label = _label(req)
     if req["progress"] is not None:
-        return f"{value(req['actual'])} / {value(req['required'])} {label} ({_share(req['progress'], req['met'])})"
+        return f"{label}: {value(req['actual'])} of {value(req['required'])} ({_share(req['progress'], req['met'])})"
     if req["actual"] is None:
-        return f"{label}: unknown"
-    return f"{label}: {value(req['actual'])}"
+        return f"{label}: not given"
+    return f"{label}: {_actual(req)}"
 
 
 def progress_label(req: Mapping[str, Any]) -> str:
     """The words for a progress bar: '82% of 10,000 followers'."""
     share = _share(req["progress"], req["met"]) if req["progress"] is not None else UNKNOWN
-    return f"{share} of {value(req['required'])} {fact_label(req['fact'])}".rstrip()
+    return f"{share} of {value(req['required'])} {_label(req)}".rstrip()
 
 
 def gap_text(req: Mapping[str, Any]) -> str | None:
@@ -195,20 +186,76 @@ def furthest(requirements: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
 
 
 def missing(requirements: list[Mapping[str, Any]]) -> list[str]:
-    """What still stands between the creator and a programme, one short phrase per requirement."""
+    """What still stands between the creator and a programme, one short phrase per requirement:
+    '3,160 more followers', 'age not given', 'account must be a personal account (you have a business account)'."""
     phrases = []
     for req in requirements:
-        label = fact_label(req["fact"]) or req["text"]
+        label = _label(req) or req["text"]
         if req["met"] is None:
-            phrases.append(f"{label} unknown")
+            phrases.append(f"{label} not given" if req["fact"] is not None else f"cannot tell: {req['text']}")
         elif req["met"] is False:
             if gap_text(req) and req["fact"] is not None:
                 direction = "fewer" if req["operator"] in ("<", "<=") else "more"
                 phrase = f"{value(req['gap'])} {direction} {label}"
+            elif req["fact"] is not None and req["actual"] is not None:
+                phrase = f"needs {req['text']} (you have {_actual(req)})"
             else:
                 phrase = f"needs {req['text']}"
             phrases.append(phrase if req["in_force"] else f"{phrase} (threshold not in force)")
     return phrases
+
+
+def comparison(engagement: Mapping[str, Any]) -> str | None:
+    """Where the engagement rate stands against the benchmark, in exact words: 'above', 'below', 'at', or, when
+    the pack's tolerance counts a rate near the benchmark as level with it, 'just above' / 'just below' (a 6.9%
+    rate is never said to be "at" a 7.5% average). None when either figure is unknown."""
+    rate, benchmark, verdict = engagement.get("rate"), engagement.get("benchmark"), engagement.get("verdict")
+    if not isinstance(rate, (int, float)) or not isinstance(benchmark, (int, float)) or verdict not in \
+            ("above", "at", "below"):
+        return None
+    if verdict != "at":
+        return verdict
+    return "just above" if rate > benchmark else "just below" if rate < benchmark else "at"
+
+
+def ordered(eligibility: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Programmes as a creator reads them: those they qualify for, then those they can work towards, those that
+    cannot be judged yet, those not offered to them, and the closed ones last (each group in the pack's order)."""
+    return sorted(eligibility, key=lambda entry: _STATUS_ORDER.get(entry["status"], 2))
+
+
+def counted(eligibility: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The programmes "N of M" counts: not the closed ones nor those not offered to this creator."""
+    return [entry for entry in eligibility if entry["status"] not in _NOT_COUNTED]
+
+
+def programme(eligibility: list[Mapping[str, Any]], program_id: Any) -> Mapping[str, Any] | None:
+    """The eligibility entry of a programme id, or None."""
+    return next((entry for entry in eligibility if entry["program"] == program_id), None)
+
+
+def sources(eligibility: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every source behind the plan's requirements, once each, in the order the report first cites them (the
+    programmes ordered as `ordered` lists them): {"source", "url", "as_of"}."""
+    seen: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
+    for entry in ordered(eligibility):
+        for req in entry["requirements"]:
+            if req.get("source") is None:
+                continue
+            key = (req["source"], req.get("url"), req.get("as_of"))
+            if key not in seen:
+                seen[key] = {"source": req["source"], "url": req.get("url"), "as_of": req.get("as_of")}
+    return list(seen.values())
+
+
+def safe_url(url: Any) -> str | None:
+    """A source address fit for an <a href> or a Markdown link: http(s) only, no spaces or brackets that would
+    end the link early; anything else None (the source is then named without a link)."""
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return None
+    if any(char in url for char in ' <>()"\'\\`') or not url.isprintable():
+        return None
+    return url
 
 
 def matched_text(matched: Any) -> str:
@@ -256,6 +303,7 @@ _REPORT_FILTERS = {
     "met_label": met_label, "progress_text": progress_text, "progress_label": progress_label, "gap_text": gap_text,
     "furthest": furthest, "missing": missing, "matched_text": matched_text, "bar_width": bar_width,
     "progress_bar": progress_bar, "programme_names": programme_names, "count_status": count_status,
+    "comparison": comparison, "ordered": ordered, "counted": counted, "programme": programme, "sources": sources, "safe_url": safe_url,
     **CHART_FILTERS,
 }
 
@@ -306,14 +354,16 @@ def _template(kind: str) -> jinja2.Template:
     return build_environment(kind).get_template(_TEMPLATES[kind])
 
 
-def render_markdown(plan: dict) -> str:
-    """The plan as GitHub/CommonMark Markdown, for a terminal, a README or a chat message."""
-    return _template("md").render(plan=plan)
+def render_markdown(plan: dict, explain: bool = False) -> str:
+    """The plan as GitHub/CommonMark Markdown, for a terminal, a README or a chat message. `explain` adds the
+    appendix: every requirement with its source, and the rules that fired with the facts they matched."""
+    return _template("md").render(plan=plan, explain=explain)
 
 
-def render_html(plan: dict) -> str:
-    """The plan as one self-contained, offline HTML page (inline CSS, nothing fetched)."""
-    return _template("html").render(plan=plan)
+def render_html(plan: dict, explain: bool = False) -> str:
+    """The plan as one self-contained, offline HTML page (inline CSS, nothing fetched); `explain` as for
+    render_markdown."""
+    return _template("html").render(plan=plan, explain=explain)
 
 
 def render_json(plan: dict, *, compact: bool = False) -> str:
@@ -328,15 +378,16 @@ def render_json(plan: dict, *, compact: bool = False) -> str:
 _RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
 
 
-def render(plan: dict, fmt: str) -> str:
+def render(plan: dict, fmt: str, explain: bool = False) -> str:
     """Render `plan` in format `fmt` ("md", "html" or "json"); any failure is a RenderError naming the format
-    and template."""
+    and template. `explain` adds the reports' appendix (requirements with sources, the rule trace); JSON always
+    holds everything."""
     try:
         renderer = _RENDERERS[fmt]
     except (KeyError, TypeError):
         raise RenderError(f"unknown report format {fmt!r}; expected one of: {', '.join(FORMATS)}") from None
     try:
-        return renderer(plan)
+        return renderer(plan) if fmt == "json" else renderer(plan, explain)
     except Exception as error:  # noqa: BLE001 - whatever a template or filter raises is named, never escapes
         where = _TEMPLATES.get(fmt, "the JSON encoder")
         raise RenderError(f"cannot render the {fmt} report ({where}): {type(error).__name__}: {error}") from error
@@ -380,7 +431,7 @@ def render_template(plan: dict, path: str | os.PathLike[str]) -> str:
     folder = template_path.resolve().parent
     environment = build_environment(template_kind(template_path), search_path=folder)
     try:
-        return environment.get_template(template_path.name).render(plan=plan)
+        return environment.get_template(template_path.name).render(plan=plan, explain=False)
     except jinja2.TemplateSyntaxError as error:
         where = _display(error.filename, template_path, folder)
         raise RenderError(f"{where}:{error.lineno}: template syntax error: {error.message}") from error

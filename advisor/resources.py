@@ -14,7 +14,7 @@ from .errors import ResourceMissingError
 
 
 def data_dir(name: str) -> Path:
-    """The folder holding the packaged data `name` ("rules" or "templates")."""
+    """The folder holding the packaged data `name` ("rules", "templates" or "examples")."""
     try:
         packaged = importlib.resources.files("advisor") / name
         if packaged.is_dir():

@@ -67,6 +67,7 @@ class RuleTest:
 
 @dataclass(frozen=True)
 class RuleTestFile:
+    """One file of an expert's rule tests (a pack's tests/*.yaml): where it is, and its tests in file order."""
     path: Path
     tests: tuple[RuleTest, ...]
 

@@ -22,13 +22,11 @@ import click
 
 from engine.filters import number, percent
 
-from .render import missing, status_label
+from .render import comparison, counted, missing, ordered, status_label
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_ORDER = {"eligible": 0, "unknown": 1, "not_eligible": 2, "closed": 3}
 _MARKS = {"eligible": ("✓", "green"), "unknown": ("?", "yellow"), "not_eligible": ("✗", "red"),
-          "closed": ("○", None)}
-_COMPARED = {"above": "above", "at": "in line with", "below": "below"}
+          "not_offered": ("–", None), "closed": ("○", None)}
 TOP_ACTIONS = 3
 
 
@@ -67,7 +65,7 @@ def terminal_summary(plan: Mapping[str, Any], *, command: Sequence[str] = ("PROF
     profile, growth, eng = plan["profile"], plan["growth"], plan["engagement"]
     handle = profile.get("handle")
     who = f"@{_plain(handle)}" if handle is not None else "your account"
-    lines = [style(_clip(f"Monetisation plan for {who}, {_plain(plan['as_of'])}", width), bold=True)]
+    lines = [style(_clip(f"Your plan, {who}, {_plain(plan['as_of'])}", width), bold=True)]
     facts = []
     if growth.get("followers") is not None:
         facts.append(f"{number(growth['followers'])} followers")
@@ -75,15 +73,37 @@ def terminal_summary(plan: Mapping[str, Any], *, command: Sequence[str] = ("PROF
         facts.append(f"{_plain(eng['tier'])} tier")
     if eng.get("rate") is not None:
         rate = f"engagement {percent(eng['rate'])} of views"
-        if eng.get("verdict") in _COMPARED and eng.get("benchmark") is not None:
-            rate += f" ({_COMPARED[eng['verdict']]} the {percent(eng['benchmark'])} benchmark)"
+        compared = comparison(eng)
+        if compared is not None:
+            rate += f" ({compared} the {percent(eng['benchmark'])} average for your size)"
         facts.append(rate)
     if facts:
         lines += textwrap.wrap(" · ".join(facts), width)
 
-    programmes = sorted(plan["eligibility"], key=lambda p: _ORDER.get(p["status"], 1))
+    programmes = ordered(plan["eligibility"])
     qualified = sum(p["status"] == "eligible" for p in programmes)
-    lines += ["", style(f"Programmes: you qualify for {qualified} of {len(programmes)} now", bold=True)]
+    lines += textwrap.wrap(f"You can earn now from {qualified} of {len(counted(programmes))} programmes.", width)
+    if growth.get("next_milestone") is not None and growth.get("followers_to_go") is not None:
+        names = {p["program"]: _plain(p["name"]) for p in programmes}
+        opens = [names.get(item, _plain(item)) for item in growth.get("milestone_unlocks") or ()]
+        step = f"Next: {number(growth['followers_to_go'])} more followers " + (
+            f"open {', '.join(opens)}" if opens else f"reach {number(growth['next_milestone'])}")
+        if growth.get("projected_date") is not None:
+            step += f", about {_plain(growth['projected_date'])} at your pace"
+        lines += textwrap.wrap(step + ".", width)
+
+    actions = plan["recommendations"][:TOP_ACTIONS]
+    if actions:
+        lines += ["", style(f"Next {len(actions)} action{'s' if len(actions) != 1 else ''}", bold=True)]
+        for index, action in enumerate(actions, 1):
+            lines += textwrap.wrap(f"{index}. {_plain(action['title'])}", width, initial_indent="  ",
+                                   subsequent_indent="     ")
+            because = "; ".join(_plain(reason).rstrip(".") for reason in action.get("because") or ())
+            if because:
+                lines += [style(part, dim=True) for part in textwrap.wrap(
+                    f"why: {because}", width, initial_indent="     ", subsequent_indent="     ")]
+
+    lines += ["", style("Programmes", bold=True)]
     name_width = min(34, max((len(_plain(p["name"])) for p in programmes), default=0))
     for programme in programmes:
         status = programme["status"]
@@ -102,13 +122,6 @@ def terminal_summary(plan: Mapping[str, Any], *, command: Sequence[str] = ("PROF
         first = style(parts[0], fg=colour_name) if status == "eligible" else parts[0]
         lines.append(f"  {style(mark, fg=colour_name, bold=True)} {name}  {first}")
         lines += [" " * indent + part for part in parts[1:]]
-
-    actions = plan["recommendations"][:TOP_ACTIONS]
-    if actions:
-        lines += ["", style(f"Top {len(actions)} action{'s' if len(actions) != 1 else ''}", bold=True)]
-        for index, action in enumerate(actions, 1):
-            lines += textwrap.wrap(f"{index}. {_plain(action['title'])}", width, initial_indent="  ",
-                                   subsequent_indent="     ")
     warnings = plan.get("warnings") or []
     if warnings:
         count = len(warnings)
@@ -117,9 +130,9 @@ def terminal_summary(plan: Mapping[str, Any], *, command: Sequence[str] = ("PROF
     base = "creator-advisor plan " + " ".join(shlex.quote(part) for part in command)
     lines.append("")
     lines += [style(part, bold=True) for part in
-              textwrap.wrap("Write the full report (every threshold, source and reason):", width)]
+              textwrap.wrap("Write the full report (every action, programme and source):", width)]
     lines += [f"  {base} -o plan.md",
-              f"  {base} --format html -o plan.html"]
+              f"  {base} -o plan.html"]
     return "\n".join(lines) + "\n"
 
 

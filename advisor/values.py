@@ -23,11 +23,32 @@ VN VU WF WS YE YT ZA ZM ZW XK""".split())
 """ISO 3166-1 alpha-2 codes in use, plus XK (Kosovo), which platforms use though ISO has not assigned it."""
 
 
+FIX_HINT = " (--fix writes it)"
+
+
+def handle_fix(handle: str) -> str | None:
+    """The handle as it must be written when the change is certain: '@maya' -> 'maya'; else None."""
+    if handle.startswith("@") and handle.lstrip("@") and handle_problem(handle.lstrip("@")) is None:
+        return handle.lstrip("@")
+    return None
+
+
+def country_fix(code: str) -> str | None:
+    """The ISO code meant when it is certain: 'us' -> 'US', 'UK' or 'uk' -> 'GB'; else None."""
+    if code in COUNTRIES:
+        return None
+    if code.upper() in COUNTRIES:
+        return code.upper()
+    return "GB" if code.upper() == "UK" else None
+
+
 def handle_problem(handle: str) -> str | None:
+    """What is wrong with a handle, with the exact fix where it is certain; None when it is fine."""
     if not handle:
         return "must not be empty"
     if handle.startswith("@"):
-        return f"write the handle without the leading '@': {handle.lstrip('@')!r}"
+        fixed = handle_fix(handle)
+        return f"write the handle without the leading '@': {handle.lstrip('@')!r}" + (FIX_HINT if fixed else "")
     if len(handle) > MAX_HANDLE:
         return f"is longer than {MAX_HANDLE} characters"
     control = next((ch for ch in handle if unicodedata.category(ch) == "Cc"), None)
@@ -35,16 +56,19 @@ def handle_problem(handle: str) -> str | None:
 
 
 def country_problem(code: str) -> str | None:
+    """What is wrong with a country code (ISO 3166-1 alpha-2), with the exact fix where it is certain; None
+    when it is fine."""
     if code in COUNTRIES:
         return None
     if code.upper() in COUNTRIES:
-        return f"write country codes in upper case: {code.upper()!r}, not {code!r}"
+        return f"write country codes in upper case: {code.upper()!r}, not {code!r}{FIX_HINT}"
     if code.upper() == "UK":
-        return f"{code!r} is not an ISO 3166-1 code; the United Kingdom is 'GB'"
+        return f"{code!r} is not an ISO 3166-1 code; the United Kingdom is 'GB'{FIX_HINT}"
     return f"{code!r} is not an ISO 3166-1 alpha-2 country code (two upper-case letters, like 'US' or 'DE')"
 
 
 def bracket_problem(bracket: str) -> str | None:
+    """What is wrong with an audience age bracket (`18-24`, `55+`); None when it is fine."""
     match = _BRACKET.fullmatch(bracket)
     if match and (not match.group(1) or int(match.group(1)) <= int(match.group(2))):
         return None

@@ -9,7 +9,7 @@ time (concurrency 1); and the RSS of the server's whole process tree (parent and
 after each run, to show it flat. Targets (issue 17): service plans per CPU second >= 70% of batch's; p99 of one
 plan < 100 ms; errors 0; memory flat.
 
-    python bench/serve_load.py [--requests 2000] [--concurrency 16] [--workers N] [--runs 3] [--format json]
+    python bench/serve_load.py [--requests 2000] [--concurrency 16] [--workers 1,2] [--runs 3] [--format json]
 """
 
 from __future__ import annotations
@@ -165,70 +165,83 @@ def start_server(workers: int, log: Path) -> tuple[subprocess.Popen, int]:
     raise SystemExit("serve did not start within 90 s")
 
 
+def measure(workers: int, bodies: list[bytes], args: argparse.Namespace, path: str, work: Path) -> dict:
+    """One server with `workers` processes: --runs loads of --requests, then one plan at a time."""
+    server, port = start_server(workers, work / f"serve-{workers}.log")
+    try:
+        asyncio.run(load(port, bodies, 200, args.concurrency, path))  # warm-up: each worker's variants
+        result: dict = {"rss_before": tree_rss_mb(server.pid), "rates": [], "cpu_rates": [], "p50": [], "p99": [],
+                        "errors": 0, "rss_after": []}
+        for _ in range(args.runs):
+            cpu_before = tree_cpu_seconds(server.pid)
+            wall, latencies, errors = asyncio.run(load(port, bodies, args.requests, args.concurrency, path))
+            cpu = tree_cpu_seconds(server.pid) - cpu_before
+            result["rates"].append(args.requests / wall)
+            result["cpu_rates"].append(args.requests / cpu if cpu else float("inf"))
+            result["p50"].append(percentile(latencies, 0.50) * 1000)
+            result["p99"].append(percentile(latencies, 0.99) * 1000)
+            result["errors"] += len(errors)
+            result["rss_after"].append(tree_rss_mb(server.pid))
+        _, result["single"], single_errors = asyncio.run(load(port, bodies, 300, 1, path))
+        result["errors"] += len(single_errors)
+        return result
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def spread(values: list[float], unit: str = "", digits: int = 0) -> str:
+    ordered = sorted(values)
+    return f"{statistics.median(ordered):,.{digits}f}{unit} ({ordered[0]:,.{digits}f}-{ordered[-1]:,.{digits}f})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--workers", default=f"1,{len(os.sched_getaffinity(0))}",
+                        help="worker counts to measure, comma-separated (default: 1 and one per core)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--format", default="json", choices=["json", "md", "html"])
     args = parser.parse_args()
+    worker_counts = list(dict.fromkeys(int(value) for value in args.workers.split(",")))
     lines, origin = profile_lines()
     bodies = [line.encode("utf-8") for line in lines]
     path = f"/v1/plans?format={args.format}"
     cores = len(os.sched_getaffinity(0))
-    print(f"profiles: {len(lines):,} ({origin}); {cores} cores; {args.requests:,} requests at concurrency "
-          f"{args.concurrency}, {args.workers} worker process(es), format {args.format}, {args.runs} runs")
+    print(f"profiles: {len(lines):,} ({origin}); {cores} cores, load average {os.getloadavg()[0]:.1f}; "
+          f"{args.requests:,} requests at concurrency {args.concurrency}, format {args.format}, {args.runs} runs")
 
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         source = write_jsonl(work / "profiles.jsonl", lines, args.requests)
         baseline = [batch_baseline(source, args.requests, work) for _ in range(args.runs)]
-        batch_wall = statistics.median(rate for rate, _ in baseline)
         batch_cpu = statistics.median(rate for _, rate in baseline)
-        print(f"\nbatch --jobs 1 (JSON, {args.requests:,} plans, whole process): {batch_wall:,.0f} plans/s, "
-              f"{batch_cpu:,.0f} plans per CPU second")
+        print(f"\nbatch --jobs 1 (JSON, {args.requests:,} plans, whole process): "
+              f"{spread([rate for rate, _ in baseline])} plans/s, {spread([rate for _, rate in baseline])} plans "
+              "per CPU second")
+        results = {workers: measure(workers, bodies, args, path, work) for workers in worker_counts}
 
-        server, port = start_server(args.workers, work / "serve.log")
-        try:
-            asyncio.run(load(port, bodies, 200, args.concurrency, path))  # warm-up: each worker's variants
-            rss_before = tree_rss_mb(server.pid)
-            rates, cpu_rates, p50s, p99s, error_counts, rss_after = [], [], [], [], [], []
-            for _ in range(args.runs):
-                cpu_before = tree_cpu_seconds(server.pid)
-                wall, latencies, errors = asyncio.run(load(port, bodies, args.requests, args.concurrency, path))
-                cpu = tree_cpu_seconds(server.pid) - cpu_before
-                rates.append(args.requests / wall)
-                cpu_rates.append(args.requests / cpu if cpu else float("inf"))
-                p50s.append(percentile(latencies, 0.50) * 1000)
-                p99s.append(percentile(latencies, 0.99) * 1000)
-                error_counts.append(len(errors))
-                rss_after.append(tree_rss_mb(server.pid))
-            _, single, single_errors = asyncio.run(load(port, bodies, 300, 1, path))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-
-    def spread(values: list[float], unit: str = "", digits: int = 0) -> str:
-        ordered = sorted(values)
-        return (f"{statistics.median(ordered):,.{digits}f}{unit} ({ordered[0]:,.{digits}f}-"
-                f"{ordered[-1]:,.{digits}f})")
-
-    ratio = statistics.median(cpu_rates) / batch_cpu
-    one_p99 = percentile(single, 0.99) * 1000
-    print(f"\nserve, {args.workers} worker(s), concurrency {args.concurrency}:")
-    print(f"  plans/s (wall):              {spread(rates)}")
-    print(f"  plans per server CPU second: {spread(cpu_rates)}  = {ratio:.0%} of batch's "
-          f"(target >= {TARGET_RATIO:.0%}: {verdict(ratio >= TARGET_RATIO)})")
-    print(f"  latency p50:                 {spread(p50s, ' ms', 1)}")
-    print(f"  latency p99:                 {spread(p99s, ' ms', 1)}")
-    print(f"  errors:                      {sum(error_counts)} (target 0: {verdict(sum(error_counts) == 0)})")
-    print(f"one plan at a time (300 requests, concurrency 1): p50 {percentile(single, 0.5) * 1000:.1f} ms, "
-          f"p99 {one_p99:.1f} ms (target < {TARGET_P99_MS:.0f} ms: {verdict(one_p99 < TARGET_P99_MS)}), "
-          f"errors {len(single_errors)}")
-    growth = rss_after[-1] - rss_before
-    print(f"RSS of the server's process tree: {rss_before:,.1f} MB before, after each run "
-          f"{', '.join(f'{value:,.1f}' for value in rss_after)} MB ({growth:+.1f} MB)")
+    for workers, result in results.items():
+        ratio = statistics.median(result["cpu_rates"]) / batch_cpu
+        single = result["single"]
+        one_p99 = percentile(single, 0.99) * 1000
+        print(f"\nserve, {workers} worker(s), concurrency {args.concurrency}:")
+        print(f"  plans/s (wall):              {spread(result['rates'])}")
+        print(f"  plans per server CPU second: {spread(result['cpu_rates'])}  = {ratio:.0%} of batch's "
+              f"(target >= {TARGET_RATIO:.0%}: {verdict(ratio >= TARGET_RATIO)})")
+        print(f"  latency p50:                 {spread(result['p50'], ' ms', 1)}")
+        print(f"  latency p99:                 {spread(result['p99'], ' ms', 1)}")
+        print(f"  one plan at a time (300 requests): p50 {percentile(single, 0.5) * 1000:.1f} ms, p99 "
+              f"{one_p99:.1f} ms (target < {TARGET_P99_MS:.0f} ms: {verdict(one_p99 < TARGET_P99_MS)})")
+        print(f"  errors:                      {result['errors']} (target 0: {verdict(result['errors'] == 0)})")
+        growth = result["rss_after"][-1] - result["rss_before"]
+        print(f"  RSS of the process tree:     {result['rss_before']:,.1f} MB before, after each run "
+              f"{', '.join(f'{value:,.1f}' for value in result['rss_after'])} MB ({growth:+.1f} MB)")
+    if len(results) > 1:
+        first, last = worker_counts[0], worker_counts[-1]
+        speedup = statistics.median(results[last]["rates"]) / statistics.median(results[first]["rates"])
+        print(f"\n{last} workers against {first}: x{speedup:.2f} plans/s (wall; the load generator shares the cores)")
 
 
 if __name__ == "__main__":

@@ -7,14 +7,16 @@ fired, in order, with the facts each matched; the facts they derived; and each g
 
 from .errors import (EngineError, EvaluationError, FactConflictError, FactError, Problem, RulePackError,
                      RuleTextError, SourceError)
+from .encoding import JSON_SCALARS, json_data
 from .model import FactSpec, Rule, Threshold, ThresholdRef
 from .outcome import AdviceItem, Firing, GateResult, Outcome, RequirementCheck
 from .pack import RulePack, load_rule_pack
 from .yaml_source import DEFAULT_LIMITS, Limits, LocatedDocument, load_yaml_file, parse_yaml_bytes
 
 __all__ = [
-    "AdviceItem", "DEFAULT_LIMITS", "EngineError", "EvaluationError", "FactConflictError", "FactError",
+    "AdviceItem", "DEFAULT_LIMITS", "JSON_SCALARS", "EngineError", "EvaluationError", "FactConflictError", "FactError",
     "FactSpec", "Firing", "GateResult", "Limits", "LocatedDocument", "Outcome", "Problem", "RequirementCheck",
-    "Rule", "RulePack", "RulePackError", "RuleTextError", "SourceError", "Threshold", "ThresholdRef", "load_rule_pack",
+    "Rule", "RulePack", "RulePackError", "RuleTextError", "SourceError", "Threshold", "ThresholdRef", "json_data",
+    "load_rule_pack",
     "load_yaml_file", "parse_yaml_bytes",
 ]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .explain import show
+from .labels import OPERATOR_WORDS
 from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Rule, Threshold, ThresholdEntry, ThresholdRef, leaves
 from .pack import RulePack
 
@@ -59,9 +60,12 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _value(value: Any, quote: bool = False) -> str:
-    """A value as text; with `quote`, strings in quotes (so a sentence shows where they end)."""
+    """A value as the rule file writes it (`true`, not the reports' "yes": this catalogue is for rule authors);
+    with `quote`, strings in quotes (so a sentence shows where they end)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,}"  # every digit the file gives: an author checks the exact threshold here
     if isinstance(value, tuple):
         return ", ".join(_value(item, quote) for item in value)
     if isinstance(value, str) and quote:
@@ -171,10 +175,6 @@ def sentence(rule: Rule, pack: RulePack) -> str:
 
 
 # -- sections -----------------------------------------------------------------------------------------------------
-def _firing_order(pack: RulePack) -> list[Rule]:
-    return sorted(pack.rules.values(), key=lambda rule: (pack.layers.get(rule.id, 0), -rule.priority, rule.id))
-
-
 def _header(pack: RulePack) -> list[str]:
     title = f"# Rule pack {_esc(pack.name)}" + (f", version {_esc(pack.version)}" if pack.version else "")
     lines = [title, ""]
@@ -240,7 +240,7 @@ def _threshold_cells(threshold: Threshold) -> list[str]:
 
 def _rules(pack: RulePack, categories: list[str]) -> list[str]:
     lines = ['## <a id="rules"></a>Rules', "", "Rules are listed by category, in the order they fire.", ""]
-    ordered = _firing_order(pack)
+    ordered = pack.firing_order
     for category in categories:
         lines += [f'### <a id="category-{category}"></a>{_esc(category)}', ""]
         for rule in (rule for rule in ordered if rule.category == category):
@@ -280,9 +280,27 @@ def _thresholds(pack: RulePack) -> list[str]:
     return lines
 
 
+def _words_section(pack: RulePack) -> list[str]:
+    """The pack's labels (engine.labels): the words reports use for each fact, operator and value."""
+    labels = pack.labels
+    if not (labels.facts or labels.operators or labels.values):
+        return []
+    lines = ['## <a id="words"></a>Words a creator reads', "",
+             "Reports never show a fact's name: they say these words, and the values of the thresholds in force.", ""]
+    facts = [*pack.facts, *(name for name in pack.derived_types if name not in pack.facts)]
+    lines += _table(["Fact", "Said as"], [[_code(name), _esc(labels.fact(name))] for name in facts])
+    lines += _table(["Operator", "Said as"], [[_code(op), _esc(labels.operator(op))] for op in OPERATOR_WORDS])
+    rows = [[_code(fact), _code(value), _esc(word)] for fact, words in sorted(labels.values.items())
+            for value, word in sorted(words.items())]
+    if rows:
+        lines += _table(["Fact", "Value", "Said as"], rows)
+    return lines
+
+
 def catalogue_markdown(pack: RulePack) -> str:
-    """The whole pack as one Markdown document: header, contents, gates, rules by category, thresholds."""
+    """The whole pack as one Markdown document: header, contents, gates, rules by category, thresholds, and the
+    words reports use for facts, operators and values."""
     categories = sorted({rule.category for rule in pack.rules.values()})
     lines = (_header(pack) + _contents(pack, categories) + _gates(pack) + _rules(pack, categories)
-             + _thresholds(pack))
+             + _thresholds(pack) + _words_section(pack))
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -23,6 +23,8 @@ from .text import CheckResults, check_texts
 
 @dataclass
 class CheckResult:
+    """What the load-time checks found: the problems, each rule's layer, the types of derived facts and which
+    rules produce each. `check_pack` fills it; the pack is refused when `problems` is not empty."""
     problems: list[Problem] = field(default_factory=list)
     layers: dict[str, int] = field(default_factory=dict)
     derived_types: dict[str, str] = field(default_factory=dict)
@@ -41,6 +43,7 @@ def value_type(value: Any) -> str:
 
 
 def compatible(fact_type: str, value: Any) -> bool:
+    """True when `value` fits a fact declared of `fact_type` (an integer or a number both take any number)."""
     kind = value_type(value)
     if fact_type in ("integer", "number"):
         return kind == "number"
@@ -61,6 +64,9 @@ def _leaf_path(rule: Rule, leaf: Leaf) -> tuple[Any, ...]:
 
 
 def check_pack(loaded: LoadedPacks, facts: Mapping[str, FactSpec]) -> CheckResult:
+    """Every check a pack meets when it loads, before any profile reaches it: numbers in range, asserted facts
+    typed and written once, conditions naming known facts and thresholds of fitting types, rule texts that parse and
+    name what exists, one rule per gate, and rules layered by the facts they derive (a cycle is a problem)."""
     result = CheckResult()
     rules = list(loaded.rules.values())
     _check_numbers(rules, loaded.thresholds, result)
@@ -68,14 +74,18 @@ def check_pack(loaded: LoadedPacks, facts: Mapping[str, FactSpec]) -> CheckResul
     fact_types = {name: spec.type for name, spec in facts.items()}
     fact_types.update(result.derived_types)
     fact_types.update({name: "any" for name in loaded.broken_names if name not in fact_types})
-    thresholds = dict(loaded.thresholds)
+    thresholds: dict[str, Threshold | None] = dict(loaded.thresholds)
     thresholds.update({name: None for name in loaded.broken_names if name not in thresholds})
-    texts = {rule.id: _texts(rule) for rule in rules}
+    texts = {rule.id: rule.texts for rule in rules}
     checked = check_texts(source for rule_texts in texts.values() for _, source in rule_texts)
     for rule in rules:
         for leaf in leaves(rule.when):
             _check_leaf(rule, leaf, fact_types, thresholds, result)
         _check_texts(rule, texts[rule.id], checked, fact_types, thresholds, result)
+    for name, document, path in loaded.label_sites:
+        if name not in fact_types:
+            result.problems.append(document.problem(path, f"label for unknown fact {name!r}: no input fact or rule "
+                                                          f"provides it{did_you_mean(name, fact_types)}", key=True))
     _check_gates(rules, result)
     _layer(rules, result)
     return result
@@ -148,7 +158,7 @@ def _check_asserts(rules: list[Rule], facts: Mapping[str, FactSpec], thresholds:
             result.producers.setdefault(name, []).append(rule.id)
 
 
-def _check_leaf(rule: Rule, leaf: Leaf, fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold],
+def _check_leaf(rule: Rule, leaf: Leaf, fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold | None],
                 result: CheckResult) -> None:
     path = _leaf_path(rule, leaf)
     fact_type = fact_types.get(leaf.fact)
@@ -196,20 +206,8 @@ def _check_leaf(rule: Rule, leaf: Leaf, fact_types: Mapping[str, str], threshold
             result.problems.append(_problem(rule, key_path, f"'between' needs [low, high], got {list(items)}"))
 
 
-def _texts(rule: Rule) -> list[tuple[tuple[Any, ...], str]]:
-    """(key path, text) of every rule text of `rule`."""
-    texts: list[tuple[tuple[Any, ...], str]] = []
-    if rule.title:
-        texts.append((("title",), rule.title))
-    if rule.advice:
-        texts.append((("then", "advice", "title"), rule.advice.title))
-        texts.append((("then", "advice", "text"), rule.advice.text))
-        texts.extend((("then", "advice", "because", i), text) for i, text in enumerate(rule.advice.because))
-    return texts
-
-
-def _check_texts(rule: Rule, texts: list[tuple[tuple[Any, ...], str]], checked: CheckResults,
-                 fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold], result: CheckResult) -> None:
+def _check_texts(rule: Rule, texts: tuple[tuple[tuple[Any, ...], str], ...], checked: CheckResults,
+                 fact_types: Mapping[str, str], thresholds: Mapping[str, Threshold | None], result: CheckResult) -> None:
     for path, source in texts:
         error, references = checked[source]
         if error:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Union
 
 from .encoding import engine_value
-from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Rule
+from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Rule, firing_order
 
 LAYER_KEY = "__layer"
 NOT_IN_FORCE = object()
@@ -53,6 +53,9 @@ def operand(leaf: Leaf, values: Mapping[str, Any]) -> Any:
 
 
 def compile_condition(condition: Condition, values: Mapping[str, Any], negate: bool = False) -> Expression:
+    """A condition as a durable-rules expression with the thresholds' values in force filled in (`negate`
+    pushes a `not` down to the comparisons). True or False where the values decide it already, so the caller can
+    drop a rule that can never fire."""
     if isinstance(condition, NotOf):
         return compile_condition(condition.item, values, not negate)
     if isinstance(condition, AllOf):
@@ -100,7 +103,7 @@ def compile_ruleset(rules: list[Rule], layers: Mapping[str, int], values: Mappin
     Durable rule names are `r<rank>`; `pri` is the rank, so among ready rules the lower layer, then the higher
     priority, then the smaller id fires first: a total order, hence deterministic output.
     """
-    ordered = sorted(rules, key=lambda rule: (layers[rule.id], -rule.priority, rule.id))
+    ordered = firing_order(rules, layers)
     definition: dict[str, Any] = {}
     included: list[Rule] = []
     for rule in ordered:

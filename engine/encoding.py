@@ -11,12 +11,29 @@ import datetime as dt
 import json
 import math
 from decimal import Decimal
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any, Container, Mapping
 
 from .errors import FactError
 
 MAX_EXACT_INTEGER = 2**53
+# The types JSON holds as they are: data of these types needs no conversion.
+JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def json_data(value: Any) -> Any:
+    """Facts, thresholds and checks as JSON data: dates in ISO form, tuples as lists, mappings as dicts. Most values
+    are plain already: those inside a mapping or list are passed through without a call."""
+    plain = JSON_SCALARS
+    if type(value) in plain:
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return [item if type(item) in plain else json_data(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: item if type(item) in plain else json_data(item) for key, item in value.items()}
+    return value
 
 
 def engine_value(value: Any, what: str) -> Any:
@@ -58,6 +75,7 @@ def engine_facts(facts: Mapping[str, Any], names: Container[str]) -> dict[str, A
 
 
 def float_text(value: float) -> str:
+    """A float in plain decimal, as durable-rules' JSON parser accepts it (it rejects an exponent: `1e-05`)."""
     text = repr(value)
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")
@@ -79,11 +97,6 @@ def dumps(value: Any) -> str:
 
 
 _KEYS: dict[str, str] = {}
-
-
-def dumps_flat(mapping: dict[str, Any]) -> str:
-    """`dumps` for the working memory: a flat mapping of names to scalars, on the engine's hot path."""
-    return "{" + ",".join(encode_items(mapping).values()) + "}"
 
 
 def encode_items(mapping: dict[str, Any]) -> dict[str, str]:

@@ -13,47 +13,40 @@ import operator
 from typing import Any, Mapping
 
 from .compiler import NOT_IN_FORCE, operand
-from .fastschema import is_json_number
-from .filters import number
+from .schema import is_json_number
+from .filters import words as show
 from .frozen import from_fields
+from .labels import NO_LABELS, Labels
 from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Threshold, ThresholdEntry, leaves
 from .outcome import RequirementCheck
 
-_WORDS = {"==": "is", "!=": "is not", "<": "below", "<=": "at most", ">": "above", ">=": "at least",
-          "in": "one of", "between": "between", "exists": "is known"}
-
-
-def show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return number(value)
-    if isinstance(value, float):
-        return number(value) if value.is_integer() else format(value, ",.6g")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return ", ".join(show(item) for item in value)
-    return str(value)
-
-
-def describe(condition: Condition, values: Mapping[str, Any] | None = None) -> str:
-    """A condition in words; with `values`, thresholds are shown as their values in force."""
+def describe(condition: Condition, values: Mapping[str, Any] | None = None, labels: Labels = NO_LABELS) -> str:
+    """A condition in words; with `values`, thresholds are shown as their values in force. Facts, operators and
+    values read as the pack's `labels` give them (engine.labels)."""
     if isinstance(condition, NotOf):
-        return f"not ({describe(condition.item, values)})"
+        return f"not ({describe(condition.item, values, labels)})"
     if isinstance(condition, (AllOf, AnyOf)):
         joiner = " and " if isinstance(condition, AllOf) else " or "
-        return "(" + joiner.join(describe(item, values) for item in condition.items) + ")"
+        return "(" + joiner.join(describe(item, values, labels) for item in condition.items) + ")"
     leaf = condition
+    fact = labels.fact(leaf.fact)
     if leaf.op == "exists":
-        return f"{leaf.fact} is known"
+        return f"{fact} {labels.operator('exists')}"
+    return f"{fact} {labels.operator(leaf.op)} {_right(leaf, values, labels)}"
+
+
+def _right(leaf: Leaf, values: Mapping[str, Any] | None, labels: Labels) -> str:
+    """The right-hand side of a comparison in words: the threshold names without `values`, else the values."""
     if values is None:
-        right = " and ".join(leaf.threshold_names()) if leaf.threshold else show(leaf.value)
-    else:
-        resolved = operand(leaf, values)
-        right = "a value not in force" if resolved is NOT_IN_FORCE else (
-            " and ".join(show(v) for v in resolved) if leaf.op == "between" else show(resolved))
-    return f"{leaf.fact} {_WORDS[leaf.op]} {right}"
+        if leaf.threshold:
+            return " and ".join(leaf.threshold_names())
+        return labels.value(leaf.fact, leaf.value)
+    resolved = operand(leaf, values)
+    if resolved is NOT_IN_FORCE:
+        return "a value not in force"
+    if leaf.op == "between" and isinstance(resolved, (tuple, list)) and len(resolved) == 2:
+        return " and ".join(labels.value(leaf.fact, item) for item in resolved)
+    return labels.value(leaf.fact, resolved)
 
 
 def holds(condition: Condition, facts: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
@@ -93,41 +86,37 @@ def _gap(op: str, actual: Any, required: Any) -> float | int | None:
     return None
 
 
-def requirement_checks(requirements: tuple[Condition, ...], facts: Mapping[str, Any], values: Mapping[str, Any],
-                       thresholds: Mapping[str, Threshold], country: str | None, on: dt.date
-                       ) -> tuple[RequirementCheck, ...]:
-    return check_requirements(prepare_requirements(requirements, values, thresholds, country, on), facts, values)
-
-
 class PreparedRequirement:
     """What a requirement check owes to the thresholds alone (the words, the value required, the source): the same
     for every evaluation with the same country and date, so a pack prepares it once per (country, date). `static`
     is the check with actual, met and gap still to fill in; `names` are a composite requirement's facts."""
 
-    __slots__ = ("condition", "leaf", "right", "static", "names")
+    __slots__ = ("condition", "leaf", "right", "static", "names", "labels")
 
     def __init__(self, condition: Condition, leaf: Leaf | None, right: Any, static: RequirementCheck,
-                 names: tuple[str, ...] = ()):
+                 names: tuple[str, ...] = (), labels: Labels = NO_LABELS):
         self.condition, self.leaf, self.right, self.static, self.names = condition, leaf, right, static, names
+        self.labels = labels  # for the actual value in words
 
 
-# Finished checks by (prepared requirement, type and value of the actual fact): a check is frozen and depends on
-# nothing else, and across a batch most requirements meet the same few values again (an age, a country, an
-# account type); 70% of the default pack's checks repeat over the shared data set. One bound for the process (the
-# key holds the prepared requirement, so its identity is never reused meanwhile); when full it starts afresh.
-_REMEMBERED: dict[tuple[PreparedRequirement, type, Any], RequirementCheck] = {}
-_MAX_REMEMBERED = 4096  # about 3 MB at most (a check and its key take some 700 bytes)
-# Types whose equal values read alike. Not float 0.0, equal to -0.0; not tuples, where 1 == 1.0 == True.
+# Types whose equal values read alike, so a finished check can be remembered by its actual value (see
+# check_requirements). Not float 0.0, equal to -0.0; not tuples, where 1 == 1.0 == True.
 _REMEMBERED_TYPES = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+MAX_REMEMBERED = 4096  # checks a memo holds: about 3 MB at most (a check and its key take some 700 bytes)
+# (prepared requirement, type of the actual value, the value) -> its finished check
+RequirementMemo = dict[tuple["PreparedRequirement", type, Any], RequirementCheck]
 
 
 def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[str, Any],
-                         thresholds: Mapping[str, Threshold], country: str | None, on: dt.date
-                         ) -> tuple[PreparedRequirement, ...]:
+                         thresholds: Mapping[str, Threshold], country: str | None, on: dt.date,
+                         labels: Labels = NO_LABELS) -> tuple[PreparedRequirement, ...]:
+    """Each requirement of a gate with what depends on the thresholds alone worked out (the words, the
+    value required, the source, whether it is in force on `on` in `country`), ready for `check_requirements`.
+    The words follow the pack's `labels`."""
     prepared = []
     for condition in requirements:
         if not isinstance(condition, Leaf):
-            text = describe(condition, values)
+            text = describe(condition, values, labels)
             operator = "all" if isinstance(condition, AllOf) else "any" if isinstance(condition, AnyOf) else "not"
             prepared.append(PreparedRequirement(
                 condition, None, None, RequirementCheck(None, operator, text, None, None, None, text),
@@ -138,57 +127,66 @@ def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[st
         entry = _entry(leaf, thresholds, country, on)
         in_force = right is not NOT_IN_FORCE
         required = None if leaf.op == "exists" else (right if in_force else None)
-        text = describe(leaf, values)
+        text = describe(leaf, values, labels)
         if not in_force and entry is not None and isinstance(leaf.threshold, str):
-            text = describe(leaf, {leaf.threshold: entry.value}) + _window(entry, on)
+            text = describe(leaf, {leaf.threshold: entry.value}, labels) + _window(entry, on)
         prepared.append(PreparedRequirement(condition, leaf, right, RequirementCheck(
             fact=leaf.fact, operator=leaf.op, required=required, actual=None, met=None, gap=None,
             text=text, threshold=leaf.threshold if isinstance(leaf.threshold, str) else None,
             in_force=in_force, source=entry.source if entry else None, as_of=entry.as_of if entry else None,
-            note=entry.note if entry else None, url=entry.url if entry else None)))
+            note=entry.note if entry else None, url=entry.url if entry else None, label=labels.fact(leaf.fact),
+            required_text=None if required is None else labels.value(leaf.fact, required)), labels=labels))
     return tuple(prepared)
 
 
 def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping[str, Any],
-                       values: Mapping[str, Any]) -> tuple[RequirementCheck, ...]:
-    """Each prepared requirement checked against the facts: the actual value, met (None when unknown), the gap."""
+                       values: Mapping[str, Any], memo: RequirementMemo | None = None) -> tuple[RequirementCheck, ...]:
+    """Each prepared requirement checked against the facts: the actual value, met (None when unknown), the gap.
+
+    `memo` (the caller's, bounded by MAX_REMEMBERED) keeps finished checks by (prepared requirement, type and value
+    of the actual fact): a check is frozen and depends on nothing else, and across a batch most requirements meet
+    the same few values again (an age, a country, an account type); 70% of the default pack's checks repeat over
+    the shared data set. The key holds the prepared requirement, so its identity is never reused meanwhile."""
+    if memo is None:
+        memo = {}
     checks = []
     for item in prepared:
         static = item.static
         if item.leaf is None:
             unknown = any(facts.get(name) is None for name in item.names)
-            met = holds(item.condition, facts, values)
+            holding = holds(item.condition, facts, values)
             checks.append(RequirementCheck(None, static.operator, static.required, None,
-                                           None if unknown and not met else met, None, static.text))
+                                           None if unknown and not holding else holding, None, static.text))
             continue
         leaf = item.leaf
         actual = facts.get(leaf.fact)
         kind = type(actual)
         key = (item, kind, actual) if kind in _REMEMBERED_TYPES and not (kind is float and actual == 0) else None
-        if key is not None and (found := _REMEMBERED.get(key)) is not None:
+        if key is not None and (found := memo.get(key)) is not None:
             checks.append(found)
             continue
-        if leaf.op == "exists":
-            met: bool | None = actual is not None
-        elif actual is None:
+        met: bool | None
+        if actual is None:  # `exists` too: a fact not given is "cannot tell yet", never a failed requirement
             met = None if static.in_force else False
         else:
             met = _compare(leaf, actual, item.right)
         gap = _gap(leaf.op, actual, static.required) if static.in_force else None
-        check = _with_outcome(static, actual, met, gap)
+        check = _with_outcome(static, actual, met, gap,
+                              None if actual is None else item.labels.value(leaf.fact, actual))
         if key is not None:
-            if len(_REMEMBERED) >= _MAX_REMEMBERED:
-                _REMEMBERED.clear()
-            _REMEMBERED[key] = check
+            if len(memo) >= MAX_REMEMBERED:
+                memo.clear()
+            memo[key] = check
         checks.append(check)
     return tuple(checks)
 
 
-def _with_outcome(static: RequirementCheck, actual: Any, met: bool | None, gap: Any) -> RequirementCheck:
-    """`replace(static, actual=..., met=..., gap=...)` at a quarter of the cost (engine.frozen): a plan checks some
-    thirty requirements."""
+def _with_outcome(static: RequirementCheck, actual: Any, met: bool | None, gap: Any,
+                  actual_text: str | None) -> RequirementCheck:
+    """`replace(static, actual=..., met=..., gap=..., actual_text=...)` at a quarter of the cost (engine.frozen):
+    a plan checks some thirty requirements."""
     fields = dict(static.__dict__)
-    fields["actual"], fields["met"], fields["gap"] = actual, met, gap
+    fields["actual"], fields["met"], fields["gap"], fields["actual_text"] = actual, met, gap, actual_text
     return from_fields(RequirementCheck, fields)
 
 
@@ -211,18 +209,21 @@ def _entry(leaf: Leaf, thresholds: Mapping[str, Threshold], country: str | None,
 
 
 
-def reasons(condition: Condition, facts: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
-    """Why a condition holds, in words with the actual values: one phrase per comparison that made it true."""
+def reasons(condition: Condition, facts: Mapping[str, Any], values: Mapping[str, Any],
+            labels: Labels = NO_LABELS) -> list[str]:
+    """Why a condition holds, in words with the actual values: one phrase per comparison that made it true,
+    such as 'followers: 6,840 (at least 1,000)'."""
     if isinstance(condition, AllOf):
-        return [reason for item in condition.items for reason in reasons(item, facts, values)]
+        return [reason for item in condition.items for reason in reasons(item, facts, values, labels)]
     if isinstance(condition, AnyOf):
         for item in condition.items:
             if holds(item, facts, values):
-                return reasons(item, facts, values)
+                return reasons(item, facts, values, labels)
         return []
     if isinstance(condition, NotOf):
-        return [f"not ({describe(condition.item, values)})"]
-    actual = facts.get(condition.fact)
-    if condition.op in ("exists", "=="):
-        return [f"{condition.fact} is {show(actual)}"]
-    return [f"{condition.fact} is {show(actual)} ({describe(condition, values)[len(condition.fact) + 1:]})"]
+        return [f"not ({describe(condition.item, values, labels)})"]
+    actual = labels.value(condition.fact, facts.get(condition.fact))
+    fact = labels.fact(condition.fact)
+    if condition.op in ("exists", "==", "in"):
+        return [f"{fact}: {actual}"]
+    return [f"{fact}: {actual} ({labels.operator(condition.op)} {_right(condition, values, labels)})"]

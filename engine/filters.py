@@ -56,10 +56,14 @@ def compact(value: Any) -> str:
 
 
 def percent(value: Any, digits: int = 1) -> str:
-    """A share in 0..1 as a percentage: 0.0712 -> '7.1%'."""
+    """A share in 0..1 as a percentage, the one rounding rule of every report and rule text: at most `digits`
+    decimals (one by default), trailing zeros dropped: 0.0712 -> '7.1%', 0.1 -> '10%', 0.947 -> '94.7%'."""
     if not _is_number(value):
         return UNKNOWN if value is None else str(value)
-    return f"{value * 100:,.{_digits(digits)}f}%"
+    text = f"{value * 100:,.{_digits(digits)}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{'0' if text in ('-0', '') else text}%"
 
 
 def money(value: Any, currency: str = "USD") -> str:
@@ -77,6 +81,32 @@ def signed(value: Any) -> str:
     if not _is_number(value):
         return UNKNOWN if value is None else str(value)
     return f"{value:+,}" if isinstance(value, int) else f"{value:+,.1f}"
+
+
+def words(value: Any) -> str:
+    """Any fact or threshold value as a person reads it: 10000 -> '10,000', 0.07123 -> '0.0712', True -> 'yes',
+    a date in ISO form, a list joined, None (unknown) -> an em dash. The one definition: rule explanations, rule
+    test reports and the reports all call it, so a value reads the same wherever it appears."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int:
+        return f"{value:,}"
+    if kind is float:  # a rate, a share: before the isinstance tests below
+        if not math.isfinite(value):
+            return UNKNOWN
+        return f"{round(value):,}" if value.is_integer() else f"{round(value, 4):,}"
+    if value is None:
+        return UNKNOWN
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return words(int(value) if isinstance(value, int) else float(value))
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(words(part) for part in value)
+    return str(value)
 
 
 def isodate(value: Any) -> str:

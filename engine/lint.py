@@ -87,15 +87,8 @@ def _stale_sources(pack: RulePack, today: dt.date, max_days: int) -> list[Proble
 
 
 # -- what rules read ----------------------------------------------------------------------------------------------
-def _texts(rule: Rule) -> list[str]:
-    texts = [rule.title] if rule.title else []
-    if rule.advice is not None:
-        texts += [rule.advice.title, rule.advice.text, *rule.advice.because]
-    return texts
-
-
 def _text_references(rule: Rule, kind: str) -> set[str]:
-    return {name for text in _texts(rule) for found, name in parse_problems(text)[1] if found == kind}
+    return {name for _, text in rule.texts for found, name in parse_problems(text)[1] if found == kind}
 
 
 def _unused_thresholds(pack: RulePack) -> list[Problem]:

@@ -17,6 +17,7 @@ from .errors import Problem, SourceError
 from .model import (Advice, AllOf, AnyOf, Condition, Leaf, NotOf, Origin, PackInfo, Rule, Threshold,
                     ThresholdEntry, ThresholdRef)
 from .schema import schema_errors
+from .labels import NO_LABELS, Labels
 from .yaml_source import DEFAULT_LIMITS, Limits, LocatedDocument, load_yaml_file
 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
@@ -30,6 +31,9 @@ class LoadedPacks:
     rules: dict[str, Rule] = field(default_factory=dict)
     thresholds: dict[str, Threshold] = field(default_factory=dict)
     replaced: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, name, overlay folder)
+    labels: Labels = NO_LABELS  # every folder's labels, a later folder's winning key by key
+    # Where each fact label (facts or values) was written, for the check that it names a known fact.
+    label_sites: list[tuple[str, LocatedDocument, tuple[Any, ...]]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     # Names defined by parts that failed the schema: not reported again as unknown where they are used.
     broken_names: set[str] = field(default_factory=set)
@@ -71,18 +75,24 @@ def _read_folder(folder: Path, files: list[Path], is_overlay: bool, loaded: Load
         found = builder.read()
         loaded.problems.extend(builder.problems)
         loaded.broken_names |= builder.broken_names
+        if found.labels is not None:
+            loaded.labels = loaded.labels.merged(found.labels)
+            loaded.label_sites.extend((name, document, ("labels", part, name))
+                                      for part in ("facts", "values") for name in getattr(found.labels, part))
         if found.info is not None:
             info = PackInfo(found.info.name, found.info.version, found.info.description, str(folder))
         for rule in found.rules:
             if rule.id in rules:
                 first = rules[rule.id].origin
                 where = f"{first.document.file}:{first.document.mark(first.path)[0]}" if first else "?"
+                assert rule.origin is not None  # every rule read from a file has one
                 loaded.problems.append(document.problem(rule.origin.path + ("id",), f"duplicate rule id {rule.id!r}"
                                                         f" (first defined at {where})", rule=rule.id,
                                                         shown_path=("id",)))
             rules[rule.id] = rule
         for threshold in found.thresholds:
             if threshold.name in thresholds:
+                assert threshold.origin is not None  # every threshold read from a file has one
                 loaded.problems.append(document.problem(
                     threshold.origin.path, f"threshold {threshold.name!r} is defined in two files of this pack",
                     key=True))
@@ -103,6 +113,7 @@ class _FileContent:
     info: PackInfo | None = None
     rules: list[Rule] = field(default_factory=list)
     thresholds: list[Threshold] = field(default_factory=list)
+    labels: Labels | None = None
 
 
 class _FileReader:
@@ -142,6 +153,10 @@ class _FileReader:
             pack = data["pack"]
             content.info = PackInfo(pack["name"], str(pack.get("version", "")), pack.get("description", ""))
             self.pack_name = pack["name"]
+        if "labels" in data and not any(part[0] == "labels" for part in broken):
+            raw_labels = data["labels"]
+            content.labels = Labels(dict(raw_labels.get("facts", {})), dict(raw_labels.get("operators", {})),
+                                    {fact: dict(words) for fact, words in raw_labels.get("values", {}).items()})
         for name, raw in data.get("thresholds", {}).items():
             if ("thresholds", name) in broken:
                 self.broken_names.add(name)
@@ -166,7 +181,7 @@ class _FileReader:
 
     def entry(self, raw: dict[str, Any], path: tuple[Any, ...]) -> ThresholdEntry:
         entry = ThresholdEntry(
-            value=_freeze(raw["value"]), source=str(raw["source"]), as_of=_date(raw["as_of"]),
+            value=_freeze(raw["value"]), source=str(raw["source"]), as_of=_required_date(raw["as_of"]),
             valid_from=_date(raw.get("valid_from")), valid_until=_date(raw.get("valid_until")),
             note=raw.get("note"), url=raw.get("url"),
             earlier=tuple(self.entry(item, path + ("earlier", i)) for i, item in enumerate(raw.get("earlier", []))))
@@ -198,8 +213,8 @@ class _FileReader:
 
     def condition(self, raw: dict[str, Any], path: tuple[Any, ...], rule_id: str,
                   rule_path: tuple[Any, ...]) -> Condition | None:
-        groups = [key for key in ("all", "any", "not") if key in raw]
-        leaf_keys = [key for key in ("fact", "op", "value", "threshold") if key in raw]
+        groups: list[str] = [key for key in ("all", "any", "not") if key in raw]
+        leaf_keys: list[str] = [key for key in ("fact", "op", "value", "threshold") if key in raw]
         if len(groups) + (1 if leaf_keys else 0) != 1:
             self.fail(path, rule_path, rule_id, "a condition is exactly one of {fact, op, value|threshold}, "
                       "{all: [...]}, {any: [...]} or {not: ...}; this one mixes "
@@ -211,9 +226,10 @@ class _FileReader:
                 inner = self.condition(raw["not"], path + ("not",), rule_id, rule_path)
                 return NotOf(inner) if inner is not None else None
             items = [self.condition(item, path + (kind, i), rule_id, rule_path) for i, item in enumerate(raw[kind])]
-            if any(item is None for item in items):
+            conditions = tuple(item for item in items if item is not None)
+            if len(conditions) != len(items):
                 return None
-            return AllOf(tuple(items)) if kind == "all" else AnyOf(tuple(items))
+            return AllOf(conditions) if kind == "all" else AnyOf(conditions)
         return self.leaf(raw, path, rule_id, rule_path)
 
     def leaf(self, raw: dict[str, Any], path: tuple[Any, ...], rule_id: str,
@@ -252,7 +268,7 @@ class _FileReader:
             if op not in ("in", "between") and isinstance(value, list):
                 self.fail(path + ("value",), rule_path, rule_id, f"{op!r} takes one value, not a list")
                 return None
-            if op == "between" and len(value) != 2:
+            if op == "between" and isinstance(value, list) and len(value) != 2:
                 self.fail(path + ("value",), rule_path, rule_id, "'between' takes exactly two values [low, high]")
                 return None
             value = _freeze(value)
@@ -271,6 +287,13 @@ def _freeze(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.date()
     return value
+
+
+def _required_date(value: Any) -> dt.date:
+    """A date the schema requires (so present): the loader reaches it only after the schema check passed."""
+    found = _date(value)
+    assert found is not None
+    return found
 
 
 def _date(value: Any) -> dt.date | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Iterable, Mapping, Union
 
 from .yaml_source import LocatedDocument
 
@@ -111,16 +111,19 @@ class Leaf:
 
 @dataclass(frozen=True)
 class AllOf:
+    """All of the conditions hold (`all:` in a rule file)."""
     items: tuple["Condition", ...]
 
 
 @dataclass(frozen=True)
 class AnyOf:
+    """At least one of the conditions holds (`any:` in a rule file)."""
     items: tuple["Condition", ...]
 
 
 @dataclass(frozen=True)
 class NotOf:
+    """The condition does not hold (`not:` in a rule file)."""
     item: "Condition"
 
 
@@ -154,6 +157,10 @@ class Advice:
 
 @dataclass(frozen=True)
 class Rule:
+    """One validated rule: its id, category and `when` condition, its priority among ready rules, an optional gate
+    (the programme whose requirements it checks), what it asserts and the advice it gives. Built by the loader from
+    a rule file; `origin` says where it was written, for located errors."""
+
     id: str
     category: str
     when: Condition
@@ -173,13 +180,33 @@ class Rule:
         return tuple(dict.fromkeys(leaf.fact for leaf in leaves(self.when)))
 
     @property
+    def texts(self) -> tuple[tuple[tuple[Any, ...], str], ...]:
+        """Every text the rule's author wrote (title, advice title, text and reasons), each with its path in the
+        rule, so a check or a lint finding points at the very field."""
+        texts: list[tuple[tuple[Any, ...], str]] = []
+        if self.title:
+            texts.append((("title",), self.title))
+        if self.advice:
+            texts.append((("then", "advice", "title"), self.advice.title))
+            texts.append((("then", "advice", "text"), self.advice.text))
+            texts.extend((("then", "advice", "because", i), text) for i, text in enumerate(self.advice.because))
+        return tuple(texts)
+
+    @property
     def requirements(self) -> tuple[Condition, ...]:
         """For a gate, the conditions reported one by one: the items of a top-level `all`, else the condition."""
         return self.when.items if isinstance(self.when, AllOf) else (self.when,)
 
 
+def firing_order(rules: Iterable[Rule], layers: Mapping[str, int]) -> list[Rule]:
+    """The one definition of the order in which ready rules fire: the lower layer first, then the higher priority,
+    then the smaller id. A total order, so every engine, listing and catalogue gives the same sequence."""
+    return sorted(rules, key=lambda rule: (layers.get(rule.id, 0), -rule.priority, rule.id))
+
+
 @dataclass(frozen=True)
 class PackInfo:
+    """A pack's `pack.yaml`: its name, version and description, and the folder it was read from."""
     name: str
     version: str = ""
     description: str = ""

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .encoding import JSON_SCALARS, json_data
+
 
 @dataclass(frozen=True)
 class Firing:
@@ -22,7 +24,8 @@ class RequirementCheck:
 
     `met` is None when the fact is unknown (absent); `gap` is how far the actual value is from the required one
     for ordering comparisons (0 when met) and None otherwise; `in_force` is False when the threshold has no
-    value in force on the evaluation's date.
+    value in force on the evaluation's date. `label`, `required_text` and `actual_text` are the fact and the
+    values in the pack's words (engine.labels): what a report shows instead of ids and raw values.
     """
 
     fact: str | None
@@ -38,6 +41,35 @@ class RequirementCheck:
     as_of: dt.date | None = None
     note: str | None = None
     url: str | None = None
+    label: str | None = None
+    required_text: str | None = None
+    actual_text: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        """The check as JSON data, with `progress` (the share of the required value reached, for `>=` and `>`):
+        a new dict each call, which its reader may change. Most checks of a batch are the very same objects (a
+        pack remembers finished checks, explain.py), so data holding only scalars is made once and kept on the
+        check, outside its fields (equality, repr and replace() ignore it)."""
+        data = self.__dict__.get("_data")
+        if data is not None:
+            return data.copy()
+        progress = None
+        actual, required = self.actual, self.required
+        if self.operator in (">=", ">") and isinstance(actual, (int, float)) and \
+                isinstance(required, (int, float)) and not isinstance(actual, bool) and required > 0:
+            progress = round(min(1.0, max(0.0, actual / required)), 4)
+        plain = JSON_SCALARS
+        data = {"fact": self.fact, "operator": self.operator,
+                "required": required if type(required) in plain else json_data(required),
+                "actual": actual if type(actual) in plain else json_data(actual), "met": self.met, "gap": self.gap,
+                "progress": progress, "threshold": self.threshold, "source": self.source,
+                "as_of": None if self.as_of is None else self.as_of.isoformat(),
+                "in_force": self.in_force, "note": self.note, "url": self.url, "text": self.text,
+                "label": self.label, "actual_text": self.actual_text, "required_text": self.required_text}
+        if type(data["required"]) in plain and type(data["actual"]) in plain:  # every value immutable: keep it
+            self.__dict__["_data"] = data  # frozen: its own cache, written past the frozen __setattr__
+            return data.copy()
+        return data
 
 
 @dataclass(frozen=True)
@@ -72,6 +104,9 @@ class AdviceItem:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What one evaluation produced, the same whichever engine ran it: the input facts as checked, the facts
+    the rules derived, the fired rules in firing order with the facts each read, every gate's verdict and
+    requirement checks, the threshold values in force, and the country and date they were resolved for."""
     facts: Mapping[str, Any]
     derived: Mapping[str, Any]
     fired: tuple[Firing, ...]

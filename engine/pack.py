@@ -18,9 +18,10 @@ from .checks import check_pack, compatible
 from .compiler import compile_ruleset
 from .encoding import engine_facts, engine_value
 from .errors import FactConflictError, FactError, Problem, RulePackError
-from .explain import PreparedRequirement, check_requirements, prepare_requirements, reasons
+from .explain import PreparedRequirement, RequirementMemo, check_requirements, prepare_requirements, reasons
+from .labels import NO_LABELS, Labels
 from .loader import iter_folders, read_packs
-from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, leaves
+from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order, leaves
 from .outcome import AdviceItem, Firing, GateResult, Outcome
 from .runtime import ENGINE_LOCK, CompiledRuleset
 from .text import is_plain, render_text
@@ -35,7 +36,7 @@ class RulePack:
 
     def __init__(self, infos: list[PackInfo], rules: dict[str, Rule], thresholds: dict[str, Threshold],
                  facts: Mapping[str, FactSpec], layers: dict[str, int], derived_types: dict[str, str],
-                 replaced: list[tuple[str, str, str]]):
+                 replaced: list[tuple[str, str, str]], labels: Labels = NO_LABELS):
         self.infos = infos
         self.rules = dict(sorted(rules.items()))
         self.thresholds = dict(sorted(thresholds.items()))
@@ -43,8 +44,9 @@ class RulePack:
         self.layers = layers
         self.derived_types = derived_types
         self.replaced = replaced
-        self._order = sorted(self.rules.values(), key=lambda r: (layers[r.id], -r.priority, r.id))
-        self._gates = [rule for rule in self._order if rule.gate]
+        self.labels = labels  # words for facts, operators and values (engine.labels)
+        self.firing_order: tuple[Rule, ...] = tuple(firing_order(self.rules.values(), layers))
+        self._gates = [rule for rule in self.firing_order if rule.gate]
         self._gates_declared = tuple(sorted(self._gates, key=_declaration_order))  # a plan lists them so
         self._reads = {rule.id: rule.facts_read for rule in self.rules.values()}
         self._read_anywhere = frozenset(name for names in self._reads.values() for name in names)
@@ -57,7 +59,9 @@ class RulePack:
         # (None where not in force), keyed by the identity of the values (_resolve keeps one dict per set).
         self._fact_names = (*self.facts, *self.derived_types)
         self._exact_types = {name: _EXACT_TYPES.get(spec.type, ()) for name, spec in self.facts.items()}
-        self._threshold_texts: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._threshold_texts: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
+        # Finished requirement checks by their actual value, shared by this pack's evaluations (explain.py).
+        self._finished_checks: RequirementMemo = {}
 
     @property
     def name(self) -> str:
@@ -172,11 +176,10 @@ class RulePack:
             if not rule.asserts:
                 return {}
             new = {}
-            for name, value in rule.asserts:
-                if isinstance(value, ThresholdRef):
-                    value = values.get(value.name)
-                    if value is None:
-                        continue
+            for name, asserted in rule.asserts:
+                value = values.get(asserted.name) if isinstance(asserted, ThresholdRef) else asserted
+                if value is None:
+                    continue
                 if name in derived and derived[name] != value:
                     raise FactConflictError(f"rules {asserted_by[name]} and {rule.id} assert different values "
                                             f"for {name!r}: {derived[name]!r} and {value!r}")
@@ -190,15 +193,17 @@ class RulePack:
         everything = {**clean, **derived}
         gates = {}
         for rule, prepared in self._prepared_gates(country, on, values):
-            checks = check_requirements(prepared, everything, values)
-            gates[rule.gate] = GateResult(rule.gate, rule.id, rule.id in fired_ids, checks)
+            checks = check_requirements(prepared, everything, values, self._finished_checks)
+            gate = rule.gate or ""  # a gated rule: never empty (_gates holds rules with a gate, one rule a gate)
+            gates[gate] = GateResult(gate, rule.id, rule.id in fired_ids, checks)
         return Outcome(clean, derived, tuple(fired), gates, values, country, on, frozenset(fired_ids))
 
     def _prepared_gates(self, country: str | None, on: dt.date, values: dict[str, Any]
                         ) -> list[tuple[Rule, tuple[PreparedRequirement, ...]]]:
         found = self._prepared.get((country, on))
         if found is None:
-            found = [(rule, prepare_requirements(rule.requirements, values, self.thresholds, country, on))
+            found = [(rule, prepare_requirements(rule.requirements, values, self.thresholds, country, on,
+                                                     self.labels))
                      for rule in self._gates]
             self._prepared[(country, on)] = found
         return found
@@ -211,11 +216,11 @@ class RulePack:
             rule = self.rules[firing.rule]
             if rule.advice is None:
                 continue
-            context = {"facts": facts, "thresholds": thresholds, "rule": rule.id}
+            context: dict[str, Any] = {"facts": facts, "thresholds": thresholds, "rule": rule.id}
             because = tuple(render_text(text, field=f"then.advice.because[{i}]", **context)
                             for i, text in enumerate(rule.advice.because))
             if not because:
-                because = tuple(reasons(rule.when, facts, outcome.thresholds))
+                because = tuple(reasons(rule.when, facts, outcome.thresholds, self.labels))
             items.append(AdviceItem(
                 rule.id, rule.category, rule.priority,
                 render_text(rule.advice.title, field="then.advice.title", **context),
@@ -240,7 +245,7 @@ class RulePack:
         values = outcome.thresholds
         found = self._threshold_texts.get(id(values))
         if found is None or found[0] is not values:  # one per set of values in force (rule text cannot change it)
-            thresholds = dict.fromkeys(self.thresholds)
+            thresholds: dict[str, Any] = dict.fromkeys(self.thresholds)
             thresholds.update(values)
             if len(self._threshold_texts) >= _RESOLUTION_CACHE_SIZE:
                 self._threshold_texts.clear()
@@ -293,7 +298,7 @@ def load_rule_pack(folders: Sequence[str | os.PathLike[str]] | str | os.PathLike
     if problems:
         raise RulePackError(problems)
     return RulePack(loaded.infos, loaded.rules, loaded.thresholds, specs, checked.layers, checked.derived_types,
-                    loaded.replaced)
+                    loaded.replaced, loaded.labels)
 
 
 def _capacity_problems(rules: Mapping[str, Rule], thresholds: Mapping[str, Threshold], layers: Mapping[str, int],

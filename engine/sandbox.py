@@ -44,7 +44,7 @@ _INLINE_TESTS = {"none": test_none, "defined": test_defined}
 
 def jinjas_own_test(node: nodes.Test, tests: Mapping[str, Any], name: str) -> bool:
     """`x is none` or `x is defined` (`name`), without arguments, and the environment's test of that name is
-    Jinja's own: what this module writes inline, and engine.substitution decides without Jinja."""
+    Jinja's own: what this module writes inline."""
     return node.name == name and tests.get(name) is _INLINE_TESTS[name] and not node.args and not node.kwargs \
         and node.dyn_args is None and node.dyn_kwargs is None
 

@@ -3,6 +3,11 @@
 The schema is the one statement of what a rule file may contain: it drives validation here, the authors' docs and
 editor completion. jsonschema's raw messages are written for programmers; this module rewrites the common ones
 into what an author needs: the unknown key and the closest known one, the expected form, the offending value.
+
+Valid documents are the common case (profiles are read by the thousand in a batch), and for them only the verdict
+matters: jsonschema-rs (a compiled validator, same Draft 2020-12 semantics) answers "valid?" first, and
+jsonschema, whose import and error machinery cost milliseconds, runs only for a document with errors, to word
+them. tests/test_schema_verdicts.py holds the two to the same verdicts.
 """
 
 from __future__ import annotations
@@ -12,10 +17,9 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Callable
 
 from .errors import Problem
-from .fastschema import compile_schema
 from .suggest import did_you_mean
 from .yaml_source import LocatedDocument
 
@@ -42,7 +46,15 @@ def as_json_data(value: Any) -> Any:
     return value
 
 
-_FAST_FORMATS = {"date": _is_date}
+# Keywords that only annotate a schema: they never change a verdict.
+ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "$defs", "title", "description", "default", "examples",
+                         "deprecated", "readOnly", "writeOnly"})
+
+
+def is_json_number(value: Any) -> bool:
+    """A number as JSON Schema counts one: an int or a float, never a truth value."""
+    kind = type(value)
+    return kind is int or kind is float or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 def load_schema(package: str, name: str) -> dict[str, Any]:
@@ -62,9 +74,21 @@ def _validator(package: str, name: str) -> Any:
 
 
 @lru_cache(maxsize=None)
-def _fast_check(package: str, name: str) -> Any:
-    """engine.fastschema's yes/no check for this schema (None when it needs jsonschema throughout)."""
-    return compile_schema(load_schema(package, name), _FAST_FORMATS)
+def _fast_check(package: str, name: str) -> Callable[[Any], bool]:
+    """The yes/no check for this schema (jsonschema-rs); a document it cannot take (a Python value that is not
+    JSON data) is answered no, and jsonschema words the problem."""
+    import jsonschema_rs
+
+    is_valid = jsonschema_rs.validator_for(load_schema(package, name), formats={"date": _is_date},
+                                           validate_formats=True).is_valid
+
+    def check(data: Any) -> bool:
+        try:
+            return bool(is_valid(data))
+        except (ValueError, TypeError, OverflowError):
+            return False
+
+    return check
 
 
 def schema_problems(document: LocatedDocument, package: str, schema_name: str,
@@ -82,8 +106,7 @@ def schema_errors(document: LocatedDocument, package: str, schema_name: str,
     it; by default the whole path is shown.
     """
     data = document.data if json_ready else as_json_data(document.data)
-    fast = _fast_check(package, schema_name)
-    if fast is not None and fast(data):
+    if _fast_check(package, schema_name)(data):
         return []  # valid: nothing to report, and no need for jsonschema's error machinery
     validator = _validator(package, schema_name)
     found: dict[tuple[Any, ...], tuple[tuple[Any, ...], Problem]] = {}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.compiler import Frame
@@ -29,7 +29,6 @@ from .codecache import CodeCache, compile_cached, module_source_digest
 from .errors import RuleTextError
 from .filters import FILTERS, UNKNOWN
 from .sandbox import DataCodeGenerator, DataSandbox
-from .substitution import render_substitutions, substitutions
 from .suggest import did_you_mean
 
 TEXT_VARIABLES = ("facts", "thresholds", "rule")
@@ -217,7 +216,7 @@ def check_texts(sources: Iterable[str]) -> CheckResults:
     cache = environment.bytecode_cache if isinstance(environment.bytecode_cache, CodeCache) else None
     texts = json.dumps(templates, ensure_ascii=False)  # the set, written unambiguously
     found = cache.load_result(environment, _CHECKS, texts) if cache is not None else None
-    if _are_check_results(found, len(templates)):
+    if found is not None and _are_check_results(found, len(templates)):
         results.update((source, (error, [(kind, name) for kind, name in references]))
                        for source, (error, references) in zip(templates, found))
         return results
@@ -251,7 +250,8 @@ def _check_text(source: str, environment: SandboxedEnvironment) -> tuple[str | N
     for name in tree.find_all(nodes.Name):
         if name.ctx == "load" and name.name not in TEXT_VARIABLES and name.name not in assigned:
             references.append(("variable", name.name))
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+    lookups: Iterator[nodes.Getattr | nodes.Getitem] = tree.find_all((nodes.Getattr, nodes.Getitem))
+    for node in lookups:
         target = node.node
         if not isinstance(target, nodes.Name) or target.name not in ("facts", "thresholds"):
             continue
@@ -292,24 +292,6 @@ def _compiled(source: str) -> Any:
     return compile_cached(text_environment(), source, "rule-text", tree=_checked_trees.pop(source, None))
 
 
-@lru_cache(maxsize=4096)
-def _substitutions(source: str) -> tuple[Any, ...] | None:
-    """The pieces of a text that only substitutes values (engine/substitution.py), else None. Parsed once per
-    process: the tree `parse_problems` left is used when there is one, and a tree Jinja will need is left for
-    `_compiled`."""
-    environment = text_environment()
-    tree = _checked_trees.pop(source, None)
-    if tree is None:
-        try:
-            tree = environment.parse(source)
-        except Exception:  # TemplateSyntaxError, RecursionError...: Jinja's path reports it
-            return None
-    pieces = substitutions(tree, environment.filters, environment.text_filters, environment.tests)
-    if pieces is None and len(_checked_trees) < _MAX_CHECKED_TREES:
-        _checked_trees[source] = tree  # for `_compiled`, which then need not parse the text again
-    return pieces
-
-
 def is_plain(source: str) -> bool:
     """True when a text has no template syntax (no `{{`, `{%` or `{#`; a lone brace is text): Jinja would give it
     back as written, less the whitespace `render_text` strips. A carriage return is left to Jinja, which
@@ -322,14 +304,6 @@ def render_text(source: str, *, facts: Mapping[str, Any], thresholds: Mapping[st
     """Render one rule text; any failure becomes RuleTextError naming the rule and field."""
     if is_plain(source):
         return source.strip()  # about a fifth of the default pack's texts: no Jinja context, no render
-    pieces = _substitutions(source)
-    if pieces is not None:  # most of the rest (engine/substitution.py)
-        try:
-            text = render_substitutions(pieces, (facts, thresholds), _finalize, MAX_TEXT_CHARS)
-        except Exception:  # Jinja renders it again below, and words the failure
-            text = None
-        if text is not None:
-            return text.strip()
     try:
         pieces, length = [], 0
         template = _compiled(source)

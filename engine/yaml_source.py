@@ -133,14 +133,50 @@ def parse_yaml_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> 
     if len(raw) > limits.max_bytes:
         raise SourceError(Problem(name, None, None,
                                   f"input is {len(raw):,} bytes; the limit is {limits.max_bytes:,} bytes"))
+    wide = wide_encoding_problem(raw)
+    if wide is not None:
+        raise SourceError(Problem(name, 1, 1, wide))  # the whole file; its first byte already says so
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        raise SourceError(Problem(name, line, column,
-                                  f"not valid UTF-8 text (byte 0x{raw[error.start]:02x})")) from None
+        message = f"not valid UTF-8 text (byte 0x{raw[error.start]:02x}){legacy_encoding_hint(raw, error.start)}"
+        raise SourceError(Problem(name, line, column, message)) from None
     return parse_yaml_text(text, name, limits)
+
+
+SAVE_AS_UTF8 = ("save it as UTF-8 (Notepad: File > Save as, Encoding: UTF-8; TextEdit: Format > Make Plain Text, "
+                "then save as Unicode (UTF-8); Excel: Save as CSV UTF-8)")
+
+
+def wide_encoding_problem(raw: bytes) -> str | None:
+    """What to say when the bytes are UTF-16 or UTF-32 text (a byte-order mark, or the zero bytes every second
+    character of Latin text has in UTF-16), else None. UTF-8 text of any language has no zero bytes."""
+    encoding = _wide_encoding(raw)
+    return None if encoding is None else f"the file is {encoding} text, not UTF-8; {SAVE_AS_UTF8}"
+
+
+def _wide_encoding(raw: bytes) -> str | None:
+    for mark, encoding in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                           (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if raw.startswith(mark):
+            return encoding
+    head = raw[:200]
+    if len(head) >= 4 and (head[1::2].count(0) >= len(head) // 2 * 0.9 or head[0::2].count(0) >= len(head) // 2 * 0.9):
+        return "UTF-16"
+    return None
+
+
+def legacy_encoding_hint(raw: bytes, position: int) -> str:
+    """When bytes that are not UTF-8 read whole as Windows-1252 (what Excel and Notepad write in Western Europe):
+    ': it looks like Windows-1252 ... text, where that byte is 'é'; save it as UTF-8 (...)'; else ''."""
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    character = bytes([raw[position]]).decode("cp1252")
+    return f": it looks like Windows-1252 (Western European) text, where that byte is {character!r}; {SAVE_AS_UTF8}"
 
 
 def parse_yaml_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LocatedDocument:
@@ -199,6 +235,7 @@ class _Builder:
             self.check_tag(node, "tag:yaml.org,2002:seq")
             return [self.build(child, path + (index,), depth + 1) for index, child in enumerate(node.value)]
         self.check_tag(node, "tag:yaml.org,2002:map")
+        assert isinstance(node, yaml.MappingNode)  # the composer builds scalars, sequences and mappings only
         return self.mapping(node, path, depth)
 
     def check_tag(self, node: yaml.Node, expected: str) -> None:

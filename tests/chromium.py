@@ -35,6 +35,18 @@ def find_chromium() -> str | None:
     return None
 
 
+def missing_requirements() -> str | None:
+    """Why the browser tests cannot run here (for their skip reason), or None when they can."""
+    if find_chromium() is None:
+        return ("chromium is not installed (CI installs Debian's package: apt-get install -y chromium; "
+                "or set CHROMIUM to an executable)")
+    try:
+        import websocket  # noqa: F401
+    except ImportError:
+        return "the websocket-client package is not installed (pip install '.[test]')"
+    return None
+
+
 class BrowserError(RuntimeError):
     pass
 

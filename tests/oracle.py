@@ -229,13 +229,13 @@ class Oracle:
 
     def requirement(self, item: Mapping[str, Any], facts: Mapping[str, Any], country: str | None,
                     on: dt.date) -> bool | None:
-        """Met, not met, or None (unknown: the fact is absent, and the threshold in force)."""
+        """Met, not met, or None (unknown: the fact is absent, and the threshold in force, or `exists` on it)."""
         if "fact" not in item:  # all / any / not: unknown when a fact is missing and it does not hold
             met = self.holds(item, facts, country, on)
             missing = any(facts.get(name) is None for name in _facts_of(item))
             return None if missing and not met else met
-        if item["op"] == "exists":
-            return facts.get(item["fact"]) is not None
+        if item["op"] == "exists":  # a fact not given is unknown ("cannot tell yet"), never a failed requirement
+            return True if facts.get(item["fact"]) is not None else None
         right = self.right(item, country, on)
         if facts.get(item["fact"]) is None:
             return False if right is NOT_IN_FORCE else None

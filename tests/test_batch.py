@@ -204,7 +204,7 @@ def test_out_folder_gets_one_report_per_plan_named_from_safe_unique_handles(tmp_
     assert result.exit_code == 0, result.stderr
     names = sorted(p.name for p in reports(out))
     assert names == sorted(["baker.md", "Baker-2.md", "etc_passwd.md", "baker-3.md", "uni_cafe.md"])
-    assert (out / "etc_passwd.md").read_text(encoding="utf-8").startswith("# Monetisation plan for @../../etc/passwd")
+    assert (out / "etc_passwd.md").read_text(encoding="utf-8").startswith("# Your plan, @../../etc/passwd")
 
 
 def test_reports_into_a_folder_are_synced_to_disk_once_before_success(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from chromium import Chromium, find_chromium
+from chromium import Chromium, find_chromium, missing_requirements
 
 from advisor.api import Advisor, render
 
@@ -31,18 +31,7 @@ MIN_CONTRAST = 4.5
 CHROMIUM = find_chromium()
 
 
-def _requirements() -> str | None:
-    if CHROMIUM is None:
-        return ("chromium is not installed (CI installs Debian's package: apt-get install -y chromium; "
-                "or set CHROMIUM to an executable)")
-    try:
-        import websocket  # noqa: F401
-    except ImportError:
-        return "the websocket-client package is not installed (pip install '.[test]')"
-    return None
-
-
-_MISSING = _requirements()
+_MISSING = missing_requirements()
 pytestmark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
 
 
@@ -204,15 +193,23 @@ def test_text_contrast_is_at_least_4_5_to_1(browser, pages, tmp_path, name, sche
 
 
 @examples
-def test_print_layout_fits_the_eligibility_table_on_a4(browser, pages, tmp_path, name):
+def test_print_layout_fits_the_programmes_table_on_a4(browser, pages, tmp_path, name):
     width = int(A4_CONTENT_WIDTH)
     _open(browser, pages[name], width=width, media="print")
-    table = browser.evaluate("""(() => { const r = document.querySelector('#eligibility-caption').closest('table')
+    table = browser.evaluate("""(() => { const r = document.querySelector('#programmes-caption').closest('table')
         .getBoundingClientRect(); return {left: r.left, right: r.right, width: r.width}; })()""")
-    assert table["left"] >= 0 and table["right"] <= width, f"eligibility table {table} on a {width} px A4 line"
+    assert table["left"] >= 0 and table["right"] <= width, f"programmes table {table} on a {width} px A4 line"
     assert browser.evaluate("document.documentElement.scrollWidth") <= width
     assert browser.evaluate("getComputedStyle(document.querySelector('nav')).display") == "none"
     browser.screenshot(tmp_path / f"{name}-print.png")
     pdf = browser.call("Page.printToPDF", preferCSSPageSize=True, printBackground=False)["data"]
     (tmp_path / f"{name}.pdf").write_bytes(base64.b64decode(pdf))
     assert (tmp_path / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+@examples
+def test_the_first_action_is_within_the_first_two_screens_of_a_phone(browser, pages, name):
+    """A creator on a 390 x 844 phone reaches the first thing to do without scrolling past programme cards."""
+    _open(browser, pages[name], width=390)
+    top = browser.evaluate("document.querySelector('ol.actions > li').getBoundingClientRect().top + window.scrollY")
+    assert top < 2 * 844, f"{name}: the first action starts {top:.0f} px down"

@@ -127,9 +127,9 @@ def test_growth_chart_projects_the_next_milestone(plans):
     root = parse(growth_chart(plans["rising-baker-6k"]))
     assert_labelled(root)
     words = texts(root)
-    assert "Next milestone: 10,000" in words and "6,840 now" in words and "about 2027-03-07" in words
+    assert "Next milestone: 10,000" in words and "6,840 now" in words and "about 2027-03-01" in words
     assert len([c for c in root.iter(f"{SVG}circle") if c.get("class") == "c-bar"]) == 4  # 3 snapshots + today
-    assert "you reach the next milestone, 10,000, about 2027-03-07" in root[1].text
+    assert "you reach the next milestone, 10,000, about 2027-03-01" in root[1].text
     assert growth_chart(plans["just-over-10k"]) == ""  # no history: nothing to draw
 
 

@@ -58,24 +58,28 @@ def test_on_a_terminal_plan_prints_a_short_coloured_summary(terminal):
     out = result.stdout
     assert ANSI.search(out), "a terminal gets colour"
     plain = ANSI.sub("", out)
-    assert plain.startswith("Monetisation plan for @crumb_and_co, 2026-11-20\n")
+    assert plain.startswith("Your plan, @crumb_and_co, 2026-11-20\n")
     assert "# Monetisation" not in plain and "| Programme |" not in plain  # not the Markdown report
     plan = advise(BAKER).to_dict()
     for programme in plan["eligibility"]:  # a verdict for every programme
-        assert re.search(rf"^  [✓✗?○] {re.escape(programme['name'])}\s", plain, flags=re.M), programme["name"]
+        assert re.search(rf"^  [✓✗?○–] {re.escape(programme['name'])}\s", plain, flags=re.M), programme["name"]
     assert "✗ Creator Rewards Program" in plain and "3,160 more followers" in plain
     actions = re.findall(r"^  (\d)\. (.+)$", plain, flags=re.M)
     assert actions == [(str(i), r["title"]) for i, r in enumerate(plan["recommendations"][:3], 1)]
     assert f"creator-advisor plan {BAKER} -o plan.md" in plain
-    assert f"creator-advisor plan {BAKER} --format html -o plan.html" in plain
-    assert len(plain.splitlines()) < 30, "a summary, not the report"
+    assert f"creator-advisor plan {BAKER} -o plan.html" in plain
+    lines = plain.splitlines()
+    assert lines.index("Next 3 actions") < lines.index("Programmes")  # what to do before where you stand
+    assert "You can earn now from 3 of 8 programmes." in plain  # the closed Creator Fund is not counted
+    assert "why: age: 27 (at least 18); followers: 6,840 (at least 1,000)" in plain
+    assert len(plain.splitlines()) < 40, "a summary, not the report"
 
 
 def test_no_color_turns_the_colour_off(terminal):
     result = run("plan", BAKER, env={"NO_COLOR": "1"})
     assert result.exit_code == 0
     assert "\x1b" not in result.stdout
-    assert "Top 3 actions" in result.stdout
+    assert "Next 3 actions" in result.stdout
 
 
 def test_piped_plan_prints_the_markdown_as_before():

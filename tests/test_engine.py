@@ -201,7 +201,7 @@ def test_advice_renders_with_facts_and_thresholds(garden):
     advice = garden.render_advice(garden.evaluate(DRY_WARM, on=JUNE_2024))
     assert [(a.rule, a.title) for a in advice] == [("water.schedule", "Water the rose"),
                                                    ("water.mulch", "Mulch after watering")]
-    assert advice[0].text == "Soil moisture is 10.0%; give up to 60 litres."
+    assert advice[0].text == "Soil moisture is 10%; give up to 60 litres."
 
 
 def test_several_packs_and_a_reloaded_pack_live_in_one_process(tmp_path, garden):

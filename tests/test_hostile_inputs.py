@@ -384,8 +384,8 @@ def test_the_text_sandbox_bounds_what_a_text_can_build(source):
 
 
 def test_the_filters_bound_the_digits_they_write():
-    assert render_text("{{ 1.5 | number(1000000000) }} {{ 0.5 | percent(10**9) }}", facts={}, thresholds={},
-                       rule="r.x", field="text") == "1.500000000000 50.000000000000%"
+    assert render_text("{{ 1.5 | number(1000000000) }} {{ (1 / 3) | percent(10**9) }}", facts={}, thresholds={},
+                       rule="r.x", field="text") == "1.500000000000 33.333333333333%"
 
 
 def test_engine_errors_and_advisor_errors_are_the_only_errors_of_the_corpus(monkeypatch):

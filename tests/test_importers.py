@@ -335,7 +335,7 @@ def test_profile_from_record_takes_a_research_record_or_a_profile():
 def test_plan_reads_a_data_export_directly():
     result = run("plan", fixture("user_data_tiktok.json"), "--as-of", "2026-11-20")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("# Monetisation plan for @synthetic\\_potter")
+    assert result.stdout.startswith("# Your plan, @synthetic\\_potter")
     assert "videos carry no view counts" in result.stdout
 
 

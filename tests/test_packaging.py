@@ -36,6 +36,8 @@ REQUIRED_IN_WHEEL = [
     "advisor/rules/programs.yaml",
     "advisor/templates/plan.md.j2",
     "advisor/templates/plan.html.j2",
+    "advisor/templates/diff.md.j2",
+    "advisor/rules/labels.yaml",
     "engine/schemas/rule_file.schema.json",
     "advisor/schemas/profile.schema.json",
     "advisor/schemas/plan.schema.json",  # the service's OpenAPI document is built from it
@@ -128,6 +130,8 @@ def test_the_wheel_carries_the_data_files_and_not_the_tests(wheel):
     assert not missing, f"missing from {wheel.name}: {missing}"
     for rule_file in sorted((ROOT / "rules").glob("*.yaml")):
         assert f"advisor/rules/{rule_file.name}" in names, f"{rule_file.name} of the default pack is not shipped"
+    for example in sorted((ROOT / "examples").glob("*.yaml")):  # `creator-advisor example NAME` needs them
+        assert f"advisor/examples/{example.name}" in names, f"example {example.name} is not shipped"
     assert not [name for name in names if name.startswith(("tests/", "bench/", "docs/", "examples/"))]
 
 
@@ -163,6 +167,10 @@ def test_the_installed_command_runs_from_another_folder(venv, tmp_path):
     assert plan["schema_version"] == 1
     assert plan["profile"]["handle"] == "liftwithlena"
     assert plan["eligibility"] and plan["recommendations"]
+
+    completed = _run([command, "example", "starter-300"], cwd=tmp_path, env=env)  # the installed examples
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == (ROOT / "examples" / "starter-300.yaml").read_text(encoding="utf-8")
     assert plan["generator"]["version"] == _project_version(), "the installed package reports its own version"
 
     completed = _run([command, "rules", "validate"], cwd=tmp_path, env=env)

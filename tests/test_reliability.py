@@ -237,7 +237,7 @@ def test_a_template_that_raises_is_a_render_error_naming_it(tmp_path, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("the filter broke")
 
-    monkeypatch.setitem(report_module._REPORT_FILTERS, "furthest", broken)
+    monkeypatch.setitem(report_module._REPORT_FILTERS, "missing", broken)
     try:
         plan = advise(EXAMPLE)
         for fmt, template in (("md", "plan.md.j2"), ("html", "plan.html.j2")):

@@ -88,13 +88,13 @@ def test_a_rule_expected_to_fire_that_does_not_is_missed_with_the_condition_that
     assert result.missed == ("fires content.steady_cadence",)
     assert result.unexpected == ()
     assert result.explanation == (
-        "content.steady_cadence: posts_per_week below 3 does not hold (posts_per_week is 3.03333)",)
+        "content.steady_cadence: posts_per_week below 3 does not hold (posts_per_week is 3.0333)",)
     assert result.line == 2
     lines = format_report(report).splitlines()
     assert lines[:3] == [
         f"FAIL thirteen posts a month still need the cadence advice ({pack / 'tests' / 'cadence.yaml'}:2)",
         "    missed: fires content.steady_cadence",
-        "      because content.steady_cadence: posts_per_week below 3 does not hold (posts_per_week is 3.03333)",
+        "      because content.steady_cadence: posts_per_week below 3 does not hold (posts_per_week is 3.0333)",
     ]
     assert lines[3] == "0 passed, 1 failed"
     assert lines[4].startswith("Rules no test exercises: content.answer_comments, ")
@@ -113,8 +113,8 @@ def test_a_programme_expected_eligible_is_missed_with_its_unmet_requirements(pac
     (result,) = run_rule_tests([pack]).results
     assert result.missed == ("eligible creator_rewards (status not_eligible: views_30d 62,300 below 100,000)",
                              "status subscription eligible (is not_eligible)")
-    assert result.explanation == ("creator_rewards needs views_30d at least 100,000 (has 62,300)",
-                                  "subscription needs views_30d at least 100,000 (has 62,300)")
+    assert result.explanation == ("creator_rewards needs views in the last 30 days at least 100,000 (has 62,300)",
+                                  "subscription needs views in the last 30 days at least 100,000 (has 62,300)")
 
 
 def test_items_present_that_the_test_rules_out_are_unexpected_with_why_they_hold(pack):
@@ -132,7 +132,7 @@ def test_items_present_that_the_test_rules_out_are_unexpected_with_why_they_hold
     assert result.unexpected == ("eligible live_gifts", "fires program.live_gifts")
     assert result.explanation == (
         "live_gifts: every requirement is met: age at least 18; followers at least 1,000",
-        "program.live_gifts fired: age is 28 (at least 18); followers is 5,200 (at least 1,000)",
+        "program.live_gifts fired: age: 28 (at least 18); followers: 5,200 (at least 1,000)",
     )
 
 

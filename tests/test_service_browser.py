@@ -9,7 +9,7 @@ without chromium or the websocket-client package (see tests/test_browser.py)."""
 from __future__ import annotations
 
 import pytest
-from chromium import Chromium, find_chromium
+from chromium import Chromium, find_chromium, missing_requirements
 from service_helpers import EXAMPLES, IMPORTS, Server, require_serve_extra
 
 require_serve_extra()
@@ -18,17 +18,7 @@ CHROMIUM = find_chromium()
 WIDTHS = (390, 1280)
 
 
-def _requirements() -> str | None:
-    if CHROMIUM is None:
-        return "chromium is not installed (CI installs Debian's package; or set CHROMIUM to an executable)"
-    try:
-        import websocket  # noqa: F401
-    except ImportError:
-        return "the websocket-client package is not installed (pip install '.[test]')"
-    return None
-
-
-_MISSING = _requirements()
+_MISSING = missing_requirements()
 pytestmark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
 
 
@@ -122,7 +112,7 @@ def test_fill_the_form_with_the_keyboard_and_read_the_plan(browser, server, tmp_
     response = _submit_and_wait(browser)  # Enter in the last text field submits the form
     assert response["status"] == 200
     assert "script-src 'none'" in response["headers"].get("content-security-policy", "")
-    assert browser.evaluate("document.title").startswith("Monetisation plan for @browser_baker")
+    assert browser.evaluate("document.title").startswith("Your plan, @browser_baker")
     text = browser.evaluate("document.body.innerText")
     assert "Creator Rewards" in text and "LIVE" in text
     _page_checks(browser, server, width)
@@ -170,6 +160,6 @@ def test_upload_a_file_and_read_the_plan(browser, server, tmp_path, width, uploa
     assert browser.evaluate("document.activeElement.value") == "upload"
     response = _submit_and_wait(browser)
     assert response["status"] == 200
-    assert browser.evaluate("document.title").startswith("Monetisation plan for @")
+    assert browser.evaluate("document.title").startswith("Your plan, @")
     _page_checks(browser, server, width)
     browser.screenshot(tmp_path / f"upload-{upload.stem}-{width}.png")

@@ -342,7 +342,7 @@ def profile_from_record(data: Any, *, source: str, as_of: dt.date | None = None)
 def profile_yaml(result: ImportResult) -> str:
     """The imported profile as a YAML file `plan` reads: a comment naming the sources, then the profile in contract
     order (dates unquoted, so they read back as dates)."""
-    import yaml  # type: ignore[import-untyped]
+    import yaml
 
     sources = ", ".join(f"{item['file']} ({SHAPES.get(item['source'], item['source'])})"
                         for item in result.data.get("x-imported-from", ()))

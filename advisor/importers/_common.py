@@ -204,11 +204,17 @@ def read_json(path: str | os.PathLike[str], name: str | None = None) -> Any:
 
 
 def parse_json_bytes(raw: bytes, name: str) -> Any:
+    from engine.yaml_source import legacy_encoding_hint, wide_encoding_problem
+
+    wide = wide_encoding_problem(raw)
+    if wide is not None:
+        raise ImportSourceError([Problem(name, 1, 1, wide)])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        hint = legacy_encoding_hint(raw, error.start)
         raise ImportSourceError([Problem(name, None, None, f"not UTF-8 text (byte 0x{raw[error.start]:02x} at "
-                                                           f"offset {error.start:,})")]) from None
+                                                           f"offset {error.start:,}){hint}")]) from None
     return parse_json_text(text, name)
 
 

@@ -1,19 +1,21 @@
-"""engine.fastschema answers "valid?" exactly as jsonschema does, for the profile and rule-file schemas: on every
-shipped rule file and test pack, on the examples, and on many seeded random mutations of them (differential
-tests)."""
+"""The fast "valid?" check (jsonschema-rs, engine.schema._fast_check) answers as jsonschema does, for the profile
+and rule-file schemas: on every shipped rule file and test pack, on the examples, and on many seeded random
+mutations of them (differential tests). It must never say "valid" where jsonschema finds an error (that would let
+an invalid document through unworded); it may say "no" for a document holding a value JSON has no text for (NaN,
+infinity), which jsonschema then checks in full, so the verdict the user sees is jsonschema's either way."""
 
 from __future__ import annotations
 
 import copy
 import json
 import random
+import math
 from pathlib import Path
 
 import pytest
 import yaml
 
-from engine.fastschema import compile_schema
-from engine.schema import _FAST_FORMATS, _validator, as_json_data, load_schema
+from engine.schema import _fast_check, _validator, as_json_data
 from engine.yaml_source import DEFAULT_LIMITS, SourceError, load_yaml_file
 
 TESTS = Path(__file__).resolve().parent
@@ -24,9 +26,22 @@ SCHEMAS = {"profile": ("advisor", "profile.schema.json"), "rules": ("engine", "r
 
 def checkers(kind: str):
     package, name = SCHEMAS[kind]
-    fast = compile_schema(load_schema(package, name), _FAST_FORMATS)
-    assert fast is not None, f"the {name} schema is no longer one engine.fastschema can check"
-    return fast, _validator(package, name)
+    return _fast_check(package, name), _validator(package, name)
+
+
+def not_json(value) -> bool:
+    """True when the document holds a float JSON cannot write (NaN, infinity)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(not_json(item) for item in value.values())
+    if isinstance(value, list):
+        return any(not_json(item) for item in value)
+    return False
+
+
+def agree(fast: bool, full: bool, document) -> bool:
+    return fast == full or (not fast and not_json(document))
 
 
 def documents(folder: Path, pattern: str) -> list:
@@ -51,7 +66,7 @@ def test_same_verdict_on_every_shipped_document(kind, docs):
     fast, validator = checkers(kind)
     assert len(docs) > 5
     verdicts = [(fast(doc), validator.is_valid(doc)) for doc in docs]
-    assert all(mine == theirs for mine, theirs in verdicts), verdicts
+    assert all(agree(mine, theirs, doc) for (mine, theirs), doc in zip(verdicts, docs)), verdicts
     assert any(mine for mine, _ in verdicts) and (kind == "rules" or not all(mine for mine, _ in verdicts))
 
 
@@ -113,18 +128,12 @@ def test_same_verdict_on_mutated_documents(kind):
     for _ in range(1500):
         document = mutated(rng, docs)
         mine, theirs = fast(document), validator.is_valid(document)
-        assert mine == theirs, json.dumps(document, default=str)[:500]
+        assert agree(mine, theirs, document), json.dumps(document, default=str)[:500]
         verdicts.append(mine)
     assert True in verdicts and False in verdicts  # both verdicts were exercised
 
 
-def test_unsupported_keywords_leave_the_schema_to_jsonschema():
-    assert compile_schema({"type": "object", "oneOf": [{"required": ["a"]}]}, {}) is None
-    assert compile_schema({"format": "email"}, {}) is None
-    assert compile_schema({"$ref": "https://example.invalid/schema"}, {}) is None
-    assert compile_schema({"$defs": {"a": {"additionalProperties": True}},
-                           "$ref": "#/$defs/a", "unevaluatedProperties": False}, {}) is None
-    check = compile_schema({"$defs": {"a": {"properties": {"x": {"type": "integer"}}}},
-                            "$ref": "#/$defs/a", "properties": {"y": {}}, "unevaluatedProperties": False}, {})
-    assert check({"x": 1, "y": None}) and not check({"x": 1, "z": 2}) and not check({"x": "1"})
+def test_a_value_that_is_not_json_data_is_left_to_jsonschema_to_word():
+    fast, _ = checkers("profile")
+    assert fast({"handle": "a", "followers": 1}) and not fast({"handle": "a", "followers": 1, "videos": {1, 2}})
     assert yaml  # the documents above are YAML

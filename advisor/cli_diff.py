@@ -1,0 +1,51 @@
+"""The `diff` command: what changed between two plans (advisor.plan_diff does the work)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from .cli_common import DateType as _Date, fail_cleanly as _fail_cleanly
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False, exists=True))
+@click.argument("new", type=click.Path(dir_okay=False, exists=True))
+@click.option("--format", "-f", "fmt", type=click.Choice(("md", "json")), default=None,
+              help="Markdown (the default) or JSON; without it, what the -o file's name says.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write the differences to this file instead of standard output.")
+@click.option("--rules", "rules", multiple=True, type=click.Path(file_okay=False, dir_okay=True),
+              help="Rule pack folder(s) for a side given as a profile (default: the shipped pack).")
+@click.option("--as-of", "as_of", type=_Date(), default=None,
+              help="Judge both profiles on this date instead of their own as_of (plans are taken as written).")
+@_fail_cleanly
+def diff_command(old: str, new: str, fmt: str | None, output: str | None, rules: tuple[str, ...],
+                 as_of: dt.date | None) -> None:
+    """What changed from OLD to NEW: programmes newly open or lost, thresholds crossed, gaps closed, numbers and
+    actions. Each is a profile (judged with the rule pack) or a plan written with --format json."""
+    from .api import Advisor
+    from .errors import FormatError
+    from .formats import format_for
+    from .plan_diff import diff_json, diff_markdown, diff_plans, plan_for_diff
+
+    chosen = format_for(fmt, output)
+    if chosen == "html":
+        raise FormatError(f"diff writes Markdown or JSON, not HTML: name the output .md or .json, not {output!r}")
+    advisor = Advisor(rules or None)
+
+    class _Dated:  # `plan_for_diff` calls advise(path); --as-of applies to both sides
+        @staticmethod
+        def advise(path):  # type: ignore[no-untyped-def]
+            return advisor.advise(path, as_of=as_of)
+
+    diff = diff_plans(plan_for_diff(old, _Dated), plan_for_diff(new, _Dated))
+    text = diff_json(diff) if chosen == "json" else diff_markdown(diff)
+    if output:
+        from .output import write_whole
+
+        write_whole(output, text)
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        click.echo(text.encode("utf-8"), nl=False)
