@@ -169,6 +169,7 @@ def plan_record(record: Record) -> tuple[bool, str, str, Any, Any]:
             from .compact import compact_plan
 
             data = compact_plan(data)
+        text: Any
         if fmt == "jsonl":  # encoded here, in the worker: the parent only writes the bytes
             text = (json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode()
         else:
@@ -441,8 +442,8 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
     err = err or sys.stderr
     started = time.perf_counter()
     fmt = "jsonl" if options.fmt == "json" and not options.out_dir else options.fmt
-    settings = dict(rules=options.rules, fmt=fmt, as_of=options.as_of, template=options.template,
-                    compact=options.compact)
+    settings: dict[str, Any] = dict(rules=options.rules, fmt=fmt, as_of=options.as_of, template=options.template,
+                                    compact=options.compact)
     advisor = load_advisor(**settings)  # a broken pack stops the run before any output
     if options.template:
         _check_template(options.template)
@@ -492,7 +493,7 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
                     counts.add(digest)
                     if table is not None:
                         table.add(digest)
-                    if index is not None:
+                    if index is not None and name is not None:
                         index.add(name, digest)
                 else:
                     failed += 1

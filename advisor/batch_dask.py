@@ -23,6 +23,7 @@ Paths are the client's: a folder input or a `--rules` folder must be readable at
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 from pathlib import Path
@@ -82,6 +83,7 @@ class DaskRun:
         self.partition = partition
         kind, value = parse_target(target)
         self.cluster: Any = None
+        self.client: Any = None
         import dask.config
         from dask.utils import parse_timedelta
 
@@ -90,8 +92,6 @@ class DaskRun:
         logging.getLogger("distributed").setLevel(logging.ERROR)  # a lost worker is reported by the run
         try:
             if kind == "local":
-                import os
-
                 from .batch import default_jobs
 
                 self.cluster = distributed.LocalCluster(
@@ -120,7 +120,7 @@ class DaskRun:
         self.retried = 0
 
     def close(self) -> None:
-        client, cluster = getattr(self, "client", None), self.cluster
+        client, cluster = self.client, self.cluster
         self.client, self.cluster = None, None
         for part in (client, cluster):
             if part is not None:
@@ -163,7 +163,7 @@ class DaskRun:
                 if not futures:
                     break
                 future = next(pending)
-                index = int(future.key[len(self.prefix):])
+                index = int(str(future.key)[len(self.prefix):])
                 del futures[index]
                 done[index] = self._gather(future, wheres[index])
                 future.release()
