@@ -54,7 +54,7 @@ def test_summary_table_says_cannot_tell_when_the_age_is_missing(tmp_path):
     assert result.exit_code == 0, result.stderr
     row = read_table(tmp_path / "table.csv")[0]
     assert row["Creator Rewards Program: status"] == "cannot tell"
-    assert row["Creator Rewards Program: main gap"] == "years of age unknown"
+    assert "age" in row["Creator Rewards Program: main gap"]  # the requirement nobody can judge yet
     line = next(line for line in result.stderr.splitlines() if line.startswith("  Creator Rewards Program "))
     header = next(line for line in result.stderr.splitlines() if "cannot tell" in line)
     assert line[header.index("cannot tell"):header.index("cannot tell") + len("cannot tell")].strip() == "1"
@@ -177,7 +177,7 @@ def test_a_creator_named_index_does_not_overwrite_the_index(tmp_path):
     out = tmp_path / "reports"
     result = run("batch", source, "--out", out, "-f", "md", "--jobs", "1")
     assert result.exit_code == 0, result.stderr
-    assert (out / "_index.md").read_text(encoding="utf-8").startswith("# Monetisation plan for @index")
+    assert "@index" in (out / "_index.md").read_text(encoding="utf-8").splitlines()[0]
     assert (out / "index.md").read_text(encoding="utf-8").startswith("# Creator plans: 1 report")
 
 
