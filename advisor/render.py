@@ -152,6 +152,9 @@ def progress_text(req: Mapping[str, Any]) -> str:
         return f"{label}: {value(req['actual'])} of {value(req['required'])} ({_share(req['progress'], req['met'])})"
     if req["actual"] is None:
         return f"{label}: not given"
+    needed = req.get("required_text")
+    if req["met"] is False and isinstance(needed, str):  # a card shows what fails, whatever its type
+        return f"{label}: {_actual(req)} (needs {needed})"
     return f"{label}: {_actual(req)}"
 
 
@@ -187,7 +190,7 @@ def furthest(requirements: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
 
 def missing(requirements: list[Mapping[str, Any]]) -> list[str]:
     """What still stands between the creator and a programme, one short phrase per requirement:
-    '3,160 more followers', 'age not given', 'account must be a personal account (you have a business account)'."""
+    '3,160 more followers', 'age not given', 'account: a personal account needed (you have a business account)'."""
     phrases = []
     for req in requirements:
         label = _label(req) or req["text"]
@@ -197,12 +200,27 @@ def missing(requirements: list[Mapping[str, Any]]) -> list[str]:
             if gap_text(req) and req["fact"] is not None:
                 direction = "fewer" if req["operator"] in ("<", "<=") else "more"
                 phrase = f"{value(req['gap'])} {direction} {label}"
+            elif req["fact"] is not None and req["actual"] is not None and isinstance(req.get("required_text"), str):
+                phrase = f"{label}: {req['required_text']} needed (you have {_actual(req)})"
             elif req["fact"] is not None and req["actual"] is not None:
                 phrase = f"needs {req['text']} (you have {_actual(req)})"
             else:
                 phrase = f"needs {req['text']}"
             phrases.append(phrase if req["in_force"] else f"{phrase} (threshold not in force)")
     return phrases
+
+
+def once(requirements: list[Mapping[str, Any]]) -> str:
+    """How money for a programme not open yet is framed: 'once you have 3,160 more followers' when only numbers
+    stand in the way, else 'not yet (what stands in the way); once you qualify'."""
+    phrases = missing(requirements)
+    if not phrases:
+        return "once you qualify"
+    numeric = all(gap_text(req) and req["fact"] is not None for req in requirements if req["met"] is False) and \
+        not any(req["met"] is None for req in requirements)
+    if numeric:
+        return "once you have " + " and ".join(phrases)
+    return f"not yet ({'; '.join(phrases)}); once you qualify"
 
 
 def comparison(engagement: Mapping[str, Any]) -> str | None:
@@ -303,7 +321,7 @@ _REPORT_FILTERS = {
     "met_label": met_label, "progress_text": progress_text, "progress_label": progress_label, "gap_text": gap_text,
     "furthest": furthest, "missing": missing, "matched_text": matched_text, "bar_width": bar_width,
     "progress_bar": progress_bar, "programme_names": programme_names, "count_status": count_status,
-    "comparison": comparison, "ordered": ordered, "counted": counted, "programme": programme, "sources": sources, "safe_url": safe_url,
+    "comparison": comparison, "once": once, "ordered": ordered, "counted": counted, "programme": programme, "sources": sources, "safe_url": safe_url,
     **CHART_FILTERS,
 }
 

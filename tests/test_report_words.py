@@ -223,3 +223,18 @@ def test_the_default_pack_has_words_for_every_fact_operator_and_text_value():
     for words in ("| `views_30d` | views in the last 30 days |", "| `>=` | at least |",
                   "| `account_type` | `personal` | a personal account |"):
         assert words in catalogue
+
+
+def test_a_requirement_that_is_not_a_number_is_said_as_what_is_needed_and_what_you_have(advisor):
+    plan = advisor.advise({"handle": "shopco", "followers": 20000, "views_30d": 150000, "likes_30d": 9000,
+                           "comments_30d": 300, "shares_30d": 200, "age": 30, "country": "US",
+                           "account_type": "business", "posts_30d": 10, "as_of": "2026-11-20"})
+    report = render(plan, "md")
+    assert "| Creator Rewards Program | Not yet | account: a personal account needed (you have a business " \
+           "account) |" in report
+    earnings = report.split("## Earnings", 1)[1].split("## Growth", 1)[0]
+    assert "- **Brand sponsorships**: not yet (engagement for your size: above the average or close to the " \
+           "average needed (you have below the average)); once you qualify, about $75–$350 per post" in earnings
+    html = render(plan, "html")
+    assert "<h3 id=\"programme-creator_rewards\">Creator Rewards Program</h3>\n<p><span class=\"badge " \
+           "status-not_eligible\">Not yet</span> account: a business account (needs a personal account)</p>" in html
