@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -26,9 +27,6 @@ import stat
 import sys
 import time
 import unicodedata
-from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Generator, Iterator, TextIO, cast
@@ -38,6 +36,7 @@ import click
 from engine import EngineError
 
 from .errors import AdvisorError, LocatedProblemsError, OutputError
+from .terminal import safe_text
 
 CHUNK = 16  # records per task: enough to make the cost of a round trip to a worker small, few enough to balance
 IN_FLIGHT_PER_JOB = 3  # chunks queued per worker: keeps workers busy while bounding what is held in memory
@@ -60,6 +59,8 @@ class BatchOptions:
     summary: str | None = None  # the agency's table, FILE.csv (advisor.summary_table)
     dask: str | None = None  # a Dask scheduler address or local[:N] (advisor.batch_dask)
     partition: int | None = None  # records per Dask task
+    record_timeout: float | None = None  # seconds a record may take (None: batch_pool.DEFAULT_RECORD_TIMEOUT)
+    resume: bool = False  # continue an interrupted -o FILE.jsonl run (advisor/batch_resume.py)
 
 
 # --- records --------------------------------------------------------------------------------------------------------
@@ -107,10 +108,16 @@ def records(path: str) -> Iterator[Record]:
     return csv_records(path) if is_csv(path) else jsonl_records(path)
 
 
-def count_records(path: str) -> int:
-    """How many records the input holds (for the progress bar's length): non-blank lines, or profile files."""
+def count_records(path: str) -> int | None:
+    """How many records the input holds (for the progress bar's length): non-blank lines, or profile files; None
+    for a pipe or a device, which can be read only once (and is, by the run)."""
     if os.path.isdir(path):
         return sum(1 for _ in folder_records(path))
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+    except OSError:
+        return None
     from .csv_input import is_csv
 
     if is_csv(path):
@@ -209,12 +216,30 @@ def _profile(kind: str, where: str, raw: Any) -> Any:
         raise AdvisorError(f"not valid UTF-8 text (byte 0x{raw[error.start]:02x} at column {error.start + 1})") \
             from None
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_pairs)
     except json.JSONDecodeError as error:
         raise AdvisorError(f"not valid JSON: {error.msg} (column {error.colno})") from None
-    except ValueError as error:
-        raise AdvisorError(f"not valid JSON: {error}") from None
+    except (ValueError, _DuplicateKey):  # as `plan` refuses it in a .json file, said the same way
+        from engine import SourceError
+        from engine.json_source import parse_json_text
+
+        try:
+            parse_json_text(text, where)
+        except SourceError as error:
+            raise AdvisorError(f"{error.problem.message} (column {error.problem.column})") from None
+        raise AdvisorError("not valid JSON") from None
     return profile_from_record(data, source=where, as_of=as_of)
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise _DuplicateKey
+    return mapping
 
 
 def _write_temporary(text: str) -> str:
@@ -236,34 +261,31 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def plan_stream(source: Iterator[Record], jobs: int
+def plan_stream(source: Iterator[Record], jobs: int, record_timeout: float | None = None
                 ) -> Generator[tuple[bool, str, str, Any, tuple[str, ...]], None, None]:
-    """Results in input order. With jobs > 1, chunks go to a process pool, at most jobs * IN_FLIGHT_PER_JOB of
-    them in flight; an input that fits in one chunk is planned here (starting workers would cost more)."""
+    """Results in input order. With jobs > 1, chunks go to worker processes (advisor/batch_pool.py: a record that
+    runs longer than `record_timeout` seconds, or whose worker dies, fails alone and the run goes on); an input
+    that fits in one chunk is planned here (starting workers would cost more), each record under a timer."""
+    from .batch_pool import DEFAULT_RECORD_TIMEOUT, RecordPool, RecordTimeout, record_deadline, worker_failure
+
+    timeout = DEFAULT_RECORD_TIMEOUT if record_timeout is None else record_timeout
     first = _take(source, CHUNK)
     if jobs <= 1 or len(first) < CHUNK:
         chunk = first
         while chunk:
-            yield from plan_chunk(chunk)
+            for record in chunk:
+                try:
+                    with record_deadline(timeout):
+                        result = plan_record(record)
+                except RecordTimeout as error:
+                    result = worker_failure(record, str(error))
+                yield result
             chunk = _take(source, CHUNK)
         return
     options = (_WORKER["rules"], _WORKER["fmt"], _WORKER["as_of"], _WORKER["folder"], _WORKER["prefix"],
                _WORKER["template"], _WORKER["compact"])
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=options)
-    pending: deque[Future] = deque()
-    try:
-        chunk = first
-        while chunk:
-            pending.append(pool.submit(plan_chunk, chunk))
-            if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
-                yield from pending.popleft().result()
-            chunk = _take(source, CHUNK)
-        while pending:
-            yield from pending.popleft().result()
-    except BrokenProcessPool as error:
-        raise AdvisorError(f"a worker process stopped unexpectedly ({error}); the run was abandoned") from None
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    pool = RecordPool(jobs, init_worker, options, plan_record, worker_failure, timeout, CHUNK)
+    yield from pool.results(itertools.chain(first, source))
 
 
 def _take(source: Iterator[Record], count: int) -> list[Record]:
@@ -278,59 +300,75 @@ def _take(source: Iterator[Record], count: int) -> list[Record]:
 # --- outputs --------------------------------------------------------------------------------------------------------
 
 class JsonlOutput:
-    """Plans as JSON lines to a temporary file beside FILE, renamed over FILE by `commit` (whole or nothing), or
-    straight to standard output."""
+    """Plans as JSON lines: to FILE, replaced whole at the end of the run and resumable if it stops
+    (advisor/batch_resume.py); or straight to standard output, or through to a device or FIFO given as FILE
+    (advisor/output.py)."""
 
-    def __init__(self, path: str | None):
+    def __init__(self, path: str | None, input_path: str | None = None, resume_options: Any = None,
+                 resume: bool = False):
+        from .output import STREAM, existing_mode, folder_of, open_stream, output_kind
+
         self.path = Path(path) if path else None
-        self.temporary: Path | None = None
+        self.file: Any = None  # the ResumableJsonl of a FILE output
+        self.resumed = 0
         if self.path is None:
+            if resume:
+                raise AdvisorError("--resume continues a run that writes -o FILE.jsonl; give the same -o FILE")
             self.stream: IO[bytes] = sys.stdout.buffer  # UTF-8 bytes whatever the locale, as `plan` writes
             return
-        from .output import _create_temporary
-
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        if not folder.is_dir():
-            problem = "is not a folder" if folder.exists() else "does not exist"
-            raise OutputError(f"{self.path}: cannot write the plans: folder {folder} {problem}")
+        what = "the plans"
+        kind = output_kind(self.path, [input_path] if input_path else [], what)
         try:
-            handle, self.temporary = _create_temporary(folder, self.path.name)
+            if kind == STREAM:
+                if resume:
+                    raise AdvisorError(f"{self.path}: --resume needs a file to continue, not a device or FIFO")
+                self.stream = os.fdopen(open_stream(self.path), "wb")
+                return
+            from .batch_resume import ResumableJsonl, input_identity
+
+            folder_of(self.path, what)
+            header = {"version": 1, **input_identity(input_path or "", resume), "options": resume_options}
+            self.file = ResumableJsonl(self.path, header, existing_mode(self.path), resume)
+            self.resumed = self.file.resumed
         except OSError as error:
             raise OutputError(f"{self.path}: cannot write the plans: {error.strerror or error}") from None
-        self.stream = os.fdopen(handle, "wb")
 
     def write(self, handle: str, line: bytes) -> None:
-        self.stream.write(line)  # one plan, compact, UTF-8, with its newline (made by the worker)
+        if self.file is not None:
+            self.file.write(line)  # one plan, compact, UTF-8, with its newline (made by the worker)
+        else:
+            self.stream.write(line)
+
+    def done(self, ok: bool) -> None:
+        """A record finished (its plan written, or its failure reported): the point a resumed run starts after."""
+        if self.file is not None:
+            self.file.done(ok)
 
     def commit(self) -> str:
-        if self.path is None or self.temporary is None:
-            self.stream.flush()
-            return "standard output"
         try:
-            try:
-                os.chmod(self.temporary, stat.S_IMODE(os.stat(self.path).st_mode))
-            except FileNotFoundError:
-                pass
+            if self.file is not None:
+                self.file.commit()
+                return str(self.path)
             self.stream.flush()
-            os.fsync(self.stream.fileno())
-            self.stream.close()
-            os.replace(self.temporary, self.path)
-            self.temporary = None
+            if self.path is not None:
+                self.stream.close()
         except OSError as error:
-            raise OutputError(f"{self.path}: cannot write the plans: {error.strerror or error}") from None
-        return str(self.path)
+            where = self.path if self.path is not None else "standard output"
+            raise OutputError(f"{where}: cannot write the plans: {error.strerror or error}") from None
+        return "standard output" if self.path is None else str(self.path)
 
     def discard(self) -> None:
-        if self.temporary is not None:
+        """The run stopped: keep what --resume needs (and say so), close a stream."""
+        if self.file is not None:
+            hint = self.file.keep()
+            self.file = None
+            if hint:
+                click.echo(hint, err=True)
+        elif self.path is not None:
             try:
                 self.stream.close()
             except OSError:
                 pass
-            try:
-                os.unlink(self.temporary)
-            except OSError:
-                pass
-            self.temporary = None
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -340,10 +378,17 @@ _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1,
 
 def safe_name(handle: str) -> str:
     """A handle as a file name any filesystem takes: ASCII letters, digits, '.', '_' and '-', no leading dot, no
-    Windows device name, at most 80 characters; 'creator' when nothing is left."""
-    text = unicodedata.normalize("NFKD", handle).encode("ascii", "ignore").decode("ascii")
+    Windows device name, at most 80 characters. A handle that loses letters on the way (non-Latin scripts, emoji)
+    gets a short digest of itself after them, so two such handles never share a name ('creator-1a2b3c4d' when
+    nothing Latin is left)."""
+    decomposed = unicodedata.normalize("NFKD", handle)
+    text = decomposed.encode("ascii", "ignore").decode("ascii")
     name = _UNSAFE.sub("_", text).strip("._-")[:80].rstrip("._-")
-    if not name:
+    lost = any(ord(char) > 127 and not unicodedata.combining(char) for char in decomposed)
+    if lost:
+        digest = hashlib.blake2b(handle.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+        name = f"{name[:71] or 'creator'}-{digest}"
+    elif not name:
         name = "creator"
     if name.split(".")[0].lower() in _RESERVED:
         name = "_" + name
@@ -379,7 +424,7 @@ class FolderOutput:
     in parallel and each is whole or absent. `discard` removes the run's temporary files left by an interrupted
     run."""
 
-    def __init__(self, folder: str, fmt: str, template: str | None = None):
+    def __init__(self, folder: str, fmt: str, input_path: str | None = None, template: str | None = None):
         self.folder = Path(folder)
         if template:
             from .render import template_kind
@@ -387,12 +432,18 @@ class FolderOutput:
             self.extension = template_kind(template)
         else:
             self.extension = EXTENSIONS[fmt]
+        if input_path is not None and _same_file(input_path, folder):
+            raise OutputError(f"{self.folder}: cannot write the reports into the input folder {input_path}: give "
+                              "another folder")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise OutputError(f"{self.folder}: cannot create the folder: {error.strerror or error}") from None
+        from .output import TEMPORARY_TAG, remove_stale_temporaries
+
+        remove_stale_temporaries(self.folder)  # of a run killed before it could remove them
         self.seen = NamesSeen()
-        self.prefix = f"creator-advisor-{os.getpid()}-{secrets.token_hex(4)}"
+        self.prefix = f"{TEMPORARY_TAG}-{os.getpid()}-{secrets.token_hex(4)}"
 
     def write(self, handle: str, temporary: str) -> str:
         """Name the report written to `temporary` from `handle`; the file name it got."""
@@ -403,18 +454,24 @@ class FolderOutput:
         while not self.seen.add_if_new(f"{name}.{self.extension}"):
             number += 1
             name = f"{base}-{number}"
-        from .output import replace_keeping_mode
+        from .output import FILE, STREAM, keep_mode, output_kind
 
         target = self.folder / f"{name}.{self.extension}"
         try:
-            replace_keeping_mode(Path(temporary), target)
+            kind = output_kind(target, (), "the report")
+            if kind == STREAM:
+                raise OutputError(f"{target}: cannot write the report: it is a device or FIFO, not a file")
+            if kind == FILE:
+                keep_mode(Path(temporary), target)
+            os.replace(temporary, target)
         except OSError as error:
             raise OutputError(f"{target}: cannot write the report: {error.strerror or error}") from None
         return target.name
 
     def commit(self) -> str:
         """The reports were written without a sync each: one sync makes them all durable before the run reports
-        success."""
+        success. A report a worker was writing when it was stopped (--record-timeout) is removed."""
+        self.discard()
         if hasattr(os, "sync"):
             os.sync()
         return str(self.folder)
@@ -425,6 +482,13 @@ class FolderOutput:
                 leftover.unlink()
             except OSError:
                 pass
+
+
+def _same_file(first: str | os.PathLike[str], second: str | os.PathLike[str]) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except (OSError, ValueError):
+        return False
 
 
 # --- the run ---------------------------------------------------------------------------------------------------------
@@ -454,12 +518,11 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
 
         dask = DaskRun(options.dask, settings, partition=options.partition or PARTITION)
     jobs = options.jobs or default_jobs()
-    interactive = _is_terminal(err)
-    total = count_records(options.input_path) if interactive else None
     outputs: list[Any] = []
     try:
-        output: JsonlOutput | FolderOutput = (FolderOutput(options.out_dir, options.fmt, options.template)
-                                              if options.out_dir else JsonlOutput(options.output))
+        output: JsonlOutput | FolderOutput = (
+            FolderOutput(options.out_dir, options.fmt, options.input_path, options.template) if options.out_dir
+            else JsonlOutput(options.output, options.input_path, _resume_options(options), options.resume))
         outputs.append(output)
         from .summary_table import StatusCounts, SummaryTable
 
@@ -479,13 +542,16 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
         raise
     written = failed = 0
     counts = StatusCounts()
+    resumed: int = getattr(output, "resumed", 0)
+    if resumed:  # records the interrupted run finished: read past, not planned again
+        source = itertools.islice(source, resumed, None)
     if dask is not None:
         results = dask.plan_stream(source, output.folder if isinstance(output, FolderOutput) else None,
                                    getattr(output, "prefix", ""))
     else:
-        results = plan_stream(source, jobs)
+        results = plan_stream(source, jobs, options.record_timeout)
     try:
-        with _progress(total, err) as bar:
+        with _progress(options.input_path, err) as bar:
             for ok, where, handle, payload, digest in results:
                 if ok:
                     name = output.write(handle, payload)
@@ -499,7 +565,9 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
                     failed += 1
                     bar.clear_line()
                     for line in payload:
-                        click.echo(line, file=err)
+                        click.echo(safe_text(line), file=err)
+                if isinstance(output, JsonlOutput):
+                    output.done(ok)
                 bar.update(1)
         if index is not None:
             index.commit()
@@ -515,6 +583,8 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
         results.close()  # stops the pool now, also when writing failed
         if dask is not None:
             dask.close()
+    if resumed:
+        click.echo(f"Resumed: the first {resumed:,} records were done by the interrupted run", file=err)
     how = (f"Dask, {dask.workers} worker{'s' if dask.workers != 1 else ''}" if dask is not None
            else f"{jobs} job{'s' if jobs != 1 else ''}")
     _summary(err, written, failed, counts, target, time.perf_counter() - started, how,
@@ -546,14 +616,14 @@ def _summary(err: IO[str], written: int, failed: int, counts: Any, target: str, 
     plans = f"{written:,} plan{'s' if written != 1 else ''}"
     errors = f"{failed:,} record{'s' if failed != 1 else ''} failed"
     rate = f", {written / seconds:,.0f} plans/s" if seconds > 0 and written else ""
-    click.echo(f"{plans} written to {target}, {errors} ({seconds:.1f} s, {how}{rate})", file=err)
+    click.echo(f"{plans} written to {safe_text(target)}, {errors} ({seconds:.1f} s, {how}{rate})", file=err)
     if retried:
         click.echo(f"{retried:,} partition{'s' if retried != 1 else ''} run again after a Dask worker was lost "
                    "(nothing lost, nothing written twice)", file=err)
     if table:
-        click.echo(f"Summary table: {table}", file=err)
+        click.echo(f"Summary table: {safe_text(table)}", file=err)
     for line in counts.lines(written):
-        click.echo(line, file=err)
+        click.echo(safe_text(line), file=err)
 
 
 def _is_terminal(stream: IO[str]) -> bool:
@@ -564,14 +634,18 @@ def _is_terminal(stream: IO[str]) -> bool:
 
 
 class _Bar:
-    """click's progress bar on a terminal; nothing when piped."""
+    """click's progress bar on a terminal (without a total when the input's length is not known); nothing when
+    piped."""
 
-    def __init__(self, total: int | None, err: IO[str]):
+    def __init__(self, total: int | None, err: IO[str], shown: bool = False):
         self.err = err
         self.bar: Any = None
         if total is not None:
             self.bar = click.progressbar(length=total, label="Planning", file=cast(TextIO, err), show_pos=True,
                                          show_eta=True)
+        elif shown:  # a count of records done, no percentage or time left
+            self.bar = click.progressbar(itertools.count(), label="Planning", file=cast(TextIO, err),
+                                         show_pos=True)
 
     def __enter__(self) -> "_Bar":
         if self.bar is not None:
@@ -591,5 +665,15 @@ class _Bar:
             self.err.write("\r\x1b[K")
 
 
-def _progress(total: int | None, err: IO[str]) -> _Bar:
-    return _Bar(total, err)
+def _progress(input_path: str, err: IO[str]) -> _Bar:
+    """A bar on a terminal, none when piped. A regular file or a folder is counted first for the bar's length;
+    a pipe (`cat x.jsonl | creator-advisor batch /dev/stdin`) is read once only, so its bar has no total."""
+    if not _is_terminal(err):
+        return _Bar(None, err)
+    return _Bar(count_records(input_path), err, shown=True)
+
+
+def _resume_options(options: BatchOptions) -> dict[str, Any]:
+    """The options that decide a run's plans: a run is resumed only with the same."""
+    return {"fmt": options.fmt, "rules": [os.path.abspath(folder) for folder in options.rules or ()],
+            "as_of": options.as_of.isoformat() if options.as_of else None, "compact": options.compact}

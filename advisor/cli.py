@@ -12,10 +12,10 @@ import sys
 import click
 
 from . import __version__
-from .cli_common import FORMATS, DateType as _Date, fail_cleanly as _fail_cleanly
+from .cli_common import FORMATS, DateType as _Date, PathType, echo, fail_cleanly as _fail_cleanly
 
 rules_option = click.option(
-    "--rules", "rules", multiple=True, type=click.Path(file_okay=False, dir_okay=True),
+    "--rules", "rules", multiple=True, type=PathType(file_okay=False, dir_okay=True),
     help="Rule pack folder; give it several times to layer overlays (a later folder replaces rules and "
          "thresholds with the same id). Default: the pack shipped with creator-advisor.")
 
@@ -27,14 +27,14 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("profile", type=click.Path(dir_okay=False))
+@click.argument("profile", type=PathType(dir_okay=False))
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default=None,
               help="Report format: Markdown, a self-contained HTML page, or JSON (the stable contract). Default: "
                    "what the -o file's name says (plan.html, plan.json), else Markdown. Without --format and -o, a "
                    "terminal gets a short summary instead of the report.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+@click.option("--output", "-o", type=PathType(dir_okay=False), default=None,
               help="Write the report to this file (whole or not at all) instead of standard output.")
-@click.option("--template", "-t", type=click.Path(dir_okay=False), default=None,
+@click.option("--template", "-t", type=PathType(dir_okay=False), default=None,
               help="Render the plan through this Jinja2 template instead (sandboxed; HTML-escaped when the file "
                    "is named .html or .html.j2). See docs/templates.md.")
 @rules_option
@@ -55,12 +55,19 @@ def plan(profile: str, fmt: str | None, output: str | None, template: str | None
 
     if template and fmt:
         raise click.UsageError("--template and --format cannot be used together: the template decides the format")
+    inputs = [profile, *([template] if template else [])]
+    if output:
+        from pathlib import Path
+
+        from .output import output_kind
+
+        output_kind(Path(output), inputs)  # refused before the work: an input, a folder, a link...
     chosen = None if template else format_for(fmt, output)
     if fix:
         from .profile_fix import fix_profile_file
 
         for change in fix_profile_file(profile):
-            click.echo(f"Fixed {profile}: {change}", err=True)
+            echo(f"Fixed {profile}: {change}", err=True)
     result = Advisor(rules or None).advise(profile, as_of=as_of)
     if not (fmt or output or template or explain):
         # Imported only when the summary may be shown: a report does not wait for the summary's own imports.
@@ -73,8 +80,8 @@ def plan(profile: str, fmt: str | None, output: str | None, template: str | None
     if output:
         from .output import write_whole
 
-        write_whole(output, report)
-        click.echo(f"Wrote {output}", err=True)
+        write_whole(output, report, inputs=inputs)
+        echo(f"Wrote {output}", err=True)
     else:
         # The report is UTF-8 whatever the terminal's locale (the HTML declares it): `plan > FILE` must give the same
         # bytes as `-o FILE`, and a latin-1 or cp1252 stdout must not turn a finished plan into a traceback.
@@ -91,7 +98,7 @@ def _folders(positional: tuple[str, ...], options: tuple[str, ...]) -> list[str]
     return [*positional, *options] or None
 
 
-folders_argument = click.argument("folders", nargs=-1, type=click.Path(file_okay=False))
+folders_argument = click.argument("folders", nargs=-1, type=PathType(file_okay=False))
 
 
 @rules.command("validate")
@@ -105,10 +112,10 @@ def rules_validate(folders: tuple[str, ...], rules: tuple[str, ...]) -> None:
     folders = tuple(_folders(folders, rules) or ())
     pack = load_rules(folders or None)
     names = ", ".join(str(folder) for folder in rule_folders(folders or None))
-    click.echo(f"OK: {len(pack.rules)} rules, {len(pack.thresholds)} thresholds, "
+    echo(f"OK: {len(pack.rules)} rules, {len(pack.thresholds)} thresholds, "
                f"{len(pack.gate_rules())} programmes ({names})")
     for kind, name, folder in pack.replaced:
-        click.echo(f"  {folder} replaces {kind} {name}")
+        echo(f"  {folder} replaces {kind} {name}")
 
 
 @rules.command("list")
@@ -122,17 +129,17 @@ def rules_list(rules: tuple[str, ...]) -> None:
     replaced = {name: folder for kind, name, folder in pack.replaced if kind == "rule"}
     ordered = pack.firing_order
     width = max(len(rule.id) for rule in ordered) if ordered else 10
-    click.echo(f"{'layer':>5}  {'pri':>4}  {'rule':<{width}}  {'category':<12}  gate")
+    echo(f"{'layer':>5}  {'pri':>4}  {'rule':<{width}}  {'category':<12}  gate")
     for rule in ordered:
         note = f"  (from {replaced[rule.id]})" if rule.id in replaced else ""
-        click.echo(f"{pack.layers[rule.id]:>5}  {rule.priority:>4}  {rule.id:<{width}}  {rule.category:<12}  "
+        echo(f"{pack.layers[rule.id]:>5}  {rule.priority:>4}  {rule.id:<{width}}  {rule.category:<12}  "
                    f"{rule.gate or '-'}{note}")
 
 
 @rules.command("test")
 @folders_argument
 @rules_option
-@click.option("--tests", "tests", multiple=True, type=click.Path(file_okay=False, exists=True),
+@click.option("--tests", "tests", multiple=True, type=PathType(file_okay=False, exists=True),
               help="A further folder of rule-test files (besides each pack folder's tests/).")
 @_fail_cleanly
 def rules_test(folders: tuple[str, ...], rules: tuple[str, ...], tests: tuple[str, ...]) -> None:
@@ -140,7 +147,7 @@ def rules_test(folders: tuple[str, ...], rules: tuple[str, ...], tests: tuple[st
     from .rule_tests import format_report, run_rule_tests
 
     report = run_rule_tests(_folders(folders, rules), test_folders=list(tests) or None)
-    click.echo(format_report(report), nl=False)
+    echo(format_report(report), nl=False)
     if not report.ok:
         sys.exit(1)
 
@@ -164,9 +171,9 @@ def rules_lint(folders: tuple[str, ...], rules: tuple[str, ...], strict: bool, m
     pack = load_rules(_folders(folders, rules))
     problems = lint_pack(pack, today=today or dt.date.today(), max_source_age_days=max_age)
     for problem in problems:
-        click.echo(str(problem))
+        echo(str(problem))
     count = len(problems)
-    click.echo(f"{count} warning{'s' if count != 1 else ''}" + (" (errors under --strict)" if strict and count
+    echo(f"{count} warning{'s' if count != 1 else ''}" + (" (errors under --strict)" if strict and count
                                                                  else ""))
     if strict and problems:
         sys.exit(1)
@@ -175,7 +182,7 @@ def rules_lint(folders: tuple[str, ...], rules: tuple[str, ...], strict: bool, m
 @rules.command("docs")
 @folders_argument
 @rules_option
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+@click.option("--output", "-o", type=PathType(dir_okay=False), default=None,
               help="Write the catalogue to this file instead of standard output.")
 @click.option("--json", "as_json", is_flag=True,
               help="The catalogue as JSON: every gate, rule and threshold by id (what --compact plans refer to).")
@@ -198,9 +205,9 @@ def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], output: str | N
         text = catalogue_markdown(pack)
     if output:
         write_whole(output, text)
-        click.echo(f"Wrote {output}", err=True)
+        echo(f"Wrote {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
 
 
 from .cli_batch import register_commands  # noqa: E402  (`import` and `batch`, in their own module)

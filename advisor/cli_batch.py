@@ -11,12 +11,12 @@ import sys
 
 import click
 
-from .cli_common import FORMATS, DateType as _Date, fail_cleanly as _fail_cleanly
+from .cli_common import FORMATS, DateType as _Date, PathType, echo, fail_cleanly as _fail_cleanly
 
 
 @click.command("import")
-@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+@click.argument("sources", nargs=-1, required=True, type=PathType(dir_okay=False))
+@click.option("--output", "-o", type=PathType(dir_okay=False), default=None,
               help="Write the profile (YAML) to this file, whole or not at all, instead of standard output.")
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="The day the data was fetched or exported (default: today, UTC).")
@@ -30,42 +30,51 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
 
     Warnings (what the data could not tell) go to standard error and into the profile's x-import-warnings, which
     the plan shows. `plan` and `batch` also read these JSON files directly."""
+    from pathlib import Path
+
     from .importers import import_files, profile_yaml
-    from .output import write_whole
+    from .output import output_kind, write_whole
+
+    if output:
+        output_kind(Path(output), sources)  # refused before the work: an input, a folder, a link...
 
     result = import_files(list(sources), as_of=as_of, handle=handle)
     text = profile_yaml(result)
     for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        echo(f"Warning: {warning}", err=True)
     if output:
-        write_whole(output, text)
-        click.echo(f"Wrote {output}", err=True)
+        write_whole(output, text, inputs=sources)
+        echo(f"Wrote {output}", err=True)
     else:
         click.echo(text.encode("utf-8"), nl=False)
 
 
 @click.command("batch")
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
+@click.argument("input_path", metavar="INPUT", type=PathType(exists=True))
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="json", show_default=True,
               help="Plan format. JSON plans can go to one JSONL file (-o) or standard output; Markdown and HTML "
                    "reports need --out DIR.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--out", "out_dir", type=PathType(file_okay=False), default=None,
               help="Write one file per plan into this folder (created if missing), named from the handle.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+@click.option("--output", "-o", type=PathType(dir_okay=False), default=None,
               help="Write every plan as one compact JSON line, in input order, to this JSONL file (whole or not "
                    "at all). Default: standard output.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores); 1 plans in this process.")
-@click.option("--rules", "rules", multiple=True, type=click.Path(file_okay=False, dir_okay=True),
+@click.option("--rules", "rules", multiple=True, type=PathType(file_okay=False, dir_okay=True),
               help="Rule pack folder; give it several times to layer overlays. Default: the shipped pack.")
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="Judge every profile on this date instead of its own as_of.")
-@click.option("--template", "-t", type=click.Path(dir_okay=False), default=None,
+@click.option("--record-timeout", "record_timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds one record may take before it fails and the run goes on (default: 300).")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted -o FILE.jsonl run from where it stopped (same input and options).")
+@click.option("--template", "-t", type=PathType(dir_okay=False), default=None,
               help="Render every report through this Jinja2 template (as for `plan`); needs --out DIR.")
 @click.option("--compact", is_flag=True,
               help="JSON plans without what every plan repeats (sources, notes, URLs): ids resolvable from "
                    "`creator-advisor rules docs --json`.")
-@click.option("--summary", "summary", type=click.Path(dir_okay=False), default=None,
+@click.option("--summary", "summary", type=PathType(dir_okay=False), default=None,
               help="Also write a table, one row per creator (handle, followers, engagement, each programme's "
                    "status and main gap, next milestone, top action), to this CSV file.")
 @click.option("--dask", "dask", metavar="ADDRESS|local[:N]", default=None,
@@ -75,8 +84,9 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
               help="Records per Dask task (default 64).")
 @_fail_cleanly
 def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | None, jobs: int | None,
-                  rules: tuple[str, ...], as_of: dt.date | None, template: str | None, compact: bool,
-                  summary: str | None, dask: str | None, partition: int | None) -> None:
+                  rules: tuple[str, ...], as_of: dt.date | None, record_timeout: float | None,
+                  resume: bool, template: str | None, compact: bool, summary: str | None, dask: str | None,
+                  partition: int | None) -> None:
     """Plan every profile in INPUT: a JSONL file (one profile, or one TikTok Research API record, a line), a CSV
     file with a header row of profile fields (handle,followers,age,country,...), or a folder of profile files
     (.yaml, .yml, .json). Memory stays flat however long the input is.
@@ -101,9 +111,17 @@ def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | 
         raise click.UsageError(f"-o writes JSON plans, one a line; for {fmt} reports give --out DIR")
     if not out_dir and not output and fmt != "json":
         raise click.UsageError(f"{fmt} reports are written one file per plan: give --out DIR")
-    failed = run_batch(BatchOptions(input_path=input_path, fmt=fmt, out_dir=out_dir, output=output, jobs=jobs,
-                                    rules=list(rules) or None, as_of=as_of, template=template, compact=compact,
-                                    summary=summary, dask=dask, partition=partition))
+    if resume and not output:
+        raise click.UsageError("--resume continues a run that writes -o FILE.jsonl: give the same -o FILE")
+    if dask and (resume or record_timeout):
+        raise click.UsageError("--resume and --record-timeout are for local runs, not --dask")
+    from .batch_pool import terminate_as_interrupt
+
+    with terminate_as_interrupt():
+        failed = run_batch(BatchOptions(input_path=input_path, fmt=fmt, out_dir=out_dir, output=output,
+                                        jobs=jobs, rules=list(rules) or None, as_of=as_of,
+                                        record_timeout=record_timeout, resume=resume, template=template,
+                                        compact=compact, summary=summary, dask=dask, partition=partition))
     if failed:
         sys.exit(1)
 

@@ -1,10 +1,13 @@
 """What every `creator-advisor` command module shares: the report formats, the date option type, and the wrapper
-that turns the library's errors for bad input into `Error: <message>` and exit code 1 (never a traceback)."""
+that turns the library's errors for bad input into `Error: <message>` and exit code 1 (never a traceback), and
+the `echo` and `PathType` that keep untrusted text from driving the terminal."""
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
+import os
 import sys
 from typing import Any, Callable
 
@@ -23,11 +26,52 @@ def fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
         from .errors import AdvisorError
 
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            sys.stdout.flush()  # a full disk or a closed pipe is found here, not at exit with a traceback
+            return result
         except (AdvisorError, EngineError) as error:
-            click.echo(f"Error: {error}", err=True)
+            echo(f"Error: {error}", err=True)
+            sys.exit(1)
+        except OSError as error:
+            if error.errno not in _OUTPUT_ERRORS:
+                raise
+            _silence_stdout()
+            if error.errno != errno.EPIPE:  # `| head` closing the pipe is no error worth a word
+                echo(f"Error: cannot write the output: {error.strerror or error}", err=True)
             sys.exit(1)
     return wrapper
+
+
+# What writing to standard output (or a file) can meet that is the disk's or the reader's doing, not a bug.
+_OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so Python's flush at exit does not print a second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def echo(message: Any = "", **kwargs: Any) -> None:
+    """click.echo of text that may hold someone else's words (a file name, a key, a rule's text, an API's
+    message): escape sequences and bidi controls are shown as escapes, never obeyed (advisor/terminal.py)."""
+    from .terminal import safe_text
+
+    click.echo(safe_text(message), **kwargs)
+
+
+class PathType(click.Path):
+    """click.Path whose errors show the path with its control characters escaped (a file name can hold an escape
+    sequence that would retitle or clear the terminal)."""
+
+    def fail(self, message: str, param: Any = None, ctx: Any = None) -> Any:
+        from .terminal import safe_text
+
+        return super().fail(safe_text(message), param, ctx)
 
 
 class DateType(click.ParamType):

@@ -15,9 +15,11 @@ from .cli_common import fail_cleanly as _fail_cleanly
 @click.command("example")
 @click.argument("name", required=False)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-              help="Write the example profile to this file instead of standard output.")
+              help="Write the example profile to this file instead of standard output (an existing file is kept "
+                   "unless --force).")
+@click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 @_fail_cleanly
-def example_command(name: str | None, output: str | None) -> None:
+def example_command(name: str | None, output: str | None, force: bool) -> None:
     """Print the example profile NAME (YAML), installed with creator-advisor; without NAME, list the examples.
     Try: creator-advisor example rising-baker-6k -o profile.yaml && creator-advisor plan profile.yaml"""
     from .examples import example_names, example_path, example_summary
@@ -31,7 +33,7 @@ def example_command(name: str | None, output: str | None) -> None:
     if output:
         from .init_profile import write_new_profile
 
-        write_new_profile(output, text, force=True)
+        write_new_profile(output, text, force=force)
         click.echo(f"Wrote {output}", err=True)
     else:
         click.echo(text, nl=False)

@@ -77,8 +77,9 @@ def _rule(schema: dict[str, Any] | None, huge: int) -> tuple[Any, ...] | None:
     words = set(schema) - ANNOTATIONS
     if words == {"type", "format"} and schema["type"] == "string" and schema["format"] == "date":
         return (_DATE,)
-    if words == {"type"} and schema["type"] == "string":
-        return (_TEXT,)
+    if words <= {"type", "maxLength"} and schema.get("type") == "string":
+        longest = schema.get("maxLength", huge)
+        return (_TEXT, longest) if type(longest) is int else None
     if words == {"enum"} and all(type(option) is str for option in schema["enum"]):
         return (_ENUM, frozenset(schema["enum"]))
     if words <= {"type", "minimum", "maximum"} and schema.get("type") in ("integer", "number"):
@@ -122,6 +123,8 @@ def check_plain(items: list[Any], rules: ItemRules, path: tuple[Any, ...], value
             elif kind is not str or not (value.isascii() or LONE_SURROGATE.search(value) is None):
                 return None
             elif code is _ENUM and value not in rule[1]:
+                return None
+            elif code is _TEXT and len(value) > rule[1]:
                 return None
     if values > max_values:
         return None

@@ -24,12 +24,12 @@ from engine import (
     LocatedDocument,
     Problem,
     SourceError,
-    load_yaml_file,
 )
 from engine.frozen import from_fields
 from engine.schema import load_schema, schema_problems
 from engine.suggest import closest
-from engine.yaml_source import format_path, parse_yaml_bytes
+from engine.json_source import load_data_file, parse_data_bytes
+from engine.yaml_source import format_path
 
 from .errors import ProfileError
 from .plain_items import check_plain, item_rules
@@ -164,7 +164,7 @@ def load_profile(path: str | os.PathLike[str], *, as_of: dt.date | None = None,
                  limits: Limits = DEFAULT_LIMITS) -> Profile:
     """Read a YAML or JSON profile file; `as_of` overrides the file's. Raises ProfileError naming file and place."""
     try:
-        document = load_yaml_file(path, limits)
+        document = load_data_file(path, limits)  # a .json file as JSON, others as YAML
     except SourceError as error:
         raise ProfileError([error.problem]) from None
     return _check(document, as_of, located=True, limits=limits)
@@ -175,7 +175,7 @@ def load_profile_bytes(raw: bytes, name: str, *, as_of: dt.date | None = None,
     """Check the bytes of a YAML or JSON profile received otherwise than as a file (an HTTP body, an upload), so
     problems name `name` and the line and column, exactly as `load_profile` names a file's. Raises ProfileError."""
     try:
-        document = parse_yaml_bytes(raw, name, limits)
+        document = parse_data_bytes(raw, name, limits)
     except SourceError as error:
         raise ProfileError([error.problem]) from None
     return _check(document, as_of, located=True, limits=limits)
@@ -188,10 +188,11 @@ def parse_profile(data: Mapping[str, Any], *, source: str = "<profile>", as_of: 
     return _check(LocatedDocument(source, data, {}, {}), as_of, located=False, limits=limits)
 
 
-def profile_from_document(document: LocatedDocument, *, as_of: dt.date | None = None) -> Profile:
+def profile_from_document(document: LocatedDocument, *, as_of: dt.date | None = None,
+                          limits: Limits = DEFAULT_LIMITS) -> Profile:
     """Check a profile already read with its marks (say, a mapping inside a rule-test file), so problems name that
     file's lines; `as_of` overrides the profile's. Raises ProfileError."""
-    return _check(document, as_of, located=True)
+    return _check(document, as_of, located=True, limits=limits)
 
 
 def _check(document: LocatedDocument, as_of: dt.date | None, located: bool,

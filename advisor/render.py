@@ -33,11 +33,15 @@ from engine.sandbox import DataSandbox
 from .charts import CHART_FILTERS
 from .errors import RenderError
 from .resources import data_dir
+from .terminal import neutralised, report_text
 
 FORMATS = ("md", "html", "json")
 _TEMPLATES = {"md": "plan.md.j2", "html": "plan.html.j2"}
 
-_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x85\u2028\u2029]+\s*")
+# Runs of whitespace, each looked at once: a run holding a line break becomes one space (linear in the text; a
+# pattern such as `\s*[\r\n]+\s*` would rescan a long run of spaces from every position in it).
+_WHITESPACE_RUN = re.compile(r"\s+")
+_LINE_BREAK_CHARACTERS = frozenset("\r\n\v\f\x85\u2028\u2029")
 _MD_SPECIAL = "`*_[]<>|&~"  # each escaped with a backslash, after the backslash itself
 # At the start of a line these would open a list item, a heading, a thematic break or a setext underline.
 _MD_LEADING = re.compile(r"^(-+|=+|\++|#{1,6}|\d{1,9}[.)])(?=\s|$)")
@@ -82,8 +86,8 @@ _ESCAPED = _EscapedTexts()
 
 
 def _md_text(text: str) -> str:
-    if not text.isprintable():  # every line break is unprintable: printable text skips the search for one
-        text = _LINE_BREAKS.sub(" ", text)
+    if not text.isprintable():  # line breaks, controls and bidi controls are unprintable: printable text skips this
+        text = report_text(_WHITESPACE_RUN.sub(_one_line, text))
     text = text.strip()
     if "\\" in text:  # str.replace per character: a C scan each, several times faster than translate's dict
         text = text.replace("\\", "\\\\")
@@ -94,6 +98,12 @@ def _md_text(text: str) -> str:
         return text
     return _MD_LEADING.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1] if m.group(1)[0].isdigit()
                            else "\\" + m.group(1), text)
+
+
+def _one_line(run: re.Match[str]) -> str:
+    """A run of whitespace as it stays on one line: one space if it breaks the line, else as it was."""
+    found = run.group()
+    return found if _LINE_BREAK_CHARACTERS.isdisjoint(found) else " "
 
 
 value = words  # any fact or threshold value as a person reads it (engine.filters.words)
@@ -347,8 +357,12 @@ def build_environment(kind: str, *, search_path: str | os.PathLike[str] | None =
     if kind not in _TEMPLATES:
         raise ValueError(f"no report template for {kind!r}; expected one of: {', '.join(_TEMPLATES)}")
     folder = data_dir("templates") if search_path is None else search_path
-    environment = DataSandbox(
-        loader=FileSystemLoader(str(folder)),
+    from .user_template import PlainFileLoader, UserTemplateSandbox, restrict  # a user's template: bounded
+
+    sandbox, loader = (DataSandbox, FileSystemLoader) if search_path is None else (UserTemplateSandbox,
+                                                                                     PlainFileLoader)
+    environment = sandbox(
+        loader=loader(str(folder)),
         bytecode_cache=code_cache(),
         undefined=StrictUndefined,
         autoescape=(kind == "html"),
@@ -363,6 +377,8 @@ def build_environment(kind: str, *, search_path: str | os.PathLike[str] | None =
         # The packaged templates give md only text, None and numbers (the plan's types): the memo's lookup, a C
         # call, serves them. A user's template may give it anything, so it keeps the md function.
         environment.filters["md"] = _ESCAPED.__getitem__
+    else:
+        restrict(environment)
     environment.text_filters = TEXT_FILTERS
     return environment
 
@@ -405,7 +421,8 @@ def render(plan: dict, fmt: str, explain: bool = False) -> str:
     except (KeyError, TypeError):
         raise RenderError(f"unknown report format {fmt!r}; expected one of: {', '.join(FORMATS)}") from None
     try:
-        return renderer(plan) if fmt == "json" else renderer(plan, explain)
+        # Markdown text is made safe by the md filter every text goes through; HTML escaping leaves bidi controls.
+        return renderer(plan) if fmt == "json" else renderer(neutralised(plan) if fmt == "html" else plan, explain)
     except Exception as error:  # noqa: BLE001 - whatever a template or filter raises is named, never escapes
         where = _TEMPLATES.get(fmt, "the JSON encoder")
         raise RenderError(f"cannot render the {fmt} report ({where}): {type(error).__name__}: {error}") from error
@@ -448,8 +465,9 @@ def render_template(plan: dict, path: str | os.PathLike[str]) -> str:
         raise RenderError(f"{template_path}: cannot use it as a template: the file {problem}")
     folder = template_path.resolve().parent
     environment = build_environment(template_kind(template_path), search_path=folder)
+    from .user_template import render_bounded
     try:
-        return environment.get_template(template_path.name).render(plan=plan, explain=False)
+        return render_bounded(environment.get_template(template_path.name), plan=neutralised(plan), explain=False)
     except jinja2.TemplateSyntaxError as error:
         where = _display(error.filename, template_path, folder)
         raise RenderError(f"{where}:{error.lineno}: template syntax error: {error.message}") from error

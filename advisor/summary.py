@@ -23,6 +23,7 @@ import click
 from engine.filters import number, percent
 
 from .render import comparison, counted, missing, ordered, status_label
+from .terminal import safe_text
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _MARKS = {"eligible": ("✓", "green"), "unknown": ("?", "yellow"), "not_eligible": ("✗", "red"),
@@ -45,7 +46,7 @@ def colour_wanted(environ: Mapping[str, str] | None = None) -> bool:
 
 
 def _plain(text: Any) -> str:
-    return _CONTROL.sub(" ", str(text)).strip()
+    return safe_text(_CONTROL.sub(" ", str(text)).strip())
 
 
 def _clip(text: str, width: int) -> str:
@@ -127,12 +128,13 @@ def terminal_summary(plan: Mapping[str, Any], *, command: Sequence[str] = ("PROF
         count = len(warnings)
         lines += ["", style(f"{count} warning{'s' if count != 1 else ''}: see the full report.", fg="yellow")]
 
-    base = "creator-advisor plan " + " ".join(shlex.quote(part) for part in command)
+    base = "creator-advisor plan " + " ".join(safe_text(shlex.quote(part)) for part in command)
     lines.append("")
     lines += [style(part, bold=True) for part in
               textwrap.wrap("Write the full report (every action, programme and source):", width)]
     lines += [f"  {base} -o plan.md",
-              f"  {base} -o plan.html"]
+              f"  {base} -o plan.html",
+              f"  {base} --explain -o plan.md    # with every requirement and the rules behind each action"]
     return "\n".join(lines) + "\n"
 
 

@@ -17,7 +17,9 @@ import json
 from collections.abc import Mapping
 from typing import Any, Iterable
 
-# rete.c sizes (NEXT_BUCKET_LENGTH 512, NEXT_LIST_LENGTH 32, MAX_OBJECT_PROPERTIES 255), less a margin.
+# rete.c sizes (NEXT_BUCKET_LENGTH 512, NEXT_LIST_LENGTH 32, MAX_OBJECT_PROPERTIES 255, MAX_ACTIONS 4096), less a
+# margin.
+MAX_RULES = 4000  # one action per rule of a ruleset (and one for the engine's own flush rule): error 106 past 4,096
 MAX_CHILDREN = 500
 MAX_ABSENT_LINKS = 30
 MAX_FACTS = 250  # per evaluation: input and derived facts together (the engine adds two of its own)
@@ -95,6 +97,9 @@ class _Network:
 
 def check_definition(definition: Mapping[str, Any]) -> None:
     """Raise CapacityError when durable-rules could not build this ruleset definition safely."""
+    if len(definition) > MAX_RULES:
+        raise CapacityError(list(definition)[MAX_RULES], f"more than {MAX_RULES:,} rules would be evaluated "
+                                                         "together (durable-rules holds at most 4,096)")
     network = _Network()
     for name, rule in definition.items():
         network.rule = name

@@ -198,7 +198,8 @@ def _contents(pack: RulePack, categories: list[str]) -> list[str]:
     lines = ["## Contents", "", "- [Gates](#gates)"]
     lines += [f"  - [{_title(rule)}](#gate-{rule.gate})" for rule in pack.gate_rules()]
     lines += ["- [Rules](#rules)"] + [f"  - [{_esc(category)}](#category-{category})" for category in categories]
-    return lines + ["- [Thresholds](#thresholds)", ""]
+    words = pack.labels.facts or pack.labels.operators or pack.labels.values
+    return lines + ["- [Thresholds](#thresholds)"] + (["- [Words a creator reads](#words)"] if words else []) + [""]
 
 
 def _gates(pack: RulePack) -> list[str]:

@@ -13,10 +13,15 @@ folder cannot be written, and crashes on some damaged files. Here:
   names of its filters and tests and how each is called, its classes (and the source of the module defining any
   that is not Jinja's own), Jinja's version and Python's bytecode magic number. The template's source is checked
   too, so an edited template is compiled again, never served stale;
-- a file is read only when its digest matches, so a truncated, damaged or half-written file is a miss;
-- a file is written to a temporary name and moved into place (`os.replace`), so processes running at once (batch
-  workers) never read half a file;
-- nothing fails: a folder that cannot be created or written, a full disk, a folder another user could write to
+- a file is read only when its keyed digest (HMAC-SHA256 with this user's random key, kept 0600 in the folder and
+  read once per process) matches, so a truncated, damaged or half-written file is a miss, and so is a file
+  someone else planted: without the key no one can write a file this cache will run;
+- the folder is opened at every read and write by a walk of its whole chain of parents that follows no symlink
+  and refuses any folder another user could change (engine/private_folder.py); the files are read and written
+  through that open folder, so renaming folders after the check redirects nothing;
+- a file is written to a temporary name (created new, never through a symlink) and moved into place
+  (`os.replace`), so processes running at once (batch workers) never read half a file;
+- nothing fails: a folder that cannot be created or written, a full disk, a folder another user could change
   (code from it would run here) just mean templates are compiled as if there were no cache.
 
 The compiled code still runs in the environment that loads it: a sandboxed environment stays sandboxed.
@@ -25,13 +30,14 @@ The compiled code still runs in the environment that loads it: a sandboxed envir
 from __future__ import annotations
 
 import hashlib
+import hmac
 import importlib.util
 import json
 import marshal
 import os
+import secrets
 import stat
 import sys
-import tempfile
 from pathlib import Path
 from types import CodeType
 from typing import Any
@@ -41,8 +47,10 @@ import jinja2
 from jinja2 import nodes
 from jinja2.bccache import Bucket, BytecodeCache
 
-_HEADER = b"jinja-code-1\n"
-_DIGEST_SIZE = 32  # sha256
+from .private_folder import open_private_folder
+
+_HEADER = b"jinja-code-2\n"
+_DIGEST_SIZE = 32  # HMAC-SHA256
 _SUFFIX = ".jinja-code"
 
 
@@ -52,9 +60,8 @@ class CodeCache(BytecodeCache):
 
     def __init__(self, directory: str | os.PathLike[str]):
         self.directory = Path(directory)
-        self._readable: bool | None = None  # unknown until the folder is first looked at
         self._writable = True  # until a write fails
-        self._folder_ready = False  # created and found safe by this process
+        self._key_bytes: bytes | None = None  # this user's key for the folder, once read
         self._fingerprints: WeakKeyDictionary[jinja2.Environment, bytes] = WeakKeyDictionary()
 
     # -- what Jinja calls ---------------------------------------------------------------------------------
@@ -115,19 +122,26 @@ class CodeCache(BytecodeCache):
         return key.hexdigest()
 
     def _read(self, key: str, checksum: str) -> bytes | None:
-        """The payload of the file `key`, if it is whole and was written for a source with this checksum."""
-        if not self._folder_is_safe():
+        """The payload of the file `key`, if it is whole, was written by this user's key for a source with this
+        checksum, and sits in a folder only this user can change (checked now, not remembered)."""
+        folder = open_private_folder(self.directory)
+        if folder is None:
             return None
         try:
-            data = (self.directory / (key + _SUFFIX)).read_bytes()
-        except (OSError, ValueError):
+            secret = self._secret(folder, create=False)
+            if secret is None:
+                return None
+            data = _read_regular(key + _SUFFIX, folder)
+        finally:
+            os.close(folder)
+        if data is None:
             return None
         expected = checksum.encode("ascii")
         start = len(_HEADER) + _DIGEST_SIZE
         if not data.startswith(_HEADER) or data[start:start + len(expected)] != expected:
             return None  # another format, or the source changed since
-        if hashlib.sha256(data[start:]).digest() != data[len(_HEADER):start]:
-            return None  # damaged or cut short
+        if not hmac.compare_digest(_seal(secret, key, data[start:]), data[len(_HEADER):start]):
+            return None  # damaged, cut short, or not written with this user's key
         return data[start + len(expected):]
 
     def _write(self, key: str, checksum: str, payload: bytes) -> None:
@@ -135,42 +149,91 @@ class CodeCache(BytecodeCache):
         if not self._writable:
             return
         body = checksum.encode("ascii") + payload
+        folder = open_private_folder(self.directory, create=True)
+        if folder is None:
+            self._writable = False  # not a folder only this user can change: nothing is written there
+            return
         temporary = None
         try:
-            if not self._folder_ready:
-                self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-                if not self._folder_is_safe(recheck=True):
-                    self._writable = False
-                    return
-                self._folder_ready = True
-            handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.directory)
+            secret = self._secret(folder, create=True)
+            if secret is None:
+                self._writable = False
+                return
+            temporary = f".{secrets.token_hex(8)}.tmp"
+            handle = os.open(temporary, _NEW_FILE, 0o600, dir_fd=folder)
             with os.fdopen(handle, "wb") as file:
-                file.write(_HEADER + hashlib.sha256(body).digest() + body)
-            os.replace(temporary, self.directory / (key + _SUFFIX))
+                file.write(_HEADER + _seal(secret, key, body) + body)
+            os.replace(temporary, key + _SUFFIX, src_dir_fd=folder, dst_dir_fd=folder)
             temporary = None
         except (OSError, ValueError):
             self._writable = False  # read-only, full, gone: stop trying for this process
         finally:
             if temporary is not None:
                 try:
-                    os.unlink(temporary)
+                    os.unlink(temporary, dir_fd=folder)
                 except OSError:
                     pass
+            os.close(folder)
 
-    def _folder_is_safe(self, recheck: bool = False) -> bool:
-        """False when the folder could hold another user's files: owned by someone else, or writable by group or
-        others. Its code would run in this process. A folder that does not exist yet is safe (nothing to read)."""
-        if self._readable is not None and not recheck:
-            return self._readable
-        try:
-            status = self.directory.stat()
-        except OSError:
-            return True  # not there (yet): nothing to read, and not remembered, so a later write can create it
-        private = True
-        if os.name == "posix":  # elsewhere (Windows) the mode bits say nothing: access is by ACL
-            private = status.st_uid == os.getuid() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-        self._readable = stat.S_ISDIR(status.st_mode) and private
-        return self._readable
+    def _secret(self, folder: int, *, create: bool) -> bytes | None:
+        """This user's key for the cache folder (open as `folder`): read from its 0600 file once per process, made
+        (32 random bytes) when `create` and there is none. A file planted by someone else without the key is
+        never run, whatever the folder allowed when it was written."""
+        if self._key_bytes is not None:
+            return self._key_bytes
+        found = _read_regular(_KEY_FILE, folder, private=True)
+        if found is None and create:
+            try:
+                handle = os.open(_KEY_FILE, _NEW_FILE, 0o600, dir_fd=folder)
+            except FileExistsError:
+                pass  # another process made it just now
+            else:
+                with os.fdopen(handle, "wb") as file:
+                    file.write(secrets.token_bytes(_KEY_SIZE))
+                    file.flush()
+                    os.fsync(file.fileno())
+            found = _read_regular(_KEY_FILE, folder, private=True)
+        if found is None or len(found) != _KEY_SIZE:
+            return None
+        self._key_bytes = found
+        return found
+
+
+_KEY_FILE = "key"
+_KEY_SIZE = 32
+_MAX_FILE_BYTES = 64 * 1024 * 1024  # far above any compiled template; a bigger file is not ours
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_READ_FILE = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _seal(secret: bytes, key: str, body: bytes) -> bytes:
+    """The keyed digest of a file: its name is covered too, so a file moved to another name is refused."""
+    seal = hmac.new(secret, key.encode("ascii"), hashlib.sha256)
+    seal.update(b"\0")
+    seal.update(body)
+    return seal.digest()
+
+
+def _read_regular(name: str, folder: int, *, private: bool = False) -> bytes | None:
+    """The bytes of a regular file of this user's in `folder` (no symlink followed), or None. `private`: readable
+    by no one else either (the key)."""
+    try:
+        handle = os.open(name, _READ_FILE, dir_fd=folder)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode) or status.st_uid != os.geteuid() or \
+                status.st_mode & (0o077 if private else 0o022) or status.st_size > _MAX_FILE_BYTES:
+            return None
+        with os.fdopen(handle, "rb") as file:
+            handle = -1
+            return file.read(_MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        if handle >= 0:
+            os.close(handle)
 
 
 def compile_cached(environment: jinja2.Environment, source: str, name: str,

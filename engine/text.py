@@ -25,6 +25,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.sandbox import SandboxedEnvironment
 
+from .budget import cost
 from .codecache import CodeCache, compile_cached, module_source_digest
 from .errors import RuleTextError
 from .filters import FILTERS, UNKNOWN
@@ -63,24 +64,28 @@ _REFUSED_WORDS = {
 
 
 def _too_long(value: Any, what: str) -> None:
-    if isinstance(value, (str, list, tuple, dict)) and len(value) > MAX_TEXT_CHARS:
-        raise SecurityError(f"{what} would be {len(value):,} long; rule text is limited to {MAX_TEXT_CHARS:,}")
+    if isinstance(value, (str, list, tuple, dict)) and cost(value, MAX_TEXT_CHARS) > MAX_TEXT_CHARS:
+        raise SecurityError(f"{what} would be over {MAX_TEXT_CHARS:,} long written out (counting what its lists "
+                            f"hold); rule text is limited to {MAX_TEXT_CHARS:,}")
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_NUMBER_BITS:
         raise SecurityError(f"{what} would be a number of more than {MAX_NUMBER_BITS} bits")
 
 
-def _size(value: Any) -> int:
-    return len(value) if isinstance(value, (str, list, tuple)) else 0
+def _size(value: Any, limit: int = MAX_TEXT_CHARS) -> int:
+    """What a text or list costs written out, nested lists included (engine/budget.py); 0 for anything else."""
+    return cost(value, limit + 1) if isinstance(value, (str, list, tuple)) else 0
 
 
-def _bounded_binop(symbol: str, left: Any, right: Any) -> None:
-    """Refuse, before computing it, an operation whose result would be too large."""
+def bounded_binop(symbol: str, left: Any, right: Any, limit: int = MAX_TEXT_CHARS, what: str = "rule text") -> None:
+    """Refuse, before computing it, an operation whose result would be over `limit` written out (or a number of
+    more than MAX_NUMBER_BITS bits); `what` names the kind of template in the message."""
     numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right))
     if symbol == "*":
         for sequence, count in ((left, right), (right, left)):
-            if _size(sequence) and isinstance(count, int) and _size(sequence) * max(count, 0) > MAX_TEXT_CHARS:
-                raise SecurityError(f"'*' would make a text or list of {_size(sequence) * count:,}; rule text is "
-                                    f"limited to {MAX_TEXT_CHARS:,}")
+            size = _size(sequence, limit)
+            if size and isinstance(count, int) and size * max(count, 0) > limit:
+                raise SecurityError(f"'*' would make a text or list of {size * count:,}; {what} is limited to "
+                                    f"{limit:,}")
         if numbers and isinstance(left, int) and isinstance(right, int) and \
                 left.bit_length() + right.bit_length() > MAX_NUMBER_BITS:
             raise SecurityError(f"'*' would make a number of more than {MAX_NUMBER_BITS} bits")
@@ -88,14 +93,35 @@ def _bounded_binop(symbol: str, left: Any, right: Any) -> None:
             and right > 0 and right * (abs(left).bit_length() - 1) > MAX_NUMBER_BITS:
         raise SecurityError(f"'**' would make a number of more than {MAX_NUMBER_BITS} bits")
     elif symbol == "%" and isinstance(left, str):
-        raise SecurityError("'%' formatting is not available in rule text; use a filter such as `| number`")
-    elif symbol == "+" and _size(left) + _size(right) > MAX_TEXT_CHARS:
-        raise SecurityError(f"'+' would make a text or list of {_size(left) + _size(right):,}; rule text is "
-                            f"limited to {MAX_TEXT_CHARS:,}")
+        raise SecurityError(f"'%' formatting is not available in {what}; use a filter such as `| number`")
+    elif symbol == "+" and _size(left, limit) + _size(right, limit) > limit:
+        raise SecurityError(f"'+' would make a text or list of {_size(left, limit) + _size(right, limit):,}; {what} "
+                            f"is limited to {limit:,}")
+
+
+_bounded_binop = bounded_binop
 
 
 class _TextCodeGenerator(DataCodeGenerator):
-    """Compiles `a ~ b` to a join that refuses results over MAX_TEXT_CHARS (Jinja's own is unbounded)."""
+    """Compiles `a ~ b` to a join that refuses results over MAX_TEXT_CHARS (Jinja's own is unbounded), and list,
+    tuple and dict literals to values whose whole size is checked (`[a, a, a]` of a large `a` is larger still)."""
+
+    def _bounded_literal(self, node: nodes.Expr, frame: Frame, visit: Any) -> None:
+        if getattr(node, "ctx", "load") != "load":
+            visit(node, frame)  # an assignment target (`{% set a, b = ... %}`), not a value
+            return
+        self.write("environment.bounded_value(")
+        visit(node, frame)
+        self.write(")")
+
+    def visit_List(self, node: nodes.List, frame: Frame) -> None:
+        self._bounded_literal(node, frame, super().visit_List)
+
+    def visit_Tuple(self, node: nodes.Tuple, frame: Frame) -> None:
+        self._bounded_literal(node, frame, super().visit_Tuple)
+
+    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:
+        self._bounded_literal(node, frame, super().visit_Dict)
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         self.write("environment.bounded_join((")
@@ -114,6 +140,10 @@ class TextSandbox(DataSandbox):
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         _bounded_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
+
+    def bounded_value(self, value: Any) -> Any:
+        _too_long(value, "a list or mapping")
+        return value
 
     def bounded_join(self, parts: tuple[Any, ...]) -> str:
         pieces = [str(part) for part in parts]
@@ -151,6 +181,17 @@ def _bounded_join(value: Any, d: str = "", attribute: Any = None) -> str:
     return separator.join(items)
 
 
+def _bounded_sum(iterable: Any, attribute: Any = None, start: Any = 0) -> Any:
+    """Jinja's `sum`, checking each addition as `+` is checked (a list `start` makes it join lists)."""
+    if attribute is not None:
+        raise SecurityError("`sum(attribute=...)` is not available in rule text")
+    total = start
+    for item in iterable:
+        _bounded_binop("+", total, item)
+        total = total + item
+    return total
+
+
 def _finalize(value: Any) -> Any:
     return UNKNOWN if value is None else value
 
@@ -162,6 +203,7 @@ def text_environment() -> SandboxedEnvironment:
     environment = TextSandbox(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
     environment.filters = {name: _bounded_filter(name, JINJA_FILTERS[name]) for name in SAFE_JINJA_FILTERS}
     environment.filters["join"] = _bounded_join
+    environment.filters["sum"] = _bounded_filter("sum", _bounded_sum)
     # engine.filters' own filters need no wrapper: they write a number in at most MAX_DIGITS decimals (and rule
     # text numbers are bounded by MAX_NUMBER_BITS), or give back the text they were given; render_text bounds the
     # whole text.

@@ -64,6 +64,24 @@ _Yaml12Loader.add_implicit_resolver(
 _MAX_NUMBER_DIGITS = 40
 
 
+class _RoundTripDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """SafeDumper that quotes any text this module's loader, or YAML 1.1's, would read as something else (`1e5`,
+    `0123`, `yes`, `2024-01-01`...), so what it writes reads back as it was."""
+
+
+_RoundTripDumper.yaml_implicit_resolvers = {
+    first: [*yaml.SafeDumper.yaml_implicit_resolvers.get(first, []),
+            *_Yaml12Loader.yaml_implicit_resolvers.get(first, [])]
+    for first in {*yaml.SafeDumper.yaml_implicit_resolvers, *_Yaml12Loader.yaml_implicit_resolvers}
+}
+
+
+def dump_yaml(data: Any, **options: Any) -> str:
+    """`data` (plain data) as YAML that `parse_yaml_text` reads back equal: no text turned into a number, a truth
+    value or a date. `options` are yaml.dump's (sort_keys, width...)."""
+    return yaml.dump(data, Dumper=_RoundTripDumper, allow_unicode=True, **options)
+
+
 def format_path(path: Sequence[Any]) -> str:
     """('rules', 3, 'when', 'all', 1) -> 'rules[3].when.all[1]'."""
     text = ""
@@ -109,6 +127,11 @@ def load_yaml_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS
                    display_name: str | None = None) -> LocatedDocument:
     """Read and parse one YAML or JSON file under `limits`; raise SourceError naming the file and place."""
     name = display_name or str(path)
+    return parse_yaml_bytes(read_limited(path, limits, name), name, limits)
+
+
+def read_limited(path: str | os.PathLike[str], limits: Limits, name: str) -> bytes:
+    """The bytes of one file of at most `limits.max_bytes`; SourceError naming the file when it cannot be read."""
     try:
         size = os.stat(path).st_size
         if size > limits.max_bytes:
@@ -125,11 +148,17 @@ def load_yaml_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS
         raise SourceError(Problem(name, None, None, f"cannot read the file: {error.strerror or error}")) from None
     except (ValueError, TypeError) as error:  # a name with a NUL character, or not a name at all
         raise SourceError(Problem(name, None, None, f"cannot read the file: {error}")) from None
-    return parse_yaml_bytes(raw, name, limits)
+    return raw
 
 
 def parse_yaml_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> LocatedDocument:
     """Decode UTF-8 (a byte-order mark is allowed) and parse; see `parse_yaml_text`."""
+    return parse_yaml_text(decode_limited(raw, name, limits), name, limits)
+
+
+def decode_limited(raw: bytes, name: str, limits: Limits) -> str:
+    """The text of at most `limits.max_bytes` of UTF-8 (a byte-order mark is allowed), or SourceError at the bad
+    byte."""
     if len(raw) > limits.max_bytes:
         raise SourceError(Problem(name, None, None,
                                   f"input is {len(raw):,} bytes; the limit is {limits.max_bytes:,} bytes"))
@@ -137,13 +166,12 @@ def parse_yaml_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> 
     if wide is not None:
         raise SourceError(Problem(name, 1, 1, wide))  # the whole file; its first byte already says so
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         message = f"not valid UTF-8 text (byte 0x{raw[error.start]:02x}){legacy_encoding_hint(raw, error.start)}"
         raise SourceError(Problem(name, line, column, message)) from None
-    return parse_yaml_text(text, name, limits)
 
 
 SAVE_AS_UTF8 = ("save it as UTF-8 (Notepad: File > Save as, Encoding: UTF-8; TextEdit: Format > Make Plain Text, "

@@ -141,9 +141,10 @@ def test_research_records_are_read_as_profiles(tmp_path):
 
 # --- whole or nothing ------------------------------------------------------------------------------------------------
 
-def test_an_interrupted_run_leaves_the_old_output_and_no_temporary_file(tmp_path, monkeypatch):
+def test_an_interrupted_run_leaves_the_old_output_no_hidden_file_and_resumes_without_redoing_records(
+        tmp_path, monkeypatch, capsys):
     source = tmp_path / "input.jsonl"
-    write_jsonl(source, 20)
+    handles = write_jsonl(source, 20, bad={3: "{not json"})
     target = tmp_path / "plans.jsonl"
     target.write_text("old\n", encoding="utf-8")
     original = batch_module.plan_record
@@ -159,6 +160,16 @@ def test_an_interrupted_run_leaves_the_old_output_and_no_temporary_file(tmp_path
     with pytest.raises(KeyboardInterrupt):
         batch_module.run_batch(batch_module.BatchOptions(input_path=str(source), output=str(target), jobs=1))
     assert target.read_text(encoding="utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input.jsonl", "plans.jsonl", "plans.jsonl.partial",
+                                                          "plans.jsonl.resume"]
+    assert "Give the same command with --resume" in capsys.readouterr().err
+    calls.clear()
+    monkeypatch.setattr(batch_module, "plan_record", lambda record: calls.append(record) or original(record))
+    failed = batch_module.run_batch(batch_module.BatchOptions(input_path=str(source), output=str(target), jobs=1,
+                                                              resume=True))
+    assert failed == 0  # the bad line 3 failed in the interrupted run, and is not read again
+    assert [record[1] for record in calls] == [f"{source}:{n}" for n in range(15, 21)], "finished records redone"
+    assert [plan["profile"]["handle"] for plan in plan_lines(target)] == handles
     assert sorted(p.name for p in tmp_path.iterdir()) == ["input.jsonl", "plans.jsonl"]
 
 
@@ -243,6 +254,17 @@ def test_safe_name():
     assert safe_name(".hidden") == "hidden"
     assert safe_name("CON") == "_CON"
     assert len(safe_name("x" * 200)) == 80
+    assert safe_name("café") == "cafe"  # accents come off; nothing is lost
+
+
+def test_non_latin_handles_get_distinct_stable_names():
+    handles = ["Пекарь", "パン屋", "烘焙师", "خباز", "😀", "baker_Ж", "baker_Д"]
+    names = [safe_name(handle) for handle in handles]
+    assert len(set(names)) == len(handles), names
+    assert names[0].startswith("creator-") and names[5].startswith("baker_-") is False
+    assert names[5].startswith("baker-") and names[6].startswith("baker-")
+    assert names == [safe_name(handle) for handle in handles]  # the same name in every run
+    assert all(len(name) <= 80 and name.isascii() for name in names)
 
 
 def test_names_seen_is_certain_about_new_names():
@@ -314,16 +336,16 @@ def test_a_full_disk_in_a_worker_stops_the_run_with_one_error_and_no_temporary_f
     source = tmp_path / "input.jsonl"
     write_jsonl(source, 30)
     out = tmp_path / "reports"
-    real = output_module._create_temporary
+    real = output_module.create_temporary
     made = []
 
-    def filling(folder, name):
+    def filling(folder, name, mode=None):
         if len(made) == 12:
             raise OSError(28, "No space left on device")
         made.append(name)
-        return real(folder, name)
+        return real(folder, name, mode)
 
-    monkeypatch.setattr(output_module, "_create_temporary", filling)
+    monkeypatch.setattr(output_module, "create_temporary", filling)
     result = run("batch", source, "--out", out, "-f", "html", "--jobs", "1")
     assert result.exit_code == 1
     assert f"Error: {out}: cannot write the reports: No space left on device" in result.stderr

@@ -283,3 +283,128 @@ def test_rule_text_checks_read_from_the_cache_give_the_same_messages(case, tmp_p
     assert messages[0] == messages[1]
     if messages[0] != "loaded":
         assert messages[0] in (case / "expected.txt").read_text(encoding="utf-8")
+
+
+# ---- another user on the machine --------------------------------------------------------------------------------
+
+def _forged_file(cache: CodeCache, environment: SandboxedEnvironment, code: str) -> tuple[str, bytes]:
+    """(file name, bytes) of a cache file for t.j2 made by someone without this user's key: everything an attacker
+    can compute from the source of engine/codecache.py (the name, the format, the source checksum, a digest)."""
+    import hashlib
+    import marshal
+
+    from engine import codecache
+
+    bucket = cache.get_bucket(environment, "t.j2", None, TEMPLATE)
+    body = bucket.checksum.encode("ascii") + marshal.dumps(compile(code, "<forged>", "exec"))
+    return bucket.key + codecache._SUFFIX, codecache._HEADER + hashlib.sha256(body).digest() + body
+
+
+def _marker_code(marker: Path) -> str:
+    return f"open({str(marker)!r}, 'w').write('ran')\n"
+
+
+def test_a_cache_file_written_without_the_users_key_is_never_run(tmp_path):
+    cache = CodeCache(tmp_path / "cache")
+    environment = _environment(cache)
+    assert environment.get_template("t.j2").render(plan="a") == "\na!\n"  # the folder and its key now exist
+    marker = tmp_path / "ran"
+    name, data = _forged_file(cache, environment, _marker_code(marker))
+    (tmp_path / "cache" / name).write_bytes(data)
+    for reader in (cache, CodeCache(tmp_path / "cache")):  # this process, and a new one
+        assert _environment(reader).get_template("t.j2").render(plan="b") == "\nb!\n"
+    assert not marker.exists(), "code planted in the cache ran"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="folder modes are POSIX; Windows folders are guarded by ACLs")
+def test_a_cache_folder_reached_through_a_folder_others_can_write_to_is_not_used(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    cache = CodeCache(shared / "cache")
+    _environment(cache).get_template("t.j2")
+    assert cache_files(shared / "cache"), "a private chain of folders was not cached"
+    shared.chmod(0o777)  # a parent anyone can rename the cache folder in
+    try:
+        written = CodeCache(shared / "cache2")
+        _environment(written).get_template("t.j2")
+        assert not (shared / "cache2").exists(), "the cache wrote under a folder others can write to"
+        reader = CodeCache(shared / "cache")
+        reader.load_bytecode = lambda bucket: pytest.fail("read")  # type: ignore[method-assign]
+        assert reader._read(cache.get_bucket(_environment(cache), "t.j2", None, TEMPLATE).key, "x") is None
+    finally:
+        shared.chmod(0o700)
+
+
+def test_a_symlinked_cache_file_is_not_followed(tmp_path):
+    cache = CodeCache(tmp_path / "cache")
+    environment = _environment(cache)
+    environment.get_template("t.j2")
+    (path,) = cache_files(tmp_path / "cache")
+    elsewhere = tmp_path / "elsewhere"
+    path.rename(elsewhere)
+    path.symlink_to(elsewhere)
+    checksum = cache.get_source_checksum(TEMPLATE)
+    assert CodeCache(tmp_path / "cache")._read(path.name.removesuffix(".jinja-code"), checksum) is None
+    assert _environment(CodeCache(tmp_path / "cache")).get_template("t.j2").render(plan="c") == "\nc!\n"
+
+
+@pytest.fixture
+def other_user():
+    """A throwaway second user (uid, gid) for the length of one test: needs root and useradd."""
+    import pwd
+    import secrets
+
+    if os.name != "posix" or os.geteuid() != 0:
+        pytest.skip("a second user needs root (useradd); this test runs as another user")
+    if shutil.which("useradd") is None or shutil.which("userdel") is None:
+        pytest.skip("useradd/userdel are not installed")
+    name = f"ca{secrets.token_hex(4)}"
+    created = subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                             capture_output=True, check=False, timeout=60)
+    if created.returncode != 0:
+        pytest.skip(f"useradd failed: {created.stderr.decode(errors='replace').strip()}")
+    try:
+        entry = pwd.getpwnam(name)
+        yield entry.pw_uid, entry.pw_gid
+    finally:
+        subprocess.run(["userdel", name], capture_output=True, check=False, timeout=60)
+
+
+def _as_user(user: tuple[int, int], script: str, *args: str) -> None:
+    """Run a shell script as `user` (the interpreter of this test may sit where that user cannot reach)."""
+    completed = subprocess.run(["/bin/sh", "-c", script, "sh", *args], user=user[0], group=user[1],
+                               extra_groups=[], capture_output=True, timeout=60, check=False, cwd="/")
+    assert completed.returncode == 0, completed.stderr.decode()
+
+
+SWAP = 'mv "$1/cache" "$1/old" && mkdir -m 700 "$1/cache" && cp "$2" "$1/cache/$3"'
+
+
+def test_another_user_who_owns_a_parent_folder_cannot_swap_in_code(tmp_path, other_user):
+    """The victim's long-lived process (an API server, a batch worker) has used its cache; the other user owns a
+    folder above it, renames the cache folder away and puts one of their own in its place, holding a forged file.
+    Neither that process nor a new one may run it."""
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="ca-other-user-"))
+    try:
+        top.chmod(0o711)  # the other user can reach `shared`, nothing more
+        shared = top / "shared"
+        shared.mkdir(mode=0o755)
+        os.chown(shared, *other_user)
+        (shared / "cache").mkdir(mode=0o700)  # the victim's own folder, in the other user's
+        victim = CodeCache(shared / "cache")
+        environment = _environment(victim)
+        assert environment.get_template("t.j2").render(plan="a") == "\na!\n"
+        marker = top / "ran"
+        name, data = _forged_file(victim, environment, _marker_code(marker))
+        payload = top / "payload"
+        payload.write_bytes(data)
+        payload.chmod(0o644)
+        _as_user(other_user, SWAP, str(shared), str(payload), name)
+        assert (shared / "cache" / name).stat().st_uid == other_user[0]
+        for cache in (victim, CodeCache(shared / "cache")):
+            assert _environment(cache).get_template("t.j2").render(plan="b") == "\nb!\n"
+        assert not marker.exists(), "another user's code ran in this process"
+    finally:
+        shutil.rmtree(top, ignore_errors=True)

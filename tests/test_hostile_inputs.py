@@ -28,6 +28,7 @@ from advisor.profile import load_profile, parse_profile
 from engine import DEFAULT_LIMITS, EngineError, Limits, RulePackError, RuleTextError, load_rule_pack
 from engine.text import MAX_TEXT_CHARS, render_text
 
+from advisor.terminal import BIDI_CONTROLS, report_text
 from conftest import GARDEN_FACTS, TESTS
 
 CORPUS = TESTS / "corpus" / "hostile"
@@ -36,6 +37,8 @@ RULES = CORPUS / "rules"
 UPDATE = os.environ.get("UPDATE_EXPECTED") == "1"
 JUNE_2024 = dt.date(2024, 6, 1)
 GARDEN = {"month": 3, "plant": "rose", "temperature": 10.0, "soil_moisture": 0.1, "litres_available": 50}
+REORDERING_OR_CONTROL = set(BIDI_CONTROLS) | {chr(c) for c in (*range(0, 9), *range(14, 32), *range(0x7f, 0x85),
+                                                                   *range(0x86, 0xa0))}
 NOT_EVALUATED = ("37035", "37,035")  # what `{{ 12345*3 }}` would print if a profile's text were a template
 
 
@@ -144,11 +147,14 @@ def test_hostile_profile_gives_a_located_error_or_a_safe_report(path, monkeypatc
         return
     _compare(expected, "OK\n")
     profile = plan.profile
-    literals = [profile.handle] + ([profile.niche] if profile.niche else [])
+    # Controls and bidi controls are shown as escapes in reports (advisor/terminal.py); all else as written.
+    literals = [report_text(profile.handle)] + ([report_text(profile.niche)] if profile.niche else [])
     titles = [video.title for video in profile.videos or () if video.title]
     outputs = {fmt: render(plan, fmt) for fmt in ("md", "html", "json")}
     for fmt, text in outputs.items():
         text.encode("utf-8")  # every report can be written
+        if fmt != "json":
+            assert not set(text) & REORDERING_OR_CONTROL, f"a control or bidi character reached the {fmt} report"
         assert not any(marker in text for marker in NOT_EVALUATED), f"profile text was evaluated in {fmt}"
     data = json.loads(outputs["json"])
     assert data["profile"]["handle"] == profile.handle
@@ -411,3 +417,20 @@ def test_a_compiled_ruleset_too_large_for_durable_rules_never_reaches_it(hang_gu
     with pytest.raises(EngineError, match=r"too large for durable-rules at rule r\.n500: more than 500 different "
                                           r"comparisons follow one point"):
         CompiledRuleset.create(definition, rules, [0])
+
+
+def test_a_pack_of_more_rules_than_durable_rules_holds_is_refused_when_it_loads(tmp_path, hang_guard):
+    """durable-rules evaluates at most 4,096 actions (rules) in one ruleset: a larger pack used to pass `rules
+    validate` and then fail every plan with its error 106."""
+    pack = tmp_path / "big"
+    pack.mkdir()
+    lines = ["rules:"]
+    for number in range(4001):  # spread over two facts, so no other table of the network fills first
+        lines.append(f"  - {{id: a.r{number:05d}, category: care, when: {{all: [{{fact: month, op: '>', value: "
+                     f"{number % 400}}}, {{fact: temperature, op: '>', value: {number // 400}}}]}}}}")
+    (pack / "rules.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(RulePackError) as caught:
+        load_rule_pack(pack, GARDEN_FACTS)
+    (problem,) = caught.value.problems
+    assert problem.rule == "a.r04000" and problem.line == 4002
+    assert "more than 4,000 rules would be evaluated together (durable-rules holds at most 4,096)" in problem.message

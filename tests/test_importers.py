@@ -321,7 +321,7 @@ def test_profile_from_path_imports_a_known_shape_and_loads_profiles_as_before(tm
     assert profile_from_path(TESTS / "corpus" / "profiles" / "good" / "minimal.json").followers >= 0
     with pytest.raises(ProfileError) as excinfo:  # malformed JSON that is no API page: the profile's message
         profile_from_path(TESTS / "corpus" / "profiles" / "bad" / "unclosed.json")
-    assert "malformed YAML" in str(excinfo.value)
+    assert "unclosed.json:2:1: the JSON stops before it is complete" in str(excinfo.value)
 
 
 def test_profile_from_record_takes_a_research_record_or_a_profile():

@@ -58,6 +58,13 @@ def test_example_lists_prints_and_names_the_installed_examples(tmp_path):
     assert run("example", "starter-300").stdout == (ROOT / "examples" / "starter-300.yaml").read_text(encoding="utf-8")
     wrong = run("example", "starter-30")
     assert wrong.exit_code == 1 and "did you mean 'starter-300'" in wrong.stderr
+    mine = tmp_path / "profile.yaml"
+    mine.write_text("handle: mine\nfollowers: 5\n", encoding="utf-8")
+    kept = run("example", "starter-300", "-o", mine)
+    assert kept.exit_code == 1 and "already exists" in kept.stderr
+    assert mine.read_text(encoding="utf-8") == "handle: mine\nfollowers: 5\n"  # a profile is never overwritten
+    assert run("example", "starter-300", "-o", mine, "--force").exit_code == 0
+    assert mine.read_text(encoding="utf-8").startswith("# A new creator")
 
 
 def test_fix_writes_only_the_certain_corrections_keeping_comments(tmp_path):

@@ -17,6 +17,7 @@ naming the file and the field in the source's own terms.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -24,12 +25,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from engine import DEFAULT_LIMITS, Limits, Problem
+from engine import DEFAULT_LIMITS, Limits, Problem, SourceError
+from engine.json_source import check_limits, is_json_name, parse_json_text
+from engine.yaml_source import decode_limited, read_limited
 
 from ..errors import ImportSourceError, ProfileError
-from ..profile import Profile, load_profile, load_profile_bytes, parse_profile
+from ..profile import Profile, load_profile, load_profile_bytes, parse_profile, profile_from_document
 from . import data_export, display_api, research_api
-from ._common import WHERE, Part, Reader, api_error, parse_json_bytes, read_json
+from ._common import WHERE, Part, Reader, api_error, parse_json_bytes, read_json, source_limits
 
 API_ERROR = "tiktok-api/error"
 
@@ -111,9 +114,10 @@ _ORDER = ("handle", "as_of", "age", "country", "followers", "total_likes", "vide
 
 
 def merge(parts: Sequence[Part], *, as_of: dt.date, handle: str | None = None,
-          as_of_given: bool = True) -> tuple[dict[str, Any], list[str]]:
+          as_of_given: bool = True, notes: Sequence[str] = ()) -> tuple[dict[str, Any], list[str]]:
     """(profile mapping, warnings) of the parts of one account: exactly one part gives the account; every part's
-    videos are joined (a video listed twice, by id, once), newest first."""
+    videos are joined (a video listed twice, by id, once: where its counts differ, the larger, which is the later
+    reading, is kept and a warning says so), newest first. `notes` are warnings of the caller's."""
     files = ", ".join(dict.fromkeys(part.file for part in parts)) or "<no sources>"
     accounts = [part for part in parts if part.account is not None]
     if len(accounts) > 1:
@@ -127,7 +131,7 @@ def merge(parts: Sequence[Part], *, as_of: dt.date, handle: str | None = None,
                                          "user_data_tiktok.json", path="follower_count")])
     account = accounts[0]
     given: dict[str, Any] = account.account or {}
-    warnings = [warning for part in parts for warning in part.warnings]
+    warnings = [*notes, *(warning for part in parts for warning in part.warnings)]
     authors = list(dict.fromkeys(name for part in parts for name in part.usernames if name))
     name = handle or account.handle
     if name is None and len(authors) == 1:
@@ -139,6 +143,7 @@ def merge(parts: Sequence[Part], *, as_of: dt.date, handle: str | None = None,
 
     videos: list[dict[str, Any]] = []
     by_id: dict[str, dict[str, Any]] = {}
+    first_file: dict[str, str] = {}
     dropped = 0
     problems = []
     for part in parts:
@@ -154,12 +159,14 @@ def merge(parts: Sequence[Part], *, as_of: dt.date, handle: str | None = None,
             entry = {key: value for key, value in video.items() if key != WHERE}
             known = by_id.get(entry["id"]) if "id" in entry else None
             if known is not None:
+                warnings.extend(_join_counts(known, entry, first_file[entry["id"]], part.file))
                 for key, value in entry.items():
                     known.setdefault(key, value)
                 continue
             videos.append(entry)
             if "id" in entry:
                 by_id[entry["id"]] = entry
+                first_file[entry["id"]] = part.file
     if problems:
         raise ImportSourceError(problems)
     if dropped:
@@ -187,6 +194,22 @@ def merge(parts: Sequence[Part], *, as_of: dt.date, handle: str | None = None,
     if warnings:
         profile["x-import-warnings"] = list(dict.fromkeys(warnings))
     return profile, list(dict.fromkeys(told + warnings))
+
+
+_COUNTS = ("views", "likes", "comments", "shares", "saves")
+
+
+def _join_counts(known: dict[str, Any], entry: Mapping[str, Any], first: str, second: str) -> list[str]:
+    """Keep the larger of each count a video listed twice has twice (counts only grow: the larger is the later
+    reading), and say where they differed."""
+    warnings = []
+    for key in _COUNTS:
+        old, new = known.get(key), entry.get(key)
+        if isinstance(old, int) and isinstance(new, int) and old != new:
+            known[key] = max(old, new)
+            warnings.append(f"video {known['id']} has {old:,} {key} in {first} and {new:,} in {second}: the larger "
+                            "was kept.")
+    return warnings
 
 
 def _paging_warnings(parts: Sequence[Part], videos: list[dict[str, Any]], as_of: dt.date) -> list[str]:
@@ -223,8 +246,18 @@ def import_sources(sources: Iterable[tuple[str, Any]], *, as_of: dt.date | None 
                    handle: str | None = None) -> ImportResult:
     """Import already parsed sources, each (name, data): the parts of one account."""
     day = as_of or utc_today()
-    parts = [read_part(data, name, as_of=day) for name, data in sources]
-    mapping, warnings = merge(parts, as_of=day, handle=handle, as_of_given=as_of is not None)
+    parts: list[Part] = []
+    seen: dict[bytes, str] = {}
+    notes: list[str] = []
+    for name, data in sources:
+        text = json.dumps(data, sort_keys=True, default=str)
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        if digest in seen:  # the same page given twice would count its videos twice
+            notes.append(f"{name} holds the same data as {seen[digest]}: it was read once.")
+            continue
+        seen[digest] = name
+        parts.append(read_part(data, name, as_of=day))
+    mapping, warnings = merge(parts, as_of=day, handle=handle, as_of_given=as_of is not None, notes=notes)
     source = ", ".join(dict.fromkeys(part.file for part in parts))
     return ImportResult(mapping, parse_profile(mapping, source=source), warnings)
 
@@ -243,24 +276,41 @@ def profile_from_path(path: str | os.PathLike[str], *, as_of: dt.date | None = N
                       limits: Limits = DEFAULT_LIMITS) -> Profile:
     """A profile file (YAML or JSON), or a .json file of a shape the importers know, as a checked Profile.
 
-    A JSON file that is not valid JSON is reported as a profile would be, unless it starts like an API response
-    (a truncated page): then the importer's message says it was cut short."""
-    if str(path).lower().endswith(".json"):
-        try:
-            size = os.stat(path).st_size
-            raw = Path(path).read_bytes() if size <= _SNIFF_LIMIT or _big_export_allowed(path) else None
-        except OSError:
-            raw = None  # load_profile says what is wrong with the file
-        if raw is not None:
-            try:
-                data = parse_json_bytes(raw, str(path))
-            except ImportSourceError:
-                if _ENVELOPE_START.match(raw[:200]):
-                    raise
-                data = None
-            if detect(data) is not None:
-                return import_sources([(str(path), data)], as_of=as_of).profile
-    return load_profile(path, as_of=as_of, limits=limits)
+    A .json file is parsed as JSON (engine/json_source.py: located errors from the JSON parser, a key given twice
+    refused), once, under `limits`; only TikTok's own files may be larger (a data export, up to what `import`
+    reads, unless the caller set smaller limits). A JSON file that is not valid JSON is reported as a profile
+    would be, unless it starts like an API response (a truncated page): then it is the importer's error."""
+    if not is_json_name(path):
+        return load_profile(path, as_of=as_of, limits=limits)
+    bound = source_limits(limits)
+    name = str(path)
+    try:
+        size = os.stat(path).st_size
+        if size > limits.max_bytes and (size > bound.max_bytes or not _big_export_allowed(path)):
+            shown = limits.max_bytes if size <= bound.max_bytes else bound.max_bytes
+            raise ProfileError([Problem(name, None, None, f"file is {size:,} bytes; the limit is {shown:,} bytes")])
+        document = parse_json_text(decode_limited(read_limited(path, bound, name), name, bound), name, bound)
+    except SourceError as error:
+        envelope = error.problem.line is not None and _starts_like_a_response(path)
+        raise (ImportSourceError if envelope else ProfileError)([error.problem]) from None
+    if detect(document.data) is not None:
+        return import_sources([(name, document.data)], as_of=as_of).profile
+    if size > limits.max_bytes:
+        raise ProfileError([Problem(name, None, None, f"file is {size:,} bytes; the limit is "
+                                                      f"{limits.max_bytes:,} bytes")])
+    try:
+        check_limits(document, limits)  # parsed under the import bounds: a profile is held to the caller's
+    except SourceError as error:
+        raise ProfileError([error.problem]) from None
+    return profile_from_document(document, as_of=as_of, limits=limits)
+
+
+def _starts_like_a_response(path: str | os.PathLike[str]) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            return bool(_ENVELOPE_START.match(stream.read(200)))
+    except OSError:
+        return False
 
 
 def profile_from_bytes(raw: bytes, name: str, *, as_of: dt.date | None = None,
@@ -342,10 +392,10 @@ def profile_from_record(data: Any, *, source: str, as_of: dt.date | None = None)
 def profile_yaml(result: ImportResult) -> str:
     """The imported profile as a YAML file `plan` reads: a comment naming the sources, then the profile in contract
     order (dates unquoted, so they read back as dates)."""
-    import yaml
+    from engine.yaml_source import dump_yaml
 
     sources = ", ".join(f"{item['file']} ({SHAPES.get(item['source'], item['source'])})"
                         for item in result.data.get("x-imported-from", ()))
     header = f"# Imported by creator-advisor from {sources}.\n"
-    body = yaml.safe_dump(result.data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    body = dump_yaml(result.data, sort_keys=False, default_flow_style=False, width=100)
     return header + body

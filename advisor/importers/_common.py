@@ -8,16 +8,29 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from engine import Problem
+from engine import DEFAULT_LIMITS, Limits, Problem, SourceError
 from engine.yaml_source import format_path
 
 from ..errors import ImportSourceError
 
 MAX_IMPORT_BYTES = 256 * 1024 * 1024  # a data export with years of history is tens of MB; a page is kilobytes
+# What one of TikTok's files may hold: a data export is far larger than a profile (engine.Limits' defaults).
+IMPORT_LIMITS = Limits(max_bytes=MAX_IMPORT_BYTES, max_depth=64, max_nodes=50_000_000)
+
+
+def source_limits(limits: Limits) -> Limits:
+    """The bounds on one of TikTok's files read for a caller who set `limits` for profiles: the import bounds,
+    unless the caller asked for less (then the caller's hold for these files too)."""
+    if limits.max_bytes < DEFAULT_LIMITS.max_bytes or limits.max_depth < DEFAULT_LIMITS.max_depth or \
+            limits.max_nodes < DEFAULT_LIMITS.max_nodes:
+        return Limits(max_bytes=min(limits.max_bytes, MAX_IMPORT_BYTES), max_depth=min(limits.max_depth, 64),
+                      max_nodes=min(limits.max_nodes, IMPORT_LIMITS.max_nodes))
+    return Limits(max_bytes=max(limits.max_bytes, MAX_IMPORT_BYTES), max_depth=limits.max_depth,
+                  max_nodes=max(limits.max_nodes, IMPORT_LIMITS.max_nodes))
 # Values TikTok's data export writes where it has no number.
 _EMPTY_TEXT = frozenset({"", "none", "null", "n/a", "na", "-"})
 _DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
@@ -184,14 +197,15 @@ def short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def read_json(path: str | os.PathLike[str], name: str | None = None) -> Any:
+def read_json(path: str | os.PathLike[str], name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Parse one JSON file; every failure is an ImportSourceError naming the file (and line and column)."""
     shown = name or str(path)
+    bound = source_limits(limits).max_bytes
     try:
         size = os.stat(path).st_size
-        if size > MAX_IMPORT_BYTES:
+        if size > bound:
             raise ImportSourceError([Problem(shown, None, None, f"file is {size:,} bytes; the limit is "
-                                                                 f"{MAX_IMPORT_BYTES:,} bytes")])
+                                                                 f"{bound:,} bytes")])
         raw = Path(path).read_bytes()
     except IsADirectoryError:
         raise ImportSourceError([Problem(shown, None, None, "is a folder, not a file")]) from None
@@ -200,10 +214,10 @@ def read_json(path: str | os.PathLike[str], name: str | None = None) -> Any:
     except OSError as error:
         raise ImportSourceError([Problem(shown, None, None,
                                          f"cannot read the file: {error.strerror or error}")]) from None
-    return parse_json_bytes(raw, shown)
+    return parse_json_bytes(raw, shown, source_limits(limits))
 
 
-def parse_json_bytes(raw: bytes, name: str) -> Any:
+def parse_json_bytes(raw: bytes, name: str, limits: Limits | None = None) -> Any:
     from engine.yaml_source import legacy_encoding_hint, wide_encoding_problem
 
     wide = wide_encoding_problem(raw)
@@ -215,27 +229,22 @@ def parse_json_bytes(raw: bytes, name: str) -> Any:
         hint = legacy_encoding_hint(raw, error.start)
         raise ImportSourceError([Problem(name, None, None, f"not UTF-8 text (byte 0x{raw[error.start]:02x} at "
                                                            f"offset {error.start:,}){hint}")]) from None
-    return parse_json_text(text, name)
+    return parse_json_text(text, name, limits)
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+def parse_json_text(text: str, name: str, limits: Limits | None = None) -> Any:
+    """Parse TikTok's JSON strictly, as `plan` reads a .json profile (engine/json_source.py: a key given twice,
+    NaN, a number too long or nesting too deep refused at its line and column); ImportSourceError if not."""
+    from engine.json_source import parse_json_text as parse_strictly
 
-
-def parse_json_text(text: str, name: str, line_offset: int = 0) -> Any:
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as error:
-        if not text.strip():
-            message = "the file is empty: expected a JSON object"
-        elif error.pos >= len(text.rstrip()):
-            message = (f"the JSON stops before it is complete ({error.msg}): the file was cut short, as a "
-                       "truncated download or a partly written page is; fetch it again")
-        else:
-            message = f"not valid JSON: {error.msg}"
-        raise ImportSourceError([Problem(name, error.lineno + line_offset, error.colno, message)]) from None
-    except (ValueError, RecursionError) as error:
-        raise ImportSourceError([Problem(name, None, None, f"not valid JSON: {error}")]) from None
+        return parse_strictly(text, name, limits or IMPORT_LIMITS).data
+    except SourceError as error:
+        problem = error.problem
+        if problem.message.endswith("the file was cut short"):
+            problem = replace(problem, message=problem.message + ", as a truncated download or a partly written "
+                                                                 "page is; fetch it again")
+        raise ImportSourceError([problem]) from None
 
 
 def api_error(reader: Reader, data: Mapping[str, Any]) -> bool:

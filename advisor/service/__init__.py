@@ -12,12 +12,17 @@ messages. Install with `pip install 'creator-advisor[serve]'`; `create_app(Servi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .config import ServiceConfig
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 __all__ = ["ServiceConfig", "create_app"]
 
 
-def create_app(config: ServiceConfig | None = None):  # type: ignore[no-untyped-def]
+def create_app(config: ServiceConfig | None = None) -> "ASGIApp":
     """The ASGI application (Starlette) for `config`; loads and checks the rule pack now, so a bad pack fails at
     start, not at the first request."""
     from .app import build_app

@@ -41,15 +41,18 @@ LOG = logging.getLogger("creator_advisor.service")
 T = TypeVar("T")
 
 
+def advisor_for(config: ServiceConfig) -> Advisor:
+    """The Advisor a service with `config` plans with: its rule pack (and overlays) loaded and checked."""
+    options: dict[str, Any] = {} if config.engine is None else {"engine": config.engine}
+    return Advisor(list(config.rules) or None, **options)
+
+
 class Planner:
     """The loaded rule pack and the bounds of the work: one per worker process, shared by its threads."""
 
     def __init__(self, config: ServiceConfig):
         self.config = config
-        options: dict[str, Any] = {}
-        if config.engine is not None:
-            options["engine"] = config.engine
-        self.advisor = Advisor(list(config.rules) or None, **options)
+        self.advisor = advisor_for(config)
         # A profile is bounded by the body limit, as a file is by its size.
         self.limits = Limits(max_bytes=config.max_body_bytes)
         self.limiter = anyio.CapacityLimiter(config.threads)

@@ -9,7 +9,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
-from typing import AsyncIterator
+from typing import AsyncGenerator
 
 import anyio
 from starlette.requests import Request
@@ -83,7 +83,7 @@ def _too_large(limit: int, size: int | None) -> HTTPProblem:
                        headers={"connection": "close"})
 
 
-async def once(body: bytes) -> AsyncIterator[bytes]:
+async def once(body: bytes) -> AsyncGenerator[bytes, None]:
     """A body already read, as the stream Starlette's form parsers take."""
     yield body
 

@@ -15,13 +15,17 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from .config import ENVIRONMENT_KEY, ServiceConfig
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def app_factory():  # type: ignore[no-untyped-def]
+def app_factory() -> "ASGIApp":
     """The ASGI app for a uvicorn worker, configured from CREATOR_ADVISOR_SERVE_CONFIG."""
     from . import create_app
 
@@ -40,9 +44,9 @@ def serve(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, w
     """Run the service until interrupted. Raises the library's errors for a bad rule pack before listening."""
     import uvicorn
 
-    from ..api import Advisor
+    from .app import advisor_for
 
-    Advisor(list(config.rules) or None, **({"engine": config.engine} if config.engine else {}))  # check now
+    advisor_for(config)  # the pack checked now, before any worker starts
     os.environ[ENVIRONMENT_KEY] = replace(config, log_level=log_level).to_environment()
     configure_logging(log_level)
     uvicorn.run("advisor.service.run:app_factory", factory=True, host=host, port=port, workers=workers,
