@@ -526,7 +526,7 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
         outputs.append(output)
         from .summary_table import StatusCounts, SummaryTable
 
-        table = SummaryTable(options.summary) if options.summary else None
+        table = SummaryTable(options.summary, (options.input_path,)) if options.summary else None
         index = None
         if isinstance(output, FolderOutput):
             from .batch_index import BatchIndex

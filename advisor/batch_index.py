@@ -73,7 +73,7 @@ class BatchIndex:
             yield file, json.loads(digest)
 
     def commit(self) -> None:
-        from .output import replace_keeping_mode, write_temporary
+        from .output import existing_mode, write_temporary
 
         pages = max(1, -(-self.count // PAGE_ROWS))
         try:
@@ -81,9 +81,10 @@ class BatchIndex:
                 for order, label, order_by in ORDERS:
                     for page in range(1, pages + 1):
                         text = build(order, label, page, pages, self._rows(order_by, page))
-                        temporary = write_temporary(self.folder, page_name(order, page, extension), text,
-                                                    durable=False)
-                        replace_keeping_mode(temporary, self.folder / page_name(order, page, extension))
+                        target = self.folder / page_name(order, page, extension)
+                        temporary = write_temporary(self.folder, target.name, text, durable=False,
+                                                    mode=existing_mode(target))
+                        os.replace(temporary, target)
         except OSError as error:
             raise OutputError(f"{self.folder}: cannot write the index: {error.strerror or error}") from None
         finally:

@@ -125,18 +125,18 @@ class SummaryTable:
     FIRST = ["handle", "followers", "engagement_rate", "engagement_benchmark", "engagement_verdict"]
     LAST = ["next_milestone_followers", "next_milestone_projected_date", "top_action"]
 
-    def __init__(self, path: str | os.PathLike[str]):
-        from .output import _create_temporary
+    def __init__(self, path: str | os.PathLike[str], inputs: tuple[str, ...] = ()):
+        from .output import STREAM, create_temporary, existing_mode, folder_of, output_kind
 
         self.path = Path(path)
         if self.path.suffix.lower() != ".csv":
             raise OutputError(f"{self.path}: the summary table is written as CSV: name it .csv")
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        if not folder.is_dir():
-            problem = "is not a folder" if folder.exists() else "does not exist"
-            raise OutputError(f"{self.path}: cannot write the summary: folder {folder} {problem}")
+        what = "the summary"
+        if output_kind(self.path, inputs, what) == STREAM:
+            raise OutputError(f"{self.path}: cannot write the summary: it is a device or FIFO, not a file")
+        folder = folder_of(self.path, what)
         try:
-            handle, self.temporary = _create_temporary(folder, self.path.name)
+            handle, self.temporary = create_temporary(folder, self.path.name, existing_mode(self.path))
         except OSError as error:
             raise OutputError(f"{self.path}: cannot write the summary: {error.strerror or error}") from None
         self.stream: IO[str] = os.fdopen(handle, "w", encoding="utf-8", newline="")
@@ -167,15 +167,13 @@ class SummaryTable:
             raise OutputError(f"{self.path}: cannot write the summary: {error.strerror or error}") from None
 
     def commit(self) -> str:
-        from .output import replace_keeping_mode
-
         try:
             if self.programmes is None:
                 self._header(None)
             self.stream.flush()
             os.fsync(self.stream.fileno())
             self.stream.close()
-            replace_keeping_mode(self.temporary, self.path)
+            os.replace(self.temporary, self.path)
         except OSError as error:
             raise OutputError(f"{self.path}: cannot write the summary: {error.strerror or error}") from None
         return str(self.path)
