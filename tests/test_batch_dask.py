@@ -158,17 +158,23 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(own_cluste
     target = tmp_path / "plans.jsonl"
     env = _env()
     run = subprocess.Popen([sys.executable, "-m", "advisor.cli", "batch", str(corpus), "--dask", cluster.address,
-                            "--partition-size", "25", "-o", str(target)], cwd=tmp_path, env=env,
+                            "--partition-size", "5", "-o", str(target)], cwd=tmp_path, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # Kill a worker once the first plans are being written (the JSONL output's temporary file grows).
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and run.poll() is None:
-        temporaries = list(tmp_path.glob(".plans.jsonl.*.tmp"))
-        if temporaries and temporaries[0].stat().st_size > 0:
-            break
-        time.sleep(0.02)
-    assert run.poll() is None, "the run ended before a worker could be killed"
-    os.kill(cluster.workers[0].pid, signal.SIGKILL)
+    # Kill a worker while it is planning one of the run's partitions (the scheduler says which it is running).
+    from distributed import Client
+
+    with Client(cluster.address, timeout=60) as watcher:
+        victim = None
+        deadline = time.monotonic() + 120
+        while victim is None and time.monotonic() < deadline and run.poll() is None:
+            for address, keys in watcher.processing().items():
+                if any(str(key).startswith("creator-advisor-") for key in keys):
+                    victim = address
+                    break
+            time.sleep(0.01)
+        assert victim is not None and run.poll() is None, "the run ended before a worker could be killed"
+        pid = watcher.run(os.getpid, workers=[victim])[victim]
+    os.kill(pid, signal.SIGKILL)
     stdout, stderr = run.communicate(timeout=300)
     assert run.returncode in (0, 1), stderr
     assert target.read_bytes() == plans  # every plan once, in input order
