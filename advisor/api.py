@@ -21,9 +21,9 @@ from engine import DEFAULT_LIMITS, Limits, Problem, RulePack, load_rule_pack
 from engine.text import use_code_cache
 
 from . import __version__
-from .assembly import assemble_plan
+from .assembly import assemble_plan, refusal
 from .cache import code_cache
-from .errors import ProfileError
+from .errors import ProfileError, ProfileRefusedError
 from .facts import CREATOR_FACTS
 from .metrics import creator_facts
 from .plan import Plan
@@ -74,6 +74,9 @@ class Advisor:
         loaded = to_profile(profile, as_of=as_of, limits=self.limits if limits is None else limits)
         facts = creator_facts(loaded)
         outcome = self.pack.evaluate(facts, country=loaded.country, on=loaded.as_of)
+        why = refusal(self.pack, outcome)
+        if why is not None:
+            raise ProfileRefusedError([Problem(loaded.source, None, None, why, path="age")], outcome.fired_ids)
         return assemble_plan(self.pack, loaded, facts, outcome, __version__)
 
 

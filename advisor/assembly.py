@@ -13,8 +13,16 @@ from engine import Outcome, RulePack, ThresholdRef
 
 from .facts import METRIC_FACTS
 from .metrics import growth_projection, recent_pace
+from .offer import not_offered_reason
 from .plan import ENGAGEMENT_FACTS, Plan, ProgramEligibility, Recommendation, program_status
 from .profile import Profile
+
+# Conclusions of the default pack the plan acts on (declared in its pack.host_reads): TikTok is not available in
+# the creator's country (one verdict, no programme advice); advice of category `warning` joins the plan's warnings.
+PLATFORM_UNAVAILABLE = "platform_unavailable"
+BELOW_MINIMUM_AGE = "below_minimum_age"
+AVAILABILITY_CATEGORY = "availability"
+WARNING_CATEGORY = "warning"
 
 TIERS = ("nano", "micro", "mid", "macro", "mega")
 
@@ -32,8 +40,17 @@ def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], ou
     """The plan a creator reads, from the engine's outcome: each programme's verdict and requirement checks
     (in the pack's order), the rendered advice by priority, engagement against its benchmark, earnings and growth.
     Decides nothing itself: every verdict is the engine's."""
+    advice = pack.render_advice(outcome)
+    flagged = [f"{item.title}: {item.text}" for item in advice if item.category == WARNING_CATEGORY]
+    recommendations = tuple(item for item in advice if item.category != WARNING_CATEGORY)
+    unavailable = outcome.all_facts.get(PLATFORM_UNAVAILABLE) is True
     eligibility = tuple(_eligibility(pack, outcome))
-    recommendations = tuple(pack.render_advice(outcome))
+    if unavailable:  # one verdict: nothing of TikTok can be joined there, so no programme is assessed
+        why = next((item.title for item in recommendations if item.category == AVAILABILITY_CATEGORY),
+                   "TikTok is not available in this country")
+        eligibility = tuple(ProgramEligibility(item.program, item.name, False, "not_offered", (), item.note, why)
+                            for item in eligibility)
+        recommendations = tuple(item for item in recommendations if item.category == AVAILABILITY_CATEGORY)
     return Plan(
         profile=profile, as_of=outcome.on, pack_name=pack.name, pack_version=pack.version,
         tool_version=tool_version,
@@ -41,22 +58,43 @@ def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], ou
         engagement=_engagement(pack, outcome, recommendations),
         eligibility=eligibility,
         earnings=_earnings(outcome, eligibility, recommendations),
-        growth=_growth(profile, eligibility, outcome.thresholds, facts.get("follower_growth_30d")),
+        growth=_growth(profile, eligibility, {} if unavailable else outcome.thresholds,
+                       facts.get("follower_growth_30d")),
         recommendations=recommendations,
         outcome=outcome,
-        warnings=tuple(_warnings(profile, eligibility)),
+        warnings=tuple(flagged + _warnings(profile, eligibility)),
+        conclusions={PLATFORM_UNAVAILABLE: True} if unavailable else _conclusions(pack, outcome),
     )
+
+
+def refusal(pack: RulePack, outcome: Outcome) -> str | None:
+    """Why no plan can be made for this profile (the pack concluded `below_minimum_age`), in the words of the rule
+    that concluded it; None when a plan can be made."""
+    if outcome.derived.get(BELOW_MINIMUM_AGE) is not True:
+        return None
+    rules = {firing.rule for firing in outcome.fired
+             if any(name == BELOW_MINIMUM_AGE for name, _ in pack.rules[firing.rule].asserts)}
+    texts = [f"{item.title}. {item.text}" for item in pack.render_advice(outcome) if item.rule in rules]
+    return texts[0] if texts else "the creator is younger than the platform allows: no plan can be made"
+
+
+def _conclusions(pack: RulePack, outcome: Outcome) -> dict[str, Any]:
+    """The derived facts the pack declares for its host (pack.host_reads), as this evaluation asserted them."""
+    declared = dict.fromkeys(name for info in pack.infos for name in info.host_reads)
+    return {name: outcome.derived[name] for name in declared if name in outcome.derived}
 
 
 def _eligibility(pack: RulePack, outcome: Outcome) -> list[ProgramEligibility]:
     results = []
+    country = outcome.facts.get("country")
     for rule in pack.gate_rules():
         program = rule.gate or ""  # a gate rule always names its gate
         gate = outcome.gates[program]
+        status = program_status(gate.passed, gate.requirements)
         results.append(ProgramEligibility(
             program=program, name=pack.render_title(rule, outcome), eligible=gate.passed,
-            status=program_status(gate.passed, gate.requirements), requirements=gate.requirements,
-            note=rule.note))
+            status=status, requirements=gate.requirements, note=rule.note,
+            reason=not_offered_reason(gate.outside, country) if status == "not_offered" else None))
     return results
 
 
@@ -94,11 +132,14 @@ def _earnings(outcome: Outcome, eligibility: tuple[ProgramEligibility, ...],
               recommendations: tuple[Recommendation, ...]) -> dict[str, Any]:
     facts, values = outcome.all_facts, outcome.thresholds
     eligible = {item.program for item in eligibility if item.eligible}
+    # A programme the creator cannot join (not offered to them, or closed) gets no estimate: no price for a minor's
+    # brand deal, no pay-per-view figure where Creator Rewards does not run.
+    barred = {item.program for item in eligibility if item.status in ("not_offered", "closed")}
     estimates = []
 
     def per_thousand(program: str, views_fact: str, low_name: str, high_name: str, what: str) -> None:
         views, low, high = facts.get(views_fact), values.get(low_name), values.get(high_name)
-        if views is None or low is None or high is None:
+        if views is None or low is None or high is None or program in barred:
             return
         estimates.append({"program": program, "low": round(views / 1000 * low, 2),
                           "high": round(views / 1000 * high, 2), "currency": "USD", "period": "month",
@@ -106,7 +147,8 @@ def _earnings(outcome: Outcome, eligibility: tuple[ProgramEligibility, ...],
                           "applies": program in eligible})
 
     per_thousand("creator_rewards", "qualified_views_30d", "earnings.creator_rewards.rpm_low",
-                 "earnings.creator_rewards.rpm_high", "views on videos over a minute in 30 days")
+                 "earnings.creator_rewards.rpm_high", "views on videos over a minute in 30 days (an upper bound: "
+                 "only qualified For You views, 5 seconds or more, unique and not paid, earn)")
     if any(item.program == "creator_fund" and item.status != "closed" for item in eligibility):
         per_thousand("creator_fund", "views_30d", "earnings.creator_fund.rpm_low", "earnings.creator_fund.rpm_high",
                      "views in 30 days")
@@ -114,7 +156,7 @@ def _earnings(outcome: Outcome, eligibility: tuple[ProgramEligibility, ...],
     if tier in TIERS:
         low = values.get(f"earnings.sponsored_post.{tier}.low")
         high = values.get(f"earnings.sponsored_post.{tier}.high")
-        if low is not None:
+        if low is not None and "brand_sponsorships" not in barred:
             estimates.append({"program": "brand_sponsorships", "low": low, "high": high, "currency": "USD",
                               "period": "post", "basis": f"typical fee for one sponsored post by a {tier} creator",
                               "applies": "brand_sponsorships" in eligible})
@@ -134,6 +176,8 @@ def _growth(profile: Profile, eligibility: tuple[ProgramEligibility, ...],
     followers = profile.followers
     unlocks: dict[int, list[str]] = {}
     for item in eligibility:
+        if item.status == "not_offered":
+            continue  # more followers open nothing that is not offered to this creator
         for check in item.requirements:
             if check.fact == "followers" and check.operator in (">=", ">") and check.in_force \
                     and isinstance(check.required, int) and check.required > followers:
@@ -156,6 +200,10 @@ def _growth(profile: Profile, eligibility: tuple[ProgramEligibility, ...],
 
 def _warnings(profile: Profile, eligibility: tuple[ProgramEligibility, ...]) -> list[str]:
     warnings = []
+    if profile.as_of_assumed:
+        warnings.append(f"The profile gives no as_of, so its numbers were taken as read today "
+                        f"({profile.as_of.isoformat()}): add as_of, the day you read them, for a plan judged on "
+                        "the right date.")
     missing: dict[str, list[str]] = {}
     for item in eligibility:
         for check in item.requirements:

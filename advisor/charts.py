@@ -131,10 +131,11 @@ def _label(fact: Any) -> str:
 
 
 def threshold_rows(programme: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The requirements of a programme that are numeric minimums in force: the ones progress can be shown for."""
+    """The requirements of a programme that are numeric minimums in force: the ones progress can be shown for. Not
+    a scope requirement (an age): it is not progress anyone can make."""
     return [r for r in programme.get("requirements") or ()
             if r.get("fact") is not None and r.get("operator") in (">=", ">") and r.get("in_force")
-            and _is_number(r.get("required"))]
+            and not r.get("scope") and _is_number(r.get("required"))]
 
 
 def threshold_chart(programme: Mapping[str, Any], chart_id: str = "chart-programme") -> Markup:

@@ -36,6 +36,16 @@ class ProfileError(LocatedProblemsError):
     subject = "the profile"
 
 
+class ProfileRefusedError(ProfileError):
+    """A valid profile the advisor will not plan for: the rule pack says the creator is below the platform's
+    minimum age (its `below_minimum_age` conclusion). The message is the pack's own explanation; `rules` are the
+    rules that fired for it (rule tests check them)."""
+
+    def __init__(self, problems: list[Problem], rules: frozenset[str] = frozenset()):
+        super().__init__(problems)
+        self.rules = rules
+
+
 class ResourceMissingError(AdvisorError):
     """The packaged rules or templates cannot be found (a broken installation)."""
 

@@ -14,6 +14,7 @@ PROFILE_FACTS: tuple[FactSpec, ...] = (
     FactSpec("as_of", "date", "The day the numbers were read; dated thresholds are judged against it."),
     FactSpec("age", "integer", "The creator's age in years."),
     FactSpec("country", "string", "ISO 3166-1 alpha-2 code of the country the account is registered in."),
+    FactSpec("country_name", "string", "The country's name in English, from `country` (ISO 3166-1)."),
     FactSpec("account_type", "string", "`personal` or `business`."),
     FactSpec("followers", "integer", "Current followers."),
     FactSpec("views_30d", "integer", "Video views in the 30 days before as_of."),

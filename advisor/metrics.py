@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from .profile import Profile, Video
+from .values import country_name
 
 LONG_VIDEO_S = 60  # Creator Rewards pays on videos longer than one minute
 GROWTH_MIN_DAYS, GROWTH_MAX_DAYS = 20, 45  # a snapshot this far back can stand for "30 days ago"
@@ -25,6 +26,8 @@ def creator_facts(profile: Profile) -> dict[str, Any]:
     """Every fact of CREATOR_FACTS that this profile supports; the absent ones are omitted."""
     facts: dict[str, Any] = {name: getattr(profile, name) for name in _PROFILE_FIELDS
                              if getattr(profile, name) is not None}
+    if profile.country is not None:
+        facts["country_name"] = country_name(profile.country)
     if profile.joined is not None:
         facts["account_age_days"] = (profile.as_of - profile.joined).days
     views, likes, comments = profile.views_30d, profile.likes_30d, profile.comments_30d

@@ -30,9 +30,10 @@ class ProgramEligibility:
     program: str
     name: str
     eligible: bool
-    status: str  # eligible | not_eligible | unknown | closed
+    status: str  # eligible | not_eligible | unknown | not_offered | closed
     requirements: tuple[RequirementCheck, ...]
     note: str | None = None
+    reason: str | None = None  # for not_offered: why, in words ("not offered in Vietnam")
 
     @property
     def summary(self) -> str:
@@ -40,14 +41,19 @@ class ProgramEligibility:
         total = len(self.requirements)
         if self.status == "closed":
             return "not available on this date"
+        if self.status == "not_offered":
+            return self.reason or "not offered to this account"
         unknown = sum(1 for check in self.requirements if check.met is None)
         text = f"{met} of {total} requirements met"
         return text + (f", {unknown} unknown" if unknown else "")
 
     def to_dict(self) -> dict[str, Any]:
+        requirements = [requirement_dict(check) for check in self.requirements]
+        if self.status == "not_offered":  # nothing to close: no gap and no progress is shown for any requirement
+            for data in requirements:
+                data["gap"] = data["progress"] = None
         return {"program": self.program, "name": self.name, "eligible": self.eligible, "status": self.status,
-                "summary": self.summary, "note": self.note,
-                "requirements": [requirement_dict(check) for check in self.requirements]}
+                "summary": self.summary, "note": self.note, "reason": self.reason, "requirements": requirements}
 
 
 def requirement_dict(check: RequirementCheck) -> dict[str, Any]:
@@ -81,6 +87,8 @@ class Plan:
     recommendations: tuple[Recommendation, ...]
     outcome: Outcome = field(repr=False)
     warnings: tuple[str, ...] = ()
+    # The derived facts the rule pack declares for its host (pack.host_reads) that this evaluation asserted.
+    conclusions: Mapping[str, Any] = field(default_factory=dict)
 
     def program(self, program_id: str) -> ProgramEligibility:
         """The verdict for one programme id (KeyError when the pack has no such programme)."""
@@ -110,15 +118,17 @@ class Plan:
                        "matched": {name: value if type(value) in JSON_SCALARS else json_data(value)
                                    for name, value in firing.matched.items()}} for firing in self.outcome.fired],
             "warnings": list(self.warnings),
+            "conclusions": json_data(dict(self.conclusions)),
         }
 
 
 def program_status(passed: bool, checks: tuple[RequirementCheck, ...]) -> str:
-    """eligible; closed when a threshold is not in force; unknown when some requirement is unknown and none is
+    """eligible; closed when a threshold is not in force; not_offered when a scope requirement (market, age,
+    account type) is unmet, since no gap can be closed there; unknown when some requirement is unknown and none is
     unmet; else not_eligible. One pass over the checks: a plan decides this for every programme."""
     if passed:
         return "eligible"
-    unknown = unmet = False
+    unknown = unmet = outside = False
     for check in checks:
         if not check.in_force:
             return "closed"
@@ -126,4 +136,7 @@ def program_status(passed: bool, checks: tuple[RequirementCheck, ...]) -> str:
             unknown = True
         elif check.met is False:
             unmet = True
+            outside = outside or check.scope
+    if outside:
+        return "not_offered"
     return "unknown" if unknown and not unmet else "not_eligible"

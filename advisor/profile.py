@@ -14,7 +14,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Callable
 
 from engine import (
@@ -108,6 +108,7 @@ class Profile:
     annotations: Mapping[str, Any] = field(default_factory=dict)
     source: str = "<profile>"
     derived: frozenset[str] = frozenset()
+    as_of_assumed: bool = False  # the profile gave no as_of and none was passed: today was taken
 
     def recent_videos(self) -> tuple[Video, ...]:
         """The listed videos posted in the 30 days before as_of: after as_of - 30 days, up to as_of itself."""
@@ -121,7 +122,7 @@ class Profile:
         return data if include_derived else {k: v for k, v in data.items() if k not in self.derived}
 
 
-_NOT_DATA = ("annotations", "source", "derived")
+_NOT_DATA = ("annotations", "source", "derived", "as_of_assumed")
 _DATA_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -214,6 +215,8 @@ def _check(document: LocatedDocument, as_of: dt.date | None, located: bool,
     if problems:
         raise ProfileError(problems)
     profile = _build(data, checker.dates, effective, document.file)
+    if as_of is None and ("as_of",) not in checker.dates:
+        profile = replace(profile, as_of_assumed=True)
     over = [name for name in sorted(profile.derived) if getattr(profile, name) > _MAX_COUNT]
     if over:  # the normalised profile must itself be a valid profile, so a derived total obeys the count limit
         raise ProfileError([document.problem(("videos",), f"the videos of the 30 days before as_of add up to "

@@ -265,15 +265,25 @@ def programme(eligibility: list[Mapping[str, Any]], program_id: Any) -> Mapping[
 def sources(eligibility: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Every source behind the plan's requirements, once each, in the order the report first cites them (the
     programmes ordered as `ordered` lists them): {"source", "url", "as_of"}."""
-    seen: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
+    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     for entry in ordered(eligibility):
         for req in entry["requirements"]:
             if req.get("source") is None:
                 continue
-            key = (req["source"], req.get("url"), req.get("as_of"))
+            # One page is one source, however many requirements quote it: keyed by its address (and date read);
+            # the quote a requirement gives in brackets is left to that requirement.
+            url = req.get("url")
+            key = (url, req.get("as_of")) if url else (req["source"], None, req.get("as_of"))
             if key not in seen:
-                seen[key] = {"source": req["source"], "url": req.get("url"), "as_of": req.get("as_of")}
+                seen[key] = {"source": req["source"], "url": url, "as_of": req.get("as_of")}
+            elif url and seen[key]["source"] != req["source"]:
+                seen[key]["source"] = _QUOTED.sub("", seen[key]["source"])
     return list(seen.values())
+
+
+# A closing bracket that quotes the page ('... Program" ("at least 18 years old")'): dropped when the page is listed
+# once for several requirements that each quote it.
+_QUOTED = re.compile(r' \([^()]*"[^()]*\)$')
 
 
 def safe_url(url: Any) -> str | None:

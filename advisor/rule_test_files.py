@@ -27,7 +27,7 @@ from .profile import Profile, profile_from_document
 
 TEST_FOLDER = "tests"
 TEST_SUFFIXES = (".yaml", ".yml")
-STATUSES = ("eligible", "not_eligible", "unknown", "closed")
+STATUSES = ("eligible", "not_eligible", "unknown", "not_offered", "closed")
 LIST_KEYS = ("eligible", "not_eligible", "fires", "does_not_fire", "categories", "recommendations")
 # Pairs of expectations that cannot both hold for one name.
 _CONTRADICTIONS = (("eligible", "not_eligible", "both eligible and not eligible"),
@@ -46,6 +46,7 @@ class Expectations:
     does_not_fire: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     recommendations: tuple[str, ...] = ()
+    refused: bool = False  # the advisor must refuse the profile: no plan is made
 
     def named_rules(self) -> set[str]:
         """Rule ids the test names, which count as exercised whether it expects them to fire or not."""
@@ -204,7 +205,7 @@ class _FileReader:
                                 f"{name!r} is expected {key.replace('_', ' ')} but its status is expected "
                                 f"to be {status[name]!r}")
         return Expectations(**{key: tuple(raw.get(key, ())) for key in LIST_KEYS},
-                            status=tuple(status.items()))
+                            status=tuple(status.items()), refused=raw.get("refused", False) is True)
 
     def profile(self, index: int, raw: dict[str, Any], as_of: dt.date | None) -> Profile | None:
         if ("profile" in raw) == ("profile_file" in raw):

@@ -21,7 +21,7 @@ from pathlib import Path
 from engine import EngineError, RulePack
 
 from .api import Advisor, RulesInput, load_rules, rule_folders
-from .errors import AdvisorError, RuleTestError
+from .errors import AdvisorError, ProfileRefusedError, RuleTestError
 from .plan import Plan
 from .rule_test_explain import fired_because, not_fired_because, unmet_requirements, why_not_status
 from .rule_test_files import RuleTest, RuleTestFile, find_test_files, read_test_files
@@ -101,13 +101,31 @@ def run_rule_tests(folders: RulesInput, *, test_folders: Folders | None = None) 
         exercised |= test.expect.named_rules()
         try:
             plan = advisor.advise(test.profile, as_of=test.as_of)
+        except ProfileRefusedError as error:
+            exercised |= error.rules
+            results.append(judge_refusal(test, error))
+            continue
         except (AdvisorError, EngineError) as error:
             results.append(RuleTestResult(test.name, test.file, test.line, False, error=str(error)))
+            continue
+        if test.expect.refused:
+            results.append(RuleTestResult(test.name, test.file, test.line, False, ("refused",), (),
+                                          ("a plan was made for the profile",)))
             continue
         exercised |= plan.outcome.fired_ids
         results.append(judge(test, plan, pack))
     uncovered = tuple(rule_id for rule_id in pack.rules if rule_id not in exercised)
     return RuleTestReport(tuple(results), tuple(file.path for file in files), uncovered)
+
+
+def judge_refusal(test: RuleTest, error: ProfileRefusedError) -> RuleTestResult:
+    """A refused profile: the test passes when it expected the refusal and the rules it names fired for it."""
+    if not test.expect.refused:
+        return RuleTestResult(test.name, test.file, test.line, False, error=str(error))
+    missed = tuple(f"fires {rule_id}" for rule_id in test.expect.fires if rule_id not in error.rules)
+    unexpected = tuple(f"fires {rule_id}" for rule_id in test.expect.does_not_fire if rule_id in error.rules)
+    return RuleTestResult(test.name, test.file, test.line, not missed and not unexpected, missed, unexpected,
+                          (str(error),) if missed or unexpected else ())
 
 
 def judge(test: RuleTest, plan: Plan, pack: RulePack) -> RuleTestResult:

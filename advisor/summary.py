@@ -111,6 +111,8 @@ def terminal_summary(plan: Mapping[str, Any], *, command: Sequence[str] = ("PROF
         mark, colour_name = _MARKS.get(status, ("?", "yellow"))
         gaps = missing(programme["requirements"]) if status in ("not_eligible", "unknown") else []
         verdict = status_label(status) + (f": {'; '.join(gaps)}" if gaps else "")
+        if status == "not_offered" and programme.get("reason"):
+            verdict = f"{status_label(status)}: {programme['reason']}"
         name = _clip(_plain(programme["name"]), name_width).ljust(name_width)
         indent = name_width + 6  # "  ✓ " + name + "  "
         if width - indent < 24:  # too narrow for two columns: the verdict goes under the name
@@ -126,7 +128,9 @@ def terminal_summary(plan: Mapping[str, Any], *, command: Sequence[str] = ("PROF
     warnings = plan.get("warnings") or []
     if warnings:
         count = len(warnings)
-        lines += ["", style(f"{count} warning{'s' if count != 1 else ''}: see the full report.", fg="yellow")]
+        lines += ["", style(f"{count} warning{'s' if count != 1 else ''}:", fg="yellow")]
+        for warning in warnings:  # each in full: a warning says the plan may rest on a wrong number
+            lines += textwrap.wrap(_plain(warning), width, initial_indent="  ! ", subsequent_indent="    ")
 
     base = "creator-advisor plan " + " ".join(safe_text(shlex.quote(part)) for part in command)
     lines.append("")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pycountry
+
 MAX_HANDLE = 64
 _BRACKET = re.compile(r"(\d{1,3})-(\d{1,3})|\d{1,3}\+")
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -53,6 +55,22 @@ def handle_problem(handle: str) -> str | None:
         return f"is longer than {MAX_HANDLE} characters"
     control = next((ch for ch in handle if unicodedata.category(ch) == "Cc"), None)
     return f"contains a control character (U+{ord(control):04X})" if control else None
+
+
+def country_name(code: str) -> str:
+    """A country's common English name ("South Korea", "Vietnam") from its ISO 3166-1 alpha-2 code, for sentences
+    a creator reads; the code itself when pycountry does not know it."""
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return _SHORT_NAMES.get(code) or getattr(country, "common_name", None) or country.name
+
+
+# Where ISO's name is not what people say: "Korea, Republic of", "Viet Nam", "United States of America"...
+_SHORT_NAMES = {"KR": "South Korea", "KP": "North Korea", "VN": "Vietnam", "US": "the United States",
+                "GB": "the United Kingdom", "RU": "Russia", "IR": "Iran", "SY": "Syria", "LA": "Laos",
+                "MD": "Moldova", "VE": "Venezuela", "BO": "Bolivia", "TZ": "Tanzania", "CZ": "Czechia",
+                "NL": "the Netherlands", "PH": "the Philippines", "AE": "the United Arab Emirates"}
 
 
 def country_problem(code: str) -> str | None:

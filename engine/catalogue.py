@@ -273,7 +273,14 @@ def _thresholds(pack: RulePack) -> list[str]:
         if name in users:
             lines += ["Used by " + ", ".join(_rule_link(rule_id) for rule_id in users[name]) + ".", ""]
         rows = []
-        for code, entry in [("default", threshold.base), *threshold.countries]:
+        if threshold.members:  # a member list: one row per member, with its own dates and source
+            base = threshold.base
+            rows.append(["the list", "its members in force on the date", _window(base) or "always", _source(base),
+                         base.as_of.isoformat(), _esc(base.note or "")])
+            for key, item in threshold.members:
+                rows.append([_code(key), "member", _window(item) or "always", _source(item),
+                             item.as_of.isoformat(), _esc(item.note or "")])
+        for code, entry in [] if threshold.members else [("default", threshold.base), *threshold.countries]:
             for label, item in [(code, entry), *((f"{code}, earlier", e) for e in entry.earlier)]:
                 rows.append([_esc(label), _entry_value(threshold, item, window=False), _window(item) or "always",
                              _source(item), item.as_of.isoformat(), _esc(item.note or "")])

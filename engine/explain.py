@@ -91,12 +91,14 @@ class PreparedRequirement:
     for every evaluation with the same country and date, so a pack prepares it once per (country, date). `static`
     is the check with actual, met and gap still to fill in; `names` are a composite requirement's facts."""
 
-    __slots__ = ("condition", "leaf", "right", "static", "names", "labels")
+    __slots__ = ("condition", "leaf", "right", "static", "names", "labels", "members", "on")
 
     def __init__(self, condition: Condition, leaf: Leaf | None, right: Any, static: RequirementCheck,
-                 names: tuple[str, ...] = (), labels: Labels = NO_LABELS):
+                 names: tuple[str, ...] = (), labels: Labels = NO_LABELS, members: Threshold | None = None,
+                 on: dt.date | None = None):
         self.condition, self.leaf, self.right, self.static, self.names = condition, leaf, right, static, names
         self.labels = labels  # for the actual value in words
+        self.members, self.on = members, on  # a member list compared with: each actual value's own provenance
 
 
 # Types whose equal values read alike, so a finished check can be remembered by its actual value (see
@@ -130,12 +132,15 @@ def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[st
         text = describe(leaf, values, labels)
         if not in_force and entry is not None and isinstance(leaf.threshold, str):
             text = describe(leaf, {leaf.threshold: entry.value}, labels) + _window(entry, on)
+        threshold = thresholds.get(leaf.threshold) if isinstance(leaf.threshold, str) else None
         prepared.append(PreparedRequirement(condition, leaf, right, RequirementCheck(
             fact=leaf.fact, operator=leaf.op, required=required, actual=None, met=None, gap=None,
             text=text, threshold=leaf.threshold if isinstance(leaf.threshold, str) else None,
             in_force=in_force, source=entry.source if entry else None, as_of=entry.as_of if entry else None,
             note=entry.note if entry else None, url=entry.url if entry else None, label=labels.fact(leaf.fact),
-            required_text=None if required is None else labels.value(leaf.fact, required)), labels=labels))
+            required_text=None if required is None else labels.value(leaf.fact, required), scope=leaf.scope),
+            labels=labels, members=threshold if threshold is not None and threshold.members and in_force else None,
+            on=on))
     return tuple(prepared)
 
 
@@ -170,9 +175,12 @@ def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping
             met = None if static.in_force else False
         else:
             met = _compare(leaf, actual, item.right)
-        gap = _gap(leaf.op, actual, static.required) if static.in_force else None
+        gap = _gap(leaf.op, actual, static.required) if static.in_force and not static.scope else None
         check = _with_outcome(static, actual, met, gap,
                               None if actual is None else item.labels.value(leaf.fact, actual))
+        member = item.members.member(actual) if item.members is not None and actual is not None else None
+        if member is not None:
+            check = _with_member(check, leaf, member, item.on)
         if key is not None:
             if len(memo) >= MAX_REMEMBERED:
                 memo.clear()
@@ -187,6 +195,18 @@ def _with_outcome(static: RequirementCheck, actual: Any, met: bool | None, gap: 
     a plan checks some thirty requirements."""
     fields = dict(static.__dict__)
     fields["actual"], fields["met"], fields["gap"], fields["actual_text"] = actual, met, gap, actual_text
+    return from_fields(RequirementCheck, fields)
+
+
+def _with_member(check: RequirementCheck, leaf: Leaf, member: ThresholdEntry, on: dt.date | None
+                 ) -> RequirementCheck:
+    """A comparison with a member list, for a value that is one of its members: that member's source and dates.
+    A member not in force on the date (a market not yet open, or closed) makes the requirement not in force."""
+    fields = dict(check.__dict__)
+    fields.update(source=member.source, as_of=member.as_of, note=member.note or check.note, url=member.url)
+    if on is not None and not member.in_force(on):
+        fields.update(in_force=False, gap=None, required=None, required_text=None,
+                      text=f"{leaf.fact} is {show(check.actual)}{_window(member, on)}")
     return from_fields(RequirementCheck, fields)
 
 

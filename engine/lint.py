@@ -5,15 +5,16 @@ second look, each check for a reason:
 
 - stale sources: every threshold value cites a dated source, and rules of the outside world change; a value whose
   source is older than `max_source_age_days` should be checked again before users rely on it;
-- unused thresholds: a value no condition, assert or text reads is dead weight, or a sign that a rule names the
-  wrong threshold;
-- derived facts nobody reads: an asserted fact no rule condition or text matches is either read by the host
-  application (fine, but worth knowing) or a leftover;
+- unused thresholds: a value no condition, assert or text reads, and that `pack.host_reads` does not declare, is
+  dead weight, or a sign that a rule names the wrong threshold;
+- derived facts nobody reads: an asserted fact no rule condition or text matches, and that the pack does not
+  declare in `pack.host_reads` (the facts its host application reads), is a leftover; a declared one that no rule
+  asserts is a stale declaration;
 - rules that can never fire: within one `all`, comparisons of one fact that no value can satisfy together (an
   empty interval, two different `==`, disjoint `in` lists, `exists` with `not exists`), checked for every country
   and date variant of the thresholds involved, so a rule is only reported when it is dead for all of them;
-- closed gates: a gate whose every threshold value has ended is a programme that closed; the rule is usually kept
-  on purpose (to tell users it closed), so this is a reminder, not a defect;
+- closed gates: a gate whose every threshold value has ended is a programme that closed; a rule kept on purpose to
+  tell users so says `historical: true`, and one that says so while still open is reported instead;
 - rules that do nothing: no advice, no assert and no gate means firing has no effect.
 
 Every finding is a `Problem` with severity "warning", located at the file, line and column of the node concerned.
@@ -70,6 +71,7 @@ def _located_entries(threshold: Threshold) -> list[tuple[tuple[Any, ...], Thresh
     found: list[tuple[tuple[Any, ...], ThresholdEntry]] = []
     tops: list[tuple[tuple[Any, ...], ThresholdEntry]] = [((), threshold.base)]
     tops += [(("countries", code), entry) for code, entry in threshold.countries]
+    tops += [(("members", key), entry) for key, entry in threshold.members]
     for path, entry in tops:
         found.append((path, entry))
         found.extend((path + ("earlier", i), earlier) for i, earlier in enumerate(entry.earlier))
@@ -92,7 +94,7 @@ def _text_references(rule: Rule, kind: str) -> set[str]:
 
 
 def _unused_thresholds(pack: RulePack) -> list[Problem]:
-    used: set[str] = set()
+    used: set[str] = {name for info in pack.infos for name in info.host_reads}
     for rule in pack.rules.values():
         used.update(name for leaf in leaves(rule.when) for name in leaf.threshold_names())
         used.update(value.name for _, value in rule.asserts if isinstance(value, ThresholdRef))
@@ -112,6 +114,13 @@ def _unread_derived_facts(pack: RulePack) -> list[Problem]:
         for name, _ in rule.asserts:
             asserters.setdefault(name, []).append(rule)
     problems = []
+    for info in pack.infos:
+        for name in info.host_reads:
+            if name not in asserters and name not in pack.thresholds:
+                problems.append(Problem(info.folder or info.name, None, None, f"pack.host_reads names {name!r}, "
+                                        "but no rule asserts it and no threshold has that name: drop it from the "
+                                        "list", severity="warning"))
+        read.update(info.host_reads)
     for name, rules in sorted(asserters.items()):
         if name in read:
             continue
@@ -134,12 +143,17 @@ def _closed_gate(pack: RulePack, rule: Rule, today: dt.date) -> list[Problem]:
     names = {name for leaf in leaves(rule.when) for name in leaf.threshold_names()}
     entries = [entry for name in names if name in pack.thresholds for entry in pack.thresholds[name].entries()]
     if rule.gate is None or not entries:
-        return []
+        return [_at_rule(rule, ("historical",), "marked historical, but it is not a gate with dated thresholds")
+                ] if rule.historical else []
     if any(entry.valid_until is None or entry.valid_until > today for entry in entries):
+        return [_at_rule(rule, ("historical",), "marked historical, but some threshold it requires is still in "
+                                                "force: drop the mark")] if rule.historical else []
+    if rule.historical:
         return []
     closed = max(entry.valid_until for entry in entries if entry.valid_until is not None)
     return [_at_rule(rule, ("gate",), f"programme closed since {closed.isoformat()}: every value of the thresholds "
-                                      "it requires has ended (fine if the rule is kept to tell users it closed)")]
+                                      "it requires has ended (if the rule is kept to tell users it closed, mark it "
+                                      "`historical: true`)")]
 
 
 # -- rules that can never fire ------------------------------------------------------------------------------------
@@ -160,7 +174,8 @@ def _variants(pack: RulePack, names: set[str]) -> list[tuple[str | None, dt.date
     """(country, date) pairs covering every combination of values the named thresholds can take."""
     thresholds = [pack.thresholds[name] for name in sorted(names) if name in pack.thresholds]
     countries = sorted({code for threshold in thresholds for code, _ in threshold.countries})
-    dates = {dt.date.min} | {day for threshold in thresholds for entry in threshold.entries()
+    dates = {dt.date.min} | {day for threshold in thresholds
+                             for entry in (*threshold.entries(), *(entry for _, entry in threshold.members))
                              for day in (entry.valid_from, entry.valid_until) if day is not None}
     return [(country, day) for country in [None, *countries] for day in sorted(dates, reverse=True)]
 

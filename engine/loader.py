@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 
 from .errors import Problem, SourceError
 from .model import (Advice, AllOf, AnyOf, Condition, Leaf, NotOf, Origin, PackInfo, Rule, Threshold,
-                    ThresholdEntry, ThresholdRef)
+                    ThresholdEntry, ThresholdRef, member_span)
 from .schema import schema_errors
 from .labels import NO_LABELS, Labels
 from .yaml_source import DEFAULT_LIMITS, Limits, LocatedDocument, load_yaml_file
@@ -80,7 +80,8 @@ def _read_folder(folder: Path, files: list[Path], is_overlay: bool, loaded: Load
             loaded.label_sites.extend((name, document, ("labels", part, name))
                                       for part in ("facts", "values") for name in getattr(found.labels, part))
         if found.info is not None:
-            info = PackInfo(found.info.name, found.info.version, found.info.description, str(folder))
+            info = PackInfo(found.info.name, found.info.version, found.info.description, str(folder),
+                            found.info.host_reads)
         for rule in found.rules:
             if rule.id in rules:
                 first = rules[rule.id].origin
@@ -151,7 +152,8 @@ class _FileReader:
             return content  # the file's shape itself is wrong: nothing in it can be trusted
         if "pack" in data:
             pack = data["pack"]
-            content.info = PackInfo(pack["name"], str(pack.get("version", "")), pack.get("description", ""))
+            content.info = PackInfo(pack["name"], str(pack.get("version", "")), pack.get("description", ""),
+                                    host_reads=tuple(pack.get("host_reads", ())))
             self.pack_name = pack["name"]
         if "labels" in data and not any(part[0] == "labels" for part in broken):
             raw_labels = data["labels"]
@@ -174,14 +176,29 @@ class _FileReader:
         return content
 
     def threshold(self, name: str, raw: dict[str, Any], path: tuple[Any, ...]) -> Threshold:
+        if "members" in raw:
+            return self.member_list(name, raw, path)
         countries = tuple((code, self.entry(entry, path + ("countries", code)))
                           for code, entry in sorted(raw.get("countries", {}).items()))
         return Threshold(name, self.entry(raw, path), countries, raw.get("description"), raw.get("unit"),
                          Origin(self.document, path))
 
-    def entry(self, raw: dict[str, Any], path: tuple[Any, ...]) -> ThresholdEntry:
+    def member_list(self, name: str, raw: dict[str, Any], path: tuple[Any, ...]) -> Threshold:
+        """A list whose members have their own dates and sources: the list is in force from its first member's
+        start to its last member's end (unbounded where some member is)."""
+        members = tuple((str(key), self.entry(entry, path + ("members", key), value=str(key)))
+                        for key, entry in raw["members"].items())
+        first, last = member_span(members)
+        base = ThresholdEntry(value=tuple(key for key, _ in members), source=str(raw["source"]),
+                              as_of=_required_date(raw["as_of"]), valid_from=first, valid_until=last, note=raw.get("note"),
+                              url=raw.get("url"))
+        return Threshold(name, base, (), raw.get("description"), raw.get("unit"), Origin(self.document, path),
+                         members)
+
+    def entry(self, raw: dict[str, Any], path: tuple[Any, ...], value: Any = None) -> ThresholdEntry:
         entry = ThresholdEntry(
-            value=_freeze(raw["value"]), source=str(raw["source"]), as_of=_required_date(raw["as_of"]),
+            value=_freeze(raw["value"]) if value is None else value, source=str(raw["source"]),
+            as_of=_required_date(raw["as_of"]),
             valid_from=_date(raw.get("valid_from")), valid_until=_date(raw.get("valid_until")),
             note=raw.get("note"), url=raw.get("url"),
             earlier=tuple(self.entry(item, path + ("earlier", i)) for i, item in enumerate(raw.get("earlier", []))))
@@ -205,7 +222,7 @@ class _FileReader:
         return Rule(id=rule_id, category=raw["category"], when=when, priority=raw.get("priority", 50),
                     gate=raw.get("gate"), title=raw.get("title"), description=raw.get("description"),
                     note=raw.get("note"), asserts=asserts, advice=advice, pack=self.pack_name,
-                    origin=Origin(self.document, path))
+                    origin=Origin(self.document, path), historical=bool(raw.get("historical", False)))
 
     def fail(self, path: tuple[Any, ...], rule_path: tuple[Any, ...], rule_id: str, message: str) -> None:
         self.problems.append(self.document.problem(path, message, rule=rule_id,
@@ -214,7 +231,7 @@ class _FileReader:
     def condition(self, raw: dict[str, Any], path: tuple[Any, ...], rule_id: str,
                   rule_path: tuple[Any, ...]) -> Condition | None:
         groups: list[str] = [key for key in ("all", "any", "not") if key in raw]
-        leaf_keys: list[str] = [key for key in ("fact", "op", "value", "threshold") if key in raw]
+        leaf_keys: list[str] = [key for key in ("fact", "op", "value", "threshold", "scope") if key in raw]
         if len(groups) + (1 if leaf_keys else 0) != 1:
             self.fail(path, rule_path, rule_id, "a condition is exactly one of {fact, op, value|threshold}, "
                       "{all: [...]}, {any: [...]} or {not: ...}; this one mixes "
@@ -244,7 +261,7 @@ class _FileReader:
             if has_value or has_threshold:
                 self.fail(path, rule_path, rule_id, "'exists' takes no value or threshold")
                 return None
-            return Leaf(raw["fact"], op, origin=Origin(self.document, path))
+            return Leaf(raw["fact"], op, origin=Origin(self.document, path), scope=bool(raw.get("scope", False)))
         if has_value == has_threshold:
             self.fail(path, rule_path, rule_id, f"{op!r} needs exactly one of 'value' or 'threshold'")
             return None
@@ -272,7 +289,7 @@ class _FileReader:
                 self.fail(path + ("value",), rule_path, rule_id, "'between' takes exactly two values [low, high]")
                 return None
             value = _freeze(value)
-        return Leaf(raw["fact"], op, value, threshold, Origin(self.document, path))
+        return Leaf(raw["fact"], op, value, threshold, Origin(self.document, path), bool(raw.get("scope", False)))
 
 
 def _freeze(value: Any) -> Any:

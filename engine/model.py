@@ -7,7 +7,7 @@ column, but the origin takes no part in equality: two packs with the same conten
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Union
 
 from .yaml_source import LocatedDocument
@@ -65,7 +65,12 @@ class ThresholdEntry:
 
 @dataclass(frozen=True)
 class Threshold:
-    """A named value rules compare facts with; per-country overrides and dated earlier values."""
+    """A named value rules compare facts with; per-country overrides and dated earlier values.
+
+    A member list (`members`) is a list whose items each have their own dates and source: its value on a date is
+    the keys of the members in force then (a programme's markets, each with its start and end). Its `base` holds
+    the list's own provenance and, as its value, every key (what type checks see).
+    """
 
     name: str
     base: ThresholdEntry
@@ -73,9 +78,14 @@ class Threshold:
     description: str | None = None
     unit: str | None = None
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    members: tuple[tuple[str, ThresholdEntry], ...] = ()
 
     def resolve(self, country: str | None, on: dt.date) -> ThresholdEntry | None:
         """The entry in force for this country on this date, or None when no value is in force."""
+        if self.members:
+            if not self.base.in_force(on):
+                return None
+            return replace(self.base, value=tuple(key for key, entry in self.members if entry.in_force(on)))
         entry = dict(self.countries).get(country or "", self.base)
         if entry.in_force(on):
             return entry
@@ -92,6 +102,23 @@ class Threshold:
             found.extend(entry.earlier)
         return found
 
+    def member(self, key: Any) -> ThresholdEntry | None:
+        """A member list's entry for one key (its dates and source), or None."""
+        for name, entry in self.members:
+            if name == key:
+                return entry
+        return None
+
+
+def member_span(members: tuple[tuple[str, ThresholdEntry], ...]) -> tuple[dt.date | None, dt.date | None]:
+    """(first day, first day after) a member list has any member in force: None where some member is unbounded."""
+    entries = [entry for _, entry in members]
+    starts = [entry.valid_from for entry in entries]
+    ends = [entry.valid_until for entry in entries]
+    first = None if not entries or None in starts else min(day for day in starts if day is not None)
+    last = None if not entries or None in ends else max(day for day in ends if day is not None)
+    return first, last
+
 
 @dataclass(frozen=True)
 class Leaf:
@@ -102,6 +129,9 @@ class Leaf:
     value: Value | None = None
     threshold: str | tuple[str, str] | None = None
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    # A scope requirement says whom a gate is for (a market, an age, a kind of account), not a target to reach:
+    # unmet, the subject is outside the gate, and no gap or progress is reported for it.
+    scope: bool = False
 
     def threshold_names(self) -> tuple[str, ...]:
         if self.threshold is None:
@@ -173,6 +203,8 @@ class Rule:
     advice: Advice | None = None
     pack: str = ""
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    # A gate kept to explain something that has ended (a retired programme): lint checks it is indeed closed.
+    historical: bool = False
 
     @property
     def facts_read(self) -> tuple[str, ...]:
@@ -211,3 +243,5 @@ class PackInfo:
     version: str = ""
     description: str = ""
     folder: str = ""
+    # Derived facts the host application reads from an outcome (so lint does not call them unread).
+    host_reads: tuple[str, ...] = ()

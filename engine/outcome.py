@@ -24,8 +24,10 @@ class RequirementCheck:
 
     `met` is None when the fact is unknown (absent); `gap` is how far the actual value is from the required one
     for ordering comparisons (0 when met) and None otherwise; `in_force` is False when the threshold has no
-    value in force on the evaluation's date. `label`, `required_text` and `actual_text` are the fact and the
-    values in the pack's words (engine.labels): what a report shows instead of ids and raw values.
+    value in force on the evaluation's date (for a member list: when the actual value is a member not in force
+    then). A `scope` requirement says whom the gate is for: it has no gap, and unmet it puts the subject outside
+    the gate rather than short of it (`GateResult.outside`). `label`, `required_text` and `actual_text` are the
+    fact and the values in the pack's words (engine.labels): what a report shows instead of ids and raw values.
     """
 
     fact: str | None
@@ -44,9 +46,11 @@ class RequirementCheck:
     label: str | None = None
     required_text: str | None = None
     actual_text: str | None = None
+    scope: bool = False
 
     def to_data(self) -> dict[str, Any]:
-        """The check as JSON data, with `progress` (the share of the required value reached, for `>=` and `>`):
+        """The check as JSON data, with `progress` (the share of the required value reached, for `>=` and `>`; none
+        for a scope requirement, which is not progress anyone can make):
         a new dict each call, which its reader may change. Most checks of a batch are the very same objects (a
         pack remembers finished checks, explain.py), so data holding only scalars is made once and kept on the
         check, outside its fields (equality, repr and replace() ignore it)."""
@@ -55,7 +59,7 @@ class RequirementCheck:
             return data.copy()
         progress = None
         actual, required = self.actual, self.required
-        if self.operator in (">=", ">") and isinstance(actual, (int, float)) and \
+        if not self.scope and self.operator in (">=", ">") and isinstance(actual, (int, float)) and \
                 isinstance(required, (int, float)) and not isinstance(actual, bool) and required > 0:
             progress = round(min(1.0, max(0.0, actual / required)), 4)
         plain = JSON_SCALARS
@@ -65,7 +69,8 @@ class RequirementCheck:
                 "progress": progress, "threshold": self.threshold, "source": self.source,
                 "as_of": None if self.as_of is None else self.as_of.isoformat(),
                 "in_force": self.in_force, "note": self.note, "url": self.url, "text": self.text,
-                "label": self.label, "actual_text": self.actual_text, "required_text": self.required_text}
+                "label": self.label, "actual_text": self.actual_text, "required_text": self.required_text,
+                "scope": self.scope}
         if type(data["required"]) in plain and type(data["actual"]) in plain:  # every value immutable: keep it
             self.__dict__["_data"] = data  # frozen: its own cache, written past the frozen __setattr__
             return data.copy()
@@ -88,6 +93,11 @@ class GateResult:
     @property
     def unknown(self) -> tuple[RequirementCheck, ...]:
         return tuple(check for check in self.requirements if check.met is None)
+
+    @property
+    def outside(self) -> tuple[RequirementCheck, ...]:
+        """The scope requirements not met: why the subject is outside this gate (empty when inside or unknown)."""
+        return tuple(check for check in self.requirements if check.scope and check.met is False)
 
 
 @dataclass(frozen=True)

@@ -100,11 +100,17 @@ class Verdict:
 class Oracle:
     def __init__(self, folders: Iterable[str | Path]):
         self.thresholds: dict[str, tuple[Entry, dict[str, Entry]]] = {}
+        self.members: dict[str, dict[str, Entry]] = {}
         self.rules: dict[str, OracleRule] = {}
         for folder in folders:
             for path in sorted(Path(folder).glob("*.yaml")):
                 data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_Loader) or {}
                 for name, raw in (data.get("thresholds") or {}).items():
+                    if "members" in raw:  # a member list: its value on a date is the members in force then
+                        self.members[name] = {key: Entry(key, _day(entry.get("valid_from")),
+                                                         _day(entry.get("valid_until")), [])
+                                              for key, entry in raw["members"].items()}
+                        continue
                     countries = {code: Entry.read(entry) for code, entry in (raw.get("countries") or {}).items()}
                     self.thresholds[name] = (Entry.read(raw), countries)
                 for raw in data.get("rules") or []:
@@ -116,6 +122,14 @@ class Oracle:
 
     # -- thresholds ----------------------------------------------------------------------------------------------
     def threshold(self, name: str, country: str | None, on: dt.date) -> Any:
+        if name in self.members:
+            # The list is in force from its first member's start to its last member's end (open-ended where a
+            # member is); within that span its value is the members in force, possibly none.
+            entries = self.members[name].values()
+            if all(e.valid_from is not None and on < e.valid_from for e in entries) or \
+                    all(e.valid_until is not None and on >= e.valid_until for e in entries):
+                return NOT_IN_FORCE
+            return tuple(key for key, entry in self.members[name].items() if entry.in_force(on))
         base, countries = self.thresholds[name]
         entry = countries.get(country, base) if country else base
         if entry.in_force(on):
@@ -147,6 +161,9 @@ class Oracle:
             visit(base)
             countries.update(by_country)
             for entry in by_country.values():
+                visit(entry)
+        for members in self.members.values():
+            for entry in members.values():
                 visit(entry)
         return numbers, dates, countries
 

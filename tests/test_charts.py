@@ -62,14 +62,14 @@ def test_threshold_chart_draws_a_bar_per_numeric_threshold(plans):
     rewards = next(p for p in plans["rising-baker-6k"]["eligibility"] if p["program"] == "creator_rewards")
     root = parse(threshold_chart(rewards, "c1"))
     assert_labelled(root)
-    assert root.get("height") == str(3 * 44)  # age, followers, views; not account type or country
+    assert root.get("height") == str(2 * 44)  # followers, views; never age (no progress), account type or country
     words = texts(root)
     assert "Followers" in words and "6,840 / 10,000 (68%)" in words
-    assert "✓ 27 (needs 18)" in words
+    assert "Age" not in words and "✓ 27 (needs 18)" not in words
     fills = [r.get("width") for r in root.iter(f"{SVG}rect") if r.get("class") in ("c-bar", "c-met")]
-    assert fills == ["100%", "68.4%", "74.1%"]
+    assert fills == ["68.4%", "74.1%"]
     desc = root[1].text
-    assert "Followers: 6,840 / 10,000 (68%), not met" in desc and "Age: 27 (needs 18), met" in desc
+    assert "Followers: 6,840 / 10,000 (68%), not met" in desc and "Age" not in desc
 
 
 def test_an_unmet_threshold_never_reads_100_percent():

@@ -247,7 +247,75 @@ rules:
     {ADVICE}
 """)
     assert found == [(f"{file}:14:11: rule fund.grant: gate: warning: programme closed since 2024-05-01: every value "
-                      "of the thresholds it requires has ended (fine if the rule is kept to tell users it closed)")]
+                      "of the thresholds it requires has ended (if the rule is kept to tell users it closed, mark "
+                      "it `historical: true`)")]
+
+
+def test_a_gate_marked_historical_must_be_closed(tmp_path):
+    found, file = lint(tmp_path, f"""\
+thresholds:
+  fund.min_litres: {{value: 40, source: Bylaw, as_of: 2024-01-01, valid_until: 2024-03-01}}
+  hose.max_litres: {{value: 40, source: Bylaw, as_of: 2024-01-01}}
+rules:
+  - id: fund.grant
+    category: care
+    gate: water_fund
+    historical: true
+    when: {{fact: litres_available, op: "<", threshold: fund.min_litres}}
+    {ADVICE}
+  - id: hose.gate
+    category: care
+    gate: hose
+    historical: true
+    when: {{fact: litres_available, op: "<=", threshold: hose.max_litres}}
+    {ADVICE}
+""")
+    assert found == [(f"{file}:14:17: rule hose.gate: historical: warning: marked historical, but some threshold it "
+                      "requires is still in force: drop the mark")]
+
+
+def test_member_lists_are_linted_member_by_member(tmp_path):
+    found, file = lint(tmp_path, f"""\
+thresholds:
+  fund.regions:
+    source: Water board notices
+    as_of: 2024-01-01
+    members:
+      north: {{source: Board notice 1, as_of: 2020-01-01, valid_from: 2020-02-01}}
+      south: {{source: Board notice 2, as_of: 2024-01-01, valid_from: 2023-02-01, valid_until: 2024-03-01}}
+rules:
+  - id: fund.grant
+    category: care
+    gate: water_fund
+    when: {{fact: plant, op: in, threshold: fund.regions, scope: true}}
+    {ADVICE}
+""", max_source_age_days=730)
+    assert found == [f"{file}:6:46: thresholds.fund.regions.members.north.as_of: warning: source dated 2020-01-01 "
+                     "is older than 730 days: check it still holds"]
+
+
+def test_host_reads_declares_facts_and_thresholds_the_host_uses(tmp_path):
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "pack.yaml").write_text("pack: {name: garden, host_reads: [needs_water, water.target, gone]}\n",
+                                      encoding="utf-8")
+    (folder / "rules.yaml").write_text(f"""\
+thresholds:
+  water.target: {{value: 0.3, source: Gardening guide, as_of: 2024-01-01}}
+  water.unused: {{value: 0.5, source: Gardening guide, as_of: 2024-01-01}}
+rules:
+  - id: water.dry
+    category: care
+    when: {{fact: soil_moisture, op: "<", value: 0.2}}
+    then: {{assert: {{needs_water: true}}}}
+""", encoding="utf-8")
+    pack = load_rule_pack(folder, GARDEN_FACTS)
+    found = [str(problem) for problem in lint_pack(pack, today=TODAY)]
+    assert found == [
+        f"{folder}: warning: pack.host_reads names 'gone', but no rule asserts it and no threshold has that name: "
+        "drop it from the list",
+        f"{folder / 'rules.yaml'}:3:3: thresholds.water.unused: warning: threshold 'water.unused' is not used by "
+        "any rule condition, assert or text"]
 
 
 def test_rule_that_does_nothing(tmp_path):
@@ -263,6 +331,15 @@ rules:
 """)
     assert found == [(f"{file}:2:9: rule water.quiet: id: warning: this rule does nothing: it has no advice, "
                       "asserts nothing and is not a gate")]
+
+
+def test_default_pack_lints_clean_on_the_day_its_sources_were_reread():
+    """`rules lint --strict` passes on the shipped pack: sources refreshed, host-read facts declared, the retired
+    Creator Fund marked historical."""
+    from advisor.facts import CREATOR_FACTS
+
+    pack = load_rule_pack(ROOT / "rules", CREATOR_FACTS)
+    assert [str(problem) for problem in lint_pack(pack, today=dt.date(2026, 12, 6))] == []
 
 
 def test_default_pack_lints():

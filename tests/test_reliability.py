@@ -25,7 +25,7 @@ import advisor.render as report_module
 import engine.pack as pack_module
 from advisor.api import Advisor, advise, default_rules_dir, render
 from advisor.cli import main
-from advisor.errors import OutputError, RenderError
+from advisor.errors import OutputError, ProfileRefusedError, RenderError
 from advisor.output import write_whole
 from engine import EvaluationError, FactConflictError, FactError, RuleTextError, load_rule_pack
 
@@ -132,7 +132,10 @@ def _thread_profiles(count: int) -> list:
 
 
 def _everything(profile) -> tuple[str, str, str]:
-    plan = advise(profile)
+    try:
+        plan = advise(profile)
+    except ProfileRefusedError as error:  # a creator under 13 gets no plan: the same refusal in every thread
+        return str(error), "", ""
     return render(plan, "md"), render(plan, "html"), render(plan, "json")
 
 

@@ -95,12 +95,12 @@ def test_sources_are_links_with_dates_in_html_and_commonmark(advisor):
     url = "https://newsroom.tiktok.com/en-us/introducing-the-new-creator-rewards-program"
     html = render(plan, "html")
     assert f'<a href="{url}">TikTok newsroom, &#34;Introducing the new Creator Rewards Program&#34;</a>, as of ' \
-           f'<time datetime="2024-03-06">2024-03-06</time>' in html
+           f'<time datetime="2026-12-06">2026-12-06</time>' in html
     tokens = MarkdownIt("commonmark").parseInline(render(plan, "md").split("## Sources", 1)[1])
     links = [child.attrs["href"] for token in tokens for child in token.children or ()
              if child.type == "link_open"]
     assert url in links
-    assert "as of 2024-03-06" in render(plan, "md")
+    assert "as of 2026-12-06" in render(plan, "md")
 
 
 def test_a_source_address_that_could_break_out_of_a_link_is_shown_as_text(advisor, tmp_path):
@@ -230,11 +230,12 @@ def test_a_requirement_that_is_not_a_number_is_said_as_what_is_needed_and_what_y
                            "comments_30d": 300, "shares_30d": 200, "age": 30, "country": "US",
                            "account_type": "business", "posts_30d": 10, "as_of": "2026-11-20"})
     report = render(plan, "md")
-    assert "| Creator Rewards Program | Not yet | account: a personal account needed (you have a business " \
-           "account) |" in report
+    assert "| Creator Rewards Program | Not offered to you | Only for personal accounts, not business accounts |" \
+        in report
     earnings = report.split("## Earnings", 1)[1].split("## Growth", 1)[0]
     assert "- **Brand sponsorships**: not yet (engagement for your size: above the average or close to the " \
            "average needed (you have below the average)); once you qualify, about $75–$350 per post" in earnings
     html = render(plan, "html")
     assert "<h3 id=\"programme-creator_rewards\">Creator Rewards Program</h3>\n<p><span class=\"badge " \
-           "status-not_eligible\">Not yet</span> account: a business account (needs a personal account)</p>" in html
+           "status-not_offered\">Not offered to you</span> account: a business account (needs a personal account)</p>" \
+        in html

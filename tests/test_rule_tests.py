@@ -97,7 +97,7 @@ def test_a_rule_expected_to_fire_that_does_not_is_missed_with_the_condition_that
         "      because content.steady_cadence: posts_per_week below 3 does not hold (posts_per_week is 3.0333)",
     ]
     assert lines[3] == "0 passed, 1 failed"
-    assert lines[4].startswith("Rules no test exercises: content.answer_comments, ")
+    assert lines[4].startswith("Rules no test exercises: account.business_to_personal, content.answer_comments, ")
 
 
 def test_a_programme_expected_eligible_is_missed_with_its_unmet_requirements(pack):
@@ -306,3 +306,27 @@ def test_extra_test_folders_are_read_and_must_exist(pack, tmp_path):
 def test_loading_the_pack_once_serves_discovery():
     pack = load_rules()
     assert discover([default_rules_dir()], pack=pack)
+
+
+def test_a_refusal_is_expected_with_refused_and_the_rule_that_refused(pack):
+    write(pack / "tests" / "refusals.yaml", """
+        tests:
+          - name: an 11-year-old is refused
+            profile: {handle: kid, as_of: 2026-11-20, age: 11, country: US, followers: 300}
+            expect: {refused: true, fires: [platform.below_minimum_age]}
+          - name: an adult is not refused
+            profile: {handle: adult, as_of: 2026-11-20, age: 30, country: US, followers: 300}
+            expect: {refused: true}
+          - name: a refusal nobody expected fails with the advisor's message
+            profile: {handle: kid, as_of: 2026-11-20, age: 11, country: US, followers: 300}
+            expect: {fires: [platform.below_minimum_age]}
+        """)
+    results = {result.name: result for result in run_rule_tests([pack]).results}
+    assert results["an 11-year-old is refused"].passed
+    adult = results["an adult is not refused"]
+    assert (adult.passed, adult.missed, adult.explanation) == (False, ("refused",),
+                                                               ("a plan was made for the profile",))
+    unexpected = results["a refusal nobody expected fails with the advisor's message"]
+    assert not unexpected.passed and unexpected.error.endswith("refusals.yaml: age: TikTok accounts start at 13. The "
+                                                               "profile gives an age of 11, and TikTok only allows accounts from 13 (younger children may only use a "
+                                                               "separate, limited experience where it exists). This tool makes no plan for creators under 13.")
