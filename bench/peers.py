@@ -276,6 +276,11 @@ def print_table(summary: dict, origin: str, rounds: int) -> None:
         rate = entry["rate"]
         print(f"{entry['name']:<44}{'yes':>8}{rate:>12,.0f}  {entry['low']:>8,.0f}-{entry['high']:<10,.0f}"
               f"{limit / rate:>9.1f}x{(f'{rate / clips:.2f}x' if clips else '-'):>10}")
+    notes = [(entry["name"], entry["note"]) for entry in results.values() if entry.get("note")]
+    if notes:
+        print()
+        for name, note in notes:
+            print(f"  {name}: {note}")
     before = summary.get("before")
     if before:
         print()
