@@ -5,7 +5,8 @@ This is the API other tools embed; the CLI is a thin layer over it. A profile ma
 loaded `Profile`. Errors are `AdvisorError` or `EngineError` subclasses
 with messages naming the file and place; nothing else is raised for bad input.
 
-Thread safety: an `Advisor` may be shared between threads; the engine serialises its calls into durable-rules.
+Thread safety: an `Advisor` may be shared between threads; the durable engine serialises its calls into
+durable-rules, the python engine runs them at once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence, Union
 
-from engine import DEFAULT_LIMITS, Limits, Problem, RulePack, load_rule_pack
+from engine import DEFAULT_LIMITS, EngineChoiceError, Limits, Problem, RulePack, choose_engine, load_rule_pack
 from engine.text import use_code_cache
 
 from . import __version__
@@ -51,22 +52,28 @@ def rule_folders(rules: RulesInput = None) -> list[Path]:
     return folders or [default_rules_dir()]
 
 
-def load_rules(rules: RulesInput = None, *, limits: Limits = DEFAULT_LIMITS) -> RulePack:
+def load_rules(rules: RulesInput = None, *, limits: Limits = DEFAULT_LIMITS, engine: str | None = None) -> RulePack:
     """Load and check a rule pack (or a pack and its overlays) for creator profiles; `limits` bounds each file.
-    Its texts, once compiled, are kept in the user's cache folder for later runs (advisor/cache.py)."""
+    `engine` ("durable" or "python") evaluates it; None: $CREATOR_ADVISOR_ENGINE, else the default (durable where
+    durable-rules imports, python on Python 3.13 and later). Its texts, once compiled, are kept in the user's cache
+    folder for later runs (advisor/cache.py)."""
     use_code_cache(code_cache())
-    return load_rule_pack(rule_folders(rules), CREATOR_FACTS, limits)
+    return load_rule_pack(rule_folders(rules), CREATOR_FACTS, limits, engine=engine)
 
 
 class Advisor:
     """Holds a loaded rule pack and turns profiles into plans. Build once, call `advise` many times."""
 
     def __init__(self, rules: RulesInput = None, *, pack: RulePack | None = None,
-                 limits: Limits = DEFAULT_LIMITS, rule_limits: Limits = DEFAULT_LIMITS):
+                 limits: Limits = DEFAULT_LIMITS, rule_limits: Limits = DEFAULT_LIMITS, engine: str | None = None):
         """`limits` (engine.Limits: bytes, nesting depth and values of one file) bounds every profile this advisor
-        reads, file or mapping; `rule_limits` bounds each file of the rule pack."""
+        reads, file or mapping; `rule_limits` bounds each file of the rule pack. `engine` chooses the engine that
+        evaluates it, "durable" or "python" (see `load_rules`); both give the same plans, and the plan's JSON
+        `generator.engine` names the one that ran. Raises EngineChoiceError for durable where it cannot run."""
+        if pack is not None and engine is not None and choose_engine(engine) != pack.engine:
+            raise EngineChoiceError(f"the pack given is evaluated by the {pack.engine} engine, not {engine}")
         self.limits = limits
-        self.pack = pack if pack is not None else load_rules(rules, limits=rule_limits)
+        self.pack = pack if pack is not None else load_rules(rules, limits=rule_limits, engine=engine)
 
     def advise(self, profile: ProfileInput, *, as_of: dt.date | None = None, limits: Limits | None = None) -> Plan:
         """The plan for one profile, judged on `as_of` (default: the profile's own as_of, else today). `limits`

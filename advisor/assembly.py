@@ -53,7 +53,7 @@ def assemble_plan(pack: RulePack, profile: Profile, facts: Mapping[str, Any], ou
         recommendations = tuple(item for item in recommendations if item.category == AVAILABILITY_CATEGORY)
     return Plan(
         profile=profile, as_of=outcome.on, pack_name=pack.name, pack_version=pack.version,
-        tool_version=tool_version,
+        tool_version=tool_version, engine=pack.engine,
         metrics={name: facts[name] for name in _METRIC_NAMES if name in facts},
         engagement=_engagement(pack, outcome, recommendations),
         eligibility=eligibility,

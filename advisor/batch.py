@@ -61,6 +61,7 @@ class BatchOptions:
     partition: int | None = None  # records per Dask task
     record_timeout: float | None = None  # seconds a record may take (None: batch_pool.DEFAULT_RECORD_TIMEOUT)
     resume: bool = False  # continue an interrupted -o FILE.jsonl run (advisor/batch_resume.py)
+    engine: str | None = None  # "durable" or "python"; None: $CREATOR_ADVISOR_ENGINE, else the default
 
 
 # --- records --------------------------------------------------------------------------------------------------------
@@ -132,14 +133,16 @@ _WORKER: dict[str, Any] = {}
 
 
 def init_worker(rules: list[str] | None, fmt: str, as_of: dt.date | None, folder: str | None = None,
-                prefix: str = "", template: str | None = None, compact: bool = False) -> None:
+                prefix: str = "", engine: str | None = None, template: str | None = None,
+                compact: bool = False) -> None:
     """Pool initializer: Ctrl-C is the parent's to handle (it stops the pool); then load the advisor."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    load_advisor(rules, fmt, as_of, folder, prefix, template, compact)
+    load_advisor(rules, fmt, as_of, folder, prefix, engine, template, compact)
 
 
 def load_advisor(rules: list[str] | None, fmt: str, as_of: dt.date | None, folder: str | None = None,
-                 prefix: str = "", template: str | None = None, compact: bool = False) -> Any:
+                 prefix: str = "", engine: str | None = None, template: str | None = None,
+                 compact: bool = False) -> Any:
     """Hold the advisor (the rule pack, loaded once per process) and the options. The parent loads it first, so a
     broken pack is one clean error before any worker starts, and a worker forked from it keeps that pack.
 
@@ -147,11 +150,12 @@ def load_advisor(rules: list[str] | None, fmt: str, as_of: dt.date | None, folde
     `folder`, each report is written there by the process that made it, under a temporary name starting with
     `prefix`, and the parent gives it its name (see FolderOutput). `template` renders every report through a
     user's template; `compact` leaves out of JSON plans what every plan repeats (advisor.compact)."""
-    if _WORKER.get("rules") != rules or "advisor" not in _WORKER:
+    if _WORKER.get("rules") != rules or _WORKER.get("engine") != engine or "advisor" not in _WORKER:
         from .api import Advisor
 
-        _WORKER["advisor"] = Advisor(rules)
+        _WORKER["advisor"] = Advisor(rules, engine=engine)
         _WORKER["rules"] = rules
+        _WORKER["engine"] = engine
     _WORKER.update(fmt=fmt, as_of=as_of, folder=folder, prefix=prefix, template=template, compact=compact)
     return _WORKER["advisor"]
 
@@ -283,7 +287,7 @@ def plan_stream(source: Iterator[Record], jobs: int, record_timeout: float | Non
             chunk = _take(source, CHUNK)
         return
     options = (_WORKER["rules"], _WORKER["fmt"], _WORKER["as_of"], _WORKER["folder"], _WORKER["prefix"],
-               _WORKER["template"], _WORKER["compact"])
+               _WORKER["engine"], _WORKER["template"], _WORKER["compact"])
     pool = RecordPool(jobs, init_worker, options, plan_record, worker_failure, timeout, CHUNK)
     yield from pool.results(itertools.chain(first, source))
 
@@ -506,9 +510,10 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
     err = err or sys.stderr
     started = time.perf_counter()
     fmt = "jsonl" if options.fmt == "json" and not options.out_dir else options.fmt
-    settings: dict[str, Any] = dict(rules=options.rules, fmt=fmt, as_of=options.as_of, template=options.template,
-                                    compact=options.compact)
-    advisor = load_advisor(**settings)  # a broken pack stops the run before any output
+    settings: dict[str, Any] = dict(rules=options.rules, fmt=fmt, as_of=options.as_of, engine=options.engine,
+                                    template=options.template, compact=options.compact)
+    # A broken pack, or an engine that cannot run here, stops the run before any output.
+    advisor = load_advisor(**settings)
     if options.template:
         _check_template(options.template)
     source = records(options.input_path)  # a CSV header that is not one stops the run here, before any output

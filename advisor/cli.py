@@ -12,7 +12,7 @@ import sys
 import click
 
 from . import __version__
-from .cli_common import FORMATS, DateType as _Date, PathType, echo, fail_cleanly as _fail_cleanly
+from .cli_common import FORMATS, DateType as _Date, PathType, echo, engine_option, fail_cleanly as _fail_cleanly
 
 rules_option = click.option(
     "--rules", "rules", multiple=True, type=PathType(file_okay=False, dir_okay=True),
@@ -46,9 +46,10 @@ def main() -> None:
 @click.option("--explain", is_flag=True,
               help="Add the appendix: every requirement with its source, and the rules that fired with the facts "
                    "they matched.")
+@engine_option
 @_fail_cleanly
 def plan(profile: str, fmt: str | None, output: str | None, template: str | None, rules: tuple[str, ...],
-         as_of: dt.date | None, explain: bool, fix: bool) -> None:
+         as_of: dt.date | None, explain: bool, fix: bool, engine: str | None) -> None:
     """Write the action plan for the creator described in PROFILE (YAML or JSON)."""
     from .api import Advisor, render, render_template
     from .formats import format_for
@@ -68,7 +69,7 @@ def plan(profile: str, fmt: str | None, output: str | None, template: str | None
 
         for change in fix_profile_file(profile):
             echo(f"Fixed {profile}: {change}", err=True)
-    result = Advisor(rules or None).advise(profile, as_of=as_of)
+    result = Advisor(rules or None, engine=engine).advise(profile, as_of=as_of)
     if not (fmt or output or template or explain):
         # Imported only when the summary may be shown: a report does not wait for the summary's own imports.
         from . import summary
@@ -104,13 +105,15 @@ folders_argument = click.argument("folders", nargs=-1, type=PathType(file_okay=F
 @rules.command("validate")
 @folders_argument
 @rules_option
+@engine_option
 @_fail_cleanly
-def rules_validate(folders: tuple[str, ...], rules: tuple[str, ...]) -> None:
-    """Check rule pack FOLDERS (default: the shipped pack); later folders are overlays."""
+def rules_validate(folders: tuple[str, ...], rules: tuple[str, ...], engine: str | None) -> None:
+    """Check rule pack FOLDERS (default: the shipped pack); later folders are overlays. With the durable engine,
+    also that durable-rules can hold the pack."""
     from .api import load_rules, rule_folders
 
     folders = tuple(_folders(folders, rules) or ())
-    pack = load_rules(folders or None)
+    pack = load_rules(folders or None, engine=engine)
     names = ", ".join(str(folder) for folder in rule_folders(folders or None))
     echo(f"OK: {len(pack.rules)} rules, {len(pack.thresholds)} thresholds, "
                f"{len(pack.gate_rules())} programmes ({names})")
@@ -141,12 +144,13 @@ def rules_list(rules: tuple[str, ...]) -> None:
 @rules_option
 @click.option("--tests", "tests", multiple=True, type=PathType(file_okay=False, exists=True),
               help="A further folder of rule-test files (besides each pack folder's tests/).")
+@engine_option
 @_fail_cleanly
-def rules_test(folders: tuple[str, ...], rules: tuple[str, ...], tests: tuple[str, ...]) -> None:
+def rules_test(folders: tuple[str, ...], rules: tuple[str, ...], tests: tuple[str, ...], engine: str | None) -> None:
     """Run the rule tests of the pack FOLDERS (their tests/*.yaml); exit 1 if any fails."""
     from .rule_tests import format_report, run_rule_tests
 
-    report = run_rule_tests(_folders(folders, rules), test_folders=list(tests) or None)
+    report = run_rule_tests(_folders(folders, rules), test_folders=list(tests) or None, engine=engine)
     echo(format_report(report), nl=False)
     if not report.ok:
         sys.exit(1)

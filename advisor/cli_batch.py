@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from .cli_common import FORMATS, DateType as _Date, PathType, echo, fail_cleanly as _fail_cleanly
+from .cli_common import FORMATS, DateType as _Date, PathType, echo, engine_option, fail_cleanly as _fail_cleanly
 
 
 @click.command("import")
@@ -82,11 +82,12 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
                    "processes on this machine. Needs pip install 'creator-advisor[dask]'.")
 @click.option("--partition-size", "partition", type=click.IntRange(min=1, max=100_000), default=None,
               help="Records per Dask task (default 64).")
+@engine_option
 @_fail_cleanly
 def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | None, jobs: int | None,
                   rules: tuple[str, ...], as_of: dt.date | None, record_timeout: float | None,
                   resume: bool, template: str | None, compact: bool, summary: str | None, dask: str | None,
-                  partition: int | None) -> None:
+                  partition: int | None, engine: str | None) -> None:
     """Plan every profile in INPUT: a JSONL file (one profile, or one TikTok Research API record, a line), a CSV
     file with a header row of profile fields (handle,followers,age,country,...), or a folder of profile files
     (.yaml, .yml, .json). Memory stays flat however long the input is.
@@ -121,7 +122,8 @@ def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | 
         failed = run_batch(BatchOptions(input_path=input_path, fmt=fmt, out_dir=out_dir, output=output,
                                         jobs=jobs, rules=list(rules) or None, as_of=as_of,
                                         record_timeout=record_timeout, resume=resume, template=template,
-                                        compact=compact, summary=summary, dask=dask, partition=partition))
+                                        compact=compact, summary=summary, dask=dask, partition=partition,
+                                        engine=engine))
     if failed:
         sys.exit(1)
 

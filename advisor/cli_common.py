@@ -14,6 +14,14 @@ from typing import Any, Callable
 import click
 
 FORMATS = ("md", "html", "json")
+# engine.ENGINES, written here so `--help` does not import the engine (tests/test_engines.py holds them equal).
+ENGINE_NAMES = ("durable", "python")
+
+engine_option = click.option(
+    "--engine", "engine", type=click.Choice(ENGINE_NAMES), default=None,
+    help="The rule engine: durable (durable-rules, the default on Python 3.12 and earlier) or python (pure "
+         "Python, the default on 3.13 and later). Both give the same plans. Default: $CREATOR_ADVISOR_ENGINE, "
+         "else as said.")
 
 
 def fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,7 +7,7 @@ import os
 
 import click
 
-from .cli_common import fail_cleanly
+from .cli_common import engine_option, fail_cleanly
 
 
 def _default_workers() -> int:
@@ -42,10 +42,11 @@ def _default_workers() -> int:
               help="Comma-separated proxy addresses whose forwarded headers are trusted (default 127.0.0.1).")
 @click.option("--log-level", "log_level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               default="info", show_default=True, help="Log level; each request is one line at info.")
+@engine_option
 @fail_cleanly
 def serve(host: str, port: int, workers: int | None, rules: tuple[str, ...], max_body: int | None,
           time_limit: float, body_timeout: float, limit_concurrency: int, proxy_headers: bool,
-          forwarded_allow_ips: str | None, log_level: str) -> None:
+          forwarded_allow_ips: str | None, log_level: str, engine: str | None) -> None:
     """Serve the advisor over HTTP: the JSON API (/v1/plans, /docs) and a page for creators (/)."""
     try:
         from .service.config import DEFAULT_MAX_BODY, ServiceConfig
@@ -54,7 +55,7 @@ def serve(host: str, port: int, workers: int | None, rules: tuple[str, ...], max
         raise click.ClickException(f"the service needs its extra: pip install 'creator-advisor[serve]' "
                                    f"({error.name or error} is missing)") from None
     config = ServiceConfig(rules=rules, max_body_bytes=max_body or DEFAULT_MAX_BODY, time_limit=time_limit,
-                           body_timeout=body_timeout)
+                           body_timeout=body_timeout, engine=engine)
     run(config, host=host, port=port, workers=workers or _default_workers(), limit_concurrency=limit_concurrency,
         proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips, log_level=log_level)
 

@@ -89,6 +89,7 @@ class Plan:
     warnings: tuple[str, ...] = ()
     # The derived facts the rule pack declares for its host (pack.host_reads) that this evaluation asserted.
     conclusions: Mapping[str, Any] = field(default_factory=dict)
+    engine: str = ""  # the engine that evaluated the rules: "durable" or "python"
 
     def program(self, program_id: str) -> ProgramEligibility:
         """The verdict for one programme id (KeyError when the pack has no such programme)."""
@@ -104,7 +105,7 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
-            "generator": {"name": TOOL_NAME, "version": self.tool_version,
+            "generator": {"name": TOOL_NAME, "version": self.tool_version, "engine": self.engine,
                           "rule_pack": {"name": self.pack_name, "version": self.pack_version}},
             "as_of": self.as_of.isoformat(),
             "profile": self.profile.to_dict(),

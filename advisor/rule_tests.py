@@ -85,14 +85,16 @@ def discover(folders: RulesInput, *, test_folders: Folders | None = None,
     return read_test_files(paths, pack)
 
 
-def run_rule_tests(folders: RulesInput, *, test_folders: Folders | None = None) -> RuleTestReport:
-    """Load the pack of `folders` (overlays in order; None: the default pack) once and run every test found for it.
+def run_rule_tests(folders: RulesInput, *, test_folders: Folders | None = None,
+                   engine: str | None = None) -> RuleTestReport:
+    """Load the pack of `folders` (overlays in order; None: the default pack) once and run every test found for it,
+    evaluated by `engine` ("durable" or "python"; None: the default, see load_rules).
 
     Raises RuleTestError for unusable test files and the engine's RulePackError for an unusable pack; a test whose
     plan fails (say a rule's text cannot render for its profile) is a failed test, not an exception.
     """
     folders = rule_folders(folders)
-    pack = load_rules(folders)
+    pack = load_rules(folders, engine=engine)
     files = discover(folders, test_folders=test_folders, pack=pack)
     advisor = Advisor(pack=pack)
     results = []

@@ -10,6 +10,7 @@ after each run, to show it flat. Targets (issue 17): service plans per CPU secon
 plan < 100 ms; errors 0; memory flat.
 
     python bench/serve_load.py [--requests 2000] [--concurrency 16] [--workers 1,2] [--runs 3] [--format json]
+                               [--engine durable|python]
 """
 
 from __future__ import annotations
@@ -43,8 +44,12 @@ def command() -> list[str]:
     return [installed] if installed else [sys.executable, "-m", "advisor.cli"]
 
 
+ENGINE: str | None = None  # --engine: CREATOR_ADVISOR_ENGINE for batch and serve alike
+
+
 def environment() -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=str(ROOT))
+    extra = {"CREATOR_ADVISOR_ENGINE": ENGINE} if ENGINE else {}
+    return dict(os.environ, PYTHONPATH=str(ROOT), **extra)
 
 
 # -- the process tree ------------------------------------------------------------------------------------------------
@@ -203,14 +208,19 @@ def main() -> None:
                         help="worker counts to measure, comma-separated (default: 1 and one per core)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--format", default="json", choices=["json", "md", "html"])
+    parser.add_argument("--engine", default=None, help="the rule engine of batch and serve alike "
+                        "(CREATOR_ADVISOR_ENGINE: durable or python; default: the advisor's default)")
     args = parser.parse_args()
+    global ENGINE
+    ENGINE = args.engine
     worker_counts = list(dict.fromkeys(int(value) for value in args.workers.split(",")))
     lines, origin = profile_lines()
     bodies = [line.encode("utf-8") for line in lines]
     path = f"/v1/plans?format={args.format}"
     cores = len(os.sched_getaffinity(0))
     print(f"profiles: {len(lines):,} ({origin}); {cores} cores, load average {os.getloadavg()[0]:.1f}; "
-          f"{args.requests:,} requests at concurrency {args.concurrency}, format {args.format}, {args.runs} runs")
+          f"{args.requests:,} requests at concurrency {args.concurrency}, format {args.format}, {args.runs} runs, "
+          f"engine {args.engine or 'default'}")
 
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)

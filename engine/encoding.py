@@ -2,7 +2,8 @@
 
 Its parser rejects numbers written with an exponent (`1e-05`, `1e+16`: error 204), so floats are written out in
 plain decimal; it compares numbers as doubles, so integers beyond 2**53 and non-finite floats are refused before
-they reach it; dates become the integer YYYYMMDD so that order comparisons work on them.
+they reach it; dates become the integer YYYYMMDD so that order comparisons work on them. Both engines compare
+these values, and refuse alike what durable-rules cannot take (text with a lone surrogate, say).
 """
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ def json_data(value: Any) -> Any:
 
 def engine_value(value: Any, what: str) -> Any:
     """A fact or constant as the engine compares it (dates as YYYYMMDD); refuses what it cannot compare."""
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if not (value.isascii() or _is_unicode_text(value)):
+            raise FactError(f"{what}: the text has a lone surrogate (not Unicode text), so no rule can compare it")
         return value
     if isinstance(value, int):
         if abs(value) > MAX_EXACT_INTEGER:
@@ -66,12 +71,21 @@ def engine_facts(facts: Mapping[str, Any], names: Container[str]) -> dict[str, A
         if name not in names:
             continue
         kind = type(value)
-        if kind is str or kind is bool or ((kind is int or kind is float)
-                                           and -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER):
+        if (kind is str and value.isascii()) or kind is bool or (
+                (kind is int or kind is float) and -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER):
             out[name] = value  # a NaN fails the comparison, and engine_value refuses it
         else:
             out[name] = engine_value(value, f"fact {name!r}")
     return out
+
+
+def _is_unicode_text(value: str) -> bool:
+    """No lone surrogate: durable-rules cannot take such text at all, so neither engine compares it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def float_text(value: float) -> str:

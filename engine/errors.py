@@ -77,6 +77,18 @@ class EvaluationError(EngineError):
     when one was firing. The engine's state for that evaluation has been discarded."""
 
 
+class EngineChoiceError(EngineError):
+    """The engine asked for is unknown, or cannot run in this Python (durable-rules missing or not importable);
+    says why and what to use instead."""
+
+
 class RuleTextError(EngineError):
     """A rule's title, text or because template failed to render (an undefined name, a sandbox violation).
     Names the rule and the field."""
+
+
+def action_failure(error: Exception, rule: str | None) -> EvaluationError:
+    """The error for an unexpected failure while an evaluation ran (in a rule's action, say), naming the rule
+    that was firing: the same words whichever engine ran."""
+    where = f" while rule {rule} was firing" if rule is not None else ""
+    return EvaluationError(f"the evaluation failed{where}: {type(error).__name__}: {error}")

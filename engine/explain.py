@@ -12,13 +12,12 @@ import datetime as dt
 import operator
 from typing import Any, Mapping
 
-from .compiler import NOT_IN_FORCE, operand
-from .schema import is_json_number
 from .filters import words as show
 from .frozen import from_fields
 from .labels import NO_LABELS, Labels
-from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Threshold, ThresholdEntry, leaves
+from .model import NOT_IN_FORCE, AllOf, AnyOf, Condition, Leaf, NotOf, Threshold, ThresholdEntry, leaves, operand
 from .outcome import RequirementCheck
+from .schema import is_json_number
 
 def describe(condition: Condition, values: Mapping[str, Any] | None = None, labels: Labels = NO_LABELS) -> str:
     """A condition in words; with `values`, thresholds are shown as their values in force. Facts, operators and

@@ -169,6 +169,20 @@ def leaves(condition: Condition) -> list[Leaf]:
     return [leaf for item in condition.items for leaf in leaves(item)]
 
 
+NOT_IN_FORCE = object()  # the right-hand side of a comparison whose threshold has no value in force
+
+
+def operand(leaf: Leaf, values: Mapping[str, Any]) -> Any:
+    """The right-hand side of a comparison for these thresholds: a value, a tuple, or NOT_IN_FORCE. Every engine
+    and the explanations read it here, so "a threshold not in force makes its comparison false" has one home."""
+    if leaf.threshold is None:
+        return leaf.value
+    if isinstance(leaf.threshold, tuple):
+        low, high = (values.get(name, NOT_IN_FORCE) for name in leaf.threshold)
+        return NOT_IN_FORCE if NOT_IN_FORCE in (low, high) else (low, high)
+    return values.get(leaf.threshold, NOT_IN_FORCE)
+
+
 @dataclass(frozen=True)
 class ThresholdRef:
     """`{threshold: name}` on the right of an assert: the threshold's value in force."""
@@ -232,7 +246,8 @@ class Rule:
 
 def firing_order(rules: Iterable[Rule], layers: Mapping[str, int]) -> list[Rule]:
     """The one definition of the order in which ready rules fire: the lower layer first, then the higher priority,
-    then the smaller id. A total order, so every engine, listing and catalogue gives the same sequence."""
+    then the smaller id. A total order, so every engine, listing and catalogue gives the same sequence (the
+    durable-rules compiler writes it as each rule's `pri`, the python engine runs its rules in it)."""
     return sorted(rules, key=lambda rule: (layers.get(rule.id, 0), -rule.priority, rule.id))
 
 

@@ -1,29 +1,29 @@
 """RulePack: a loaded, checked rule pack that evaluates facts. The engine's public face.
 
 Loading reads and checks everything once. Evaluation resolves the thresholds in force for the facts' country and
-date, compiles (once per distinct set of threshold values, then cached) the durable-rules ruleset, runs it, and
-returns an Outcome. Compiled rulesets are few (thresholds differ by a handful of countries and dates) and bounded:
-the least recently used is freed when the cache is full.
+date, compiles (once per distinct set of threshold values, then cached) the ruleset of the chosen engine
+(durable-rules or pure Python, see engine.engines), runs it, and returns an Outcome. Compiled rulesets are few
+(thresholds differ by a handful of countries and dates) and bounded: the least recently used is freed when the
+cache is full.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from collections import OrderedDict
 from typing import Any, Iterable, Mapping, Sequence
 
-from .capacity import CapacityError, check_definition, fact_count_problem
 from .checks import check_pack, compatible
-from .compiler import compile_ruleset
 from .encoding import engine_facts, engine_value
-from .errors import FactConflictError, FactError, Problem, RulePackError
+from .engines import Backend, Ruleset, backend
+from .errors import FactConflictError, FactError, RulePackError
 from .explain import PreparedRequirement, RequirementMemo, check_requirements, prepare_requirements, reasons
 from .labels import NO_LABELS, Labels
 from .loader import iter_folders, read_packs
-from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order, leaves
+from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order
 from .outcome import AdviceItem, Firing, GateResult, Outcome
-from .runtime import ENGINE_LOCK, CompiledRuleset
 from .text import is_plain, render_text
 from .yaml_source import DEFAULT_LIMITS, Limits
 
@@ -36,7 +36,8 @@ class RulePack:
 
     def __init__(self, infos: list[PackInfo], rules: dict[str, Rule], thresholds: dict[str, Threshold],
                  facts: Mapping[str, FactSpec], layers: dict[str, int], derived_types: dict[str, str],
-                 replaced: list[tuple[str, str, str]], labels: Labels = NO_LABELS):
+                 replaced: list[tuple[str, str, str]], labels: Labels = NO_LABELS,
+                 engine: Backend | None = None):
         self.infos = infos
         self.rules = dict(sorted(rules.items()))
         self.thresholds = dict(sorted(thresholds.items()))
@@ -45,6 +46,7 @@ class RulePack:
         self.derived_types = derived_types
         self.replaced = replaced
         self.labels = labels  # words for facts, operators and values (engine.labels)
+        self._backend = engine if engine is not None else backend()
         self.firing_order: tuple[Rule, ...] = tuple(firing_order(self.rules.values(), layers))
         self._gates = [rule for rule in self.firing_order if rule.gate]
         self._gates_declared = tuple(sorted(self._gates, key=_declaration_order))  # a plan lists them so
@@ -53,7 +55,8 @@ class RulePack:
         # Per (country, date): each gate's requirements with what depends on the thresholds alone worked out once.
         self._prepared: dict[tuple[str | None, dt.date], list[tuple[Rule, tuple[PreparedRequirement, ...]]]] = {}
         self._resolutions: dict[tuple[str | None, dt.date], tuple[dict[str, Any], _VariantKey]] = {}
-        self._variants: OrderedDict[_VariantKey, CompiledRuleset] = OrderedDict()
+        self._variants: OrderedDict[_VariantKey, Ruleset] = OrderedDict()
+        self._variants_lock = threading.Lock()  # compiling into the cache; lookups and evaluations run outside it
         self._variant_keys: dict[_VariantKey, _VariantKey] = {}
         # For rule text: every declared fact's name, and per set of threshold values in force every threshold
         # (None where not in force), keyed by the identity of the values (_resolve keeps one dict per set).
@@ -71,13 +74,19 @@ class RulePack:
     def version(self) -> str:
         return self.infos[0].version if self.infos else ""
 
+    @property
+    def engine(self) -> str:
+        """The name of the engine that evaluates this pack: "durable" or "python" (see engine.engines)."""
+        return self._backend.name
+
     def gate_rules(self) -> list[Rule]:
         """The gated rules, in the order the pack's files declare them."""
         return list(self._gates_declared)
 
     def close(self) -> None:
-        """Free every compiled ruleset held in durable-rules (the pack can still evaluate; it recompiles)."""
-        with ENGINE_LOCK:
+        """Free every compiled ruleset (held in durable-rules by that engine); the pack can still evaluate: it
+        recompiles."""
+        with self._backend.lock, self._variants_lock:
             while self._variants:
                 self._variants.popitem(last=False)[1].close()
 
@@ -111,20 +120,22 @@ class RulePack:
             found = self._resolutions[key] = (values, self._variant_keys.setdefault(variant, variant))
         return found
 
-    def _variant(self, values: dict[str, Any], key: _VariantKey) -> CompiledRuleset:
+    def _variant(self, values: dict[str, Any], key: _VariantKey) -> Ruleset:
         variant = self._variants.get(key)
-        if variant is not None:
-            self._variants.move_to_end(key)
+        if variant is not None:  # the common case, without a lock
+            try:
+                self._variants.move_to_end(key)
+            except KeyError:
+                pass  # another thread evicted it meanwhile (python engine): it still runs, and is not kept
             return variant
-        definition, included = compile_ruleset(list(self.rules.values()), self.layers, values)
-        layers = sorted({self.layers[rule.id] for rule in included})
-        reads = [tuple(sorted({leaf.fact for rule in included if self.layers[rule.id] == layer
-                               for leaf in leaves(rule.when)})) for layer in layers]
-        variant = CompiledRuleset.create(definition, included, layers, reads)
-        self._variants[key] = variant
-        if len(self._variants) > MAX_COMPILED_VARIANTS:
-            self._variants.popitem(last=False)[1].close()
-        return variant
+        with self._variants_lock:  # compiling and evicting, one thread at a time
+            variant = self._variants.get(key)
+            if variant is None:
+                variant = self._backend.compile(list(self.rules.values()), self.layers, values)
+                self._variants[key] = variant
+                if len(self._variants) > MAX_COMPILED_VARIANTS:
+                    self._variants.popitem(last=False)[1].close()  # the python engine's close frees nothing in use
+            return variant
 
     # -- evaluation ---------------------------------------------------------------------------------------
     def check_facts(self, facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -188,7 +199,9 @@ class RulePack:
                 new[name] = engine_value(value, f"fact {name!r} asserted by rule {rule.id}")
             return new
 
-        with ENGINE_LOCK:  # one lock from choosing the compiled variant to running it: no thread can free it between
+        # durable: one lock from choosing the compiled variant to running it, so no thread can free it between;
+        # python: no lock at all.
+        with self._backend.lock:
             self._variant(values, key).run(memory, on_fire)
         everything = {**clean, **derived}
         gates = {}
@@ -283,51 +296,24 @@ def _declaration_order(rule: Rule) -> tuple[Any, ...]:
 
 
 def load_rule_pack(folders: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
-                   facts: Iterable[FactSpec], limits: Limits = DEFAULT_LIMITS) -> RulePack:
+                   facts: Iterable[FactSpec], limits: Limits = DEFAULT_LIMITS, *,
+                   engine: str | None = None) -> RulePack:
     """Load one pack folder, or several (each later one an overlay), and check it against `facts`.
 
-    Raises RulePackError listing every problem found, each with file, line, column, rule and key path.
+    `engine` ("durable" or "python") chooses the engine that evaluates it; None: $CREATOR_ADVISOR_ENGINE, else
+    the default (engine.engines). Raises EngineChoiceError for an engine that cannot run here (before reading any
+    file), and RulePackError listing every problem found, each with file, line, column, rule and key path.
     """
+    chosen = backend(engine)
     specs = {spec.name: spec for spec in facts}
     loaded = read_packs(iter_folders(folders), limits)
     checked = check_pack(loaded, specs)
     problems = sorted(loaded.problems + checked.problems, key=lambda p: (p.file, p.line or 0, p.column or 0))
     if problems:
         raise RulePackError(problems)
-    problems = _capacity_problems(loaded.rules, loaded.thresholds, checked.layers, [*specs, *checked.derived_types])
+    problems = chosen.load_problems(loaded.rules, loaded.thresholds, checked.layers,
+                                    [*specs, *checked.derived_types])
     if problems:
         raise RulePackError(problems)
     return RulePack(loaded.infos, loaded.rules, loaded.thresholds, specs, checked.layers, checked.derived_types,
-                    loaded.replaced, loaded.labels)
-
-
-def _capacity_problems(rules: Mapping[str, Rule], thresholds: Mapping[str, Threshold], layers: Mapping[str, int],
-                       fact_names: list[str]) -> list[Problem]:
-    """What durable-rules could not hold, found when the pack loads rather than at its first evaluation: too many
-    facts for one evaluation, or a rule network that overflows one of its tables (see engine.capacity). The
-    network is built with every threshold in force at its widest value (the longest list), the largest shape any
-    date or country can give; each compiled variant is checked again before it reaches durable-rules."""
-    problems = []
-    too_many = fact_count_problem(fact_names)
-    if too_many:
-        widest_rule = max(rules.values(), key=lambda rule: len(rule.asserts), default=None)
-        problems.append(_rule_problem(widest_rule, too_many, ("then", "assert")) if widest_rule
-                        else Problem("<pack>", None, None, too_many))
-    widest = {}
-    for name, threshold in thresholds.items():
-        values = [entry.value for entry in threshold.entries()]
-        widest[name] = max(values, key=lambda v: len(v) if isinstance(v, tuple) else 0)
-    definition, included = compile_ruleset(list(rules.values()), layers, widest)
-    try:
-        check_definition(definition)
-    except CapacityError as error:
-        rank = int(error.rule[1:])
-        problems.append(_rule_problem(included[rank], f"the pack is too large for durable-rules: {error}; split "
-                                                      "the condition or spread the rules over more facts"))
-    return problems
-
-
-def _rule_problem(rule: Rule, message: str, path: tuple[str, ...] = ("when",)) -> Problem:
-    if rule.origin is None:
-        return Problem("<memory>", None, None, message, rule=rule.id)
-    return rule.origin.document.problem(rule.origin.path + path, message, rule=rule.id, shown_path=path)
+                    loaded.replaced, loaded.labels, chosen)

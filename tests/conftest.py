@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from engine import FactSpec, load_rule_pack
+from engine import FactSpec, available_engines, load_rule_pack
+from engine.durable import unavailable as durable_unavailable
+
+# The engines that can run in this Python (both on 3.11/3.12 with durable-rules; python alone on 3.13+).
+ENGINES_HERE = available_engines()
+needs_durable = pytest.mark.skipif(durable_unavailable() is not None,
+                                   reason=f"needs durable-rules, which cannot run here: {durable_unavailable()}")
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent

@@ -1,8 +1,8 @@
 """An independent oracle: rule conditions evaluated in plain Python, straight from the rule files.
 
 SQLite is tested against independent implementations; this is the same idea for the rule engine. Nothing here
-comes from the engine (no engine.loader, engine.compiler, engine.explain or engine.pack): the YAML files are read
-with PyYAML's safe loader, and every rule of docs/rule-format.md is written out again from the document:
+comes from the engine (no engine.loader, engine.durable, engine.python, engine.explain or engine.pack): the YAML
+files are read with PyYAML's safe loader, and every rule of docs/rule-format.md is written out again from the document:
 
 - thresholds: a country's override, else the base entry; if that entry is not in force on the date (valid_from
   inclusive, valid_until exclusive), the first of its `earlier` entries that is; else the threshold is not in

@@ -23,6 +23,8 @@ import pytest
 import advisor.api
 from advisor.api import Advisor, render
 
+from conftest import ENGINES_HERE
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 GOLDEN = TESTS / "golden"
@@ -32,18 +34,26 @@ GOLDEN_VERSION = "0.0.0+golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 
-@pytest.fixture(scope="module")
-def pinned_advisor():
-    """An Advisor with the default pack whose plans carry GOLDEN_VERSION as the generator version."""
+GOLDEN_ENGINE = "durable"  # the goldens name the engine of record; every engine must give them
+
+
+@pytest.fixture(scope="module", params=ENGINES_HERE)
+def pinned_advisor(request):
+    """An Advisor with the default pack, on each engine that runs here, whose plans carry GOLDEN_VERSION as the
+    generator version."""
     patch = pytest.MonkeyPatch()
     patch.setattr(advisor.api, "__version__", GOLDEN_VERSION)
-    yield Advisor()
+    yield Advisor(engine=request.param)
     patch.undo()
 
 
 def report(pinned: Advisor, example: Path, fmt: str) -> bytes:
     text = render(pinned.advise(example), fmt)
     assert GOLDEN_VERSION in text, "the plan's generator version no longer comes from advisor.api.__version__"
+    if fmt == "json":  # the one place a plan names its engine
+        named = f'"engine": "{pinned.pack.engine}"'
+        assert text.count(named) == 1, "the JSON plan names the engine that made it, once"
+        text = text.replace(named, f'"engine": "{GOLDEN_ENGINE}"')
     return text.encode("utf-8")
 
 
@@ -87,7 +97,7 @@ def test_every_golden_belongs_to_an_example():
 def test_rendering_the_same_profile_twice_is_byte_identical(pinned_advisor, fmt):
     first = report(pinned_advisor, JSON_EXAMPLE, fmt)
     again = report(pinned_advisor, JSON_EXAMPLE, fmt)
-    fresh = report(Advisor(), JSON_EXAMPLE, fmt)  # a pack loaded anew
+    fresh = report(Advisor(engine=pinned_advisor.pack.engine), JSON_EXAMPLE, fmt)  # a pack loaded anew
     assert first == again == fresh
 
 

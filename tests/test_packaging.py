@@ -133,15 +133,16 @@ def test_the_wheel_carries_the_data_files_and_not_the_tests(wheel):
     for example in sorted((ROOT / "examples").glob("*.yaml")):  # `creator-advisor example NAME` needs them
         assert f"advisor/examples/{example.name}" in names, f"example {example.name} is not shipped"
     assert not [name for name in names if name.startswith(("tests/", "bench/", "docs/", "examples/"))]
+    modules = sorted(path.relative_to(ROOT).as_posix() for package in ("engine", "advisor")
+                     for path in (ROOT / package).rglob("*.py"))
+    assert [name for name in modules if name not in names] == [], "every module of the source tree is shipped"
 
 
 def test_the_version_is_written_in_one_place():
     """pyproject.toml declares the version dynamic and reads it from advisor/_version.py, which the package
     imports: a release bumps one line, and the command needs no package metadata to name its version."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        tomllib = pytest.importorskip("tomli")
+    import tomllib
+
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "version" not in pyproject["project"]
     assert "version" in pyproject["project"]["dynamic"]

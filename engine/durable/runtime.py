@@ -17,10 +17,10 @@ from typing import Any, Callable
 
 import durable_rules_engine as _engine
 
+from ..encoding import dumps, encode_items
+from ..errors import EngineError, EvaluationError, action_failure
+from ..model import Rule
 from .capacity import CapacityError, check_definition
-from .encoding import dumps, encode_items
-from .errors import EngineError, EvaluationError
-from .model import Rule
 
 # durable-rules is not thread-safe: every call into it holds this lock.
 ENGINE_LOCK = threading.RLock()
@@ -111,8 +111,7 @@ class CompiledRuleset:
             except EngineError:
                 raise  # already says what went wrong (two rules asserting different values, say)
             except Exception as error:  # a failure in a rule's action: named, typed, and the session still ends
-                rule = f" while rule {firing.id} was firing" if firing is not None else ""
-                raise EvaluationError(f"the evaluation failed{rule}: {type(error).__name__}: {error}") from error
+                raise action_failure(error, firing.id if firing is not None else None) from error
             finally:
                 _end_session(handle, started)
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Union
 
-from .encoding import engine_value
-from .model import AllOf, AnyOf, Condition, Leaf, NotOf, Rule, firing_order
+from ..encoding import engine_value
+from ..model import NOT_IN_FORCE, AllOf, AnyOf, Condition, Leaf, NotOf, Rule, firing_order, operand
 
 LAYER_KEY = "__layer"
-NOT_IN_FORCE = object()
 
 Expression = Union[dict[str, Any], bool]
 
@@ -40,16 +39,6 @@ def _or(parts: list[Expression]) -> Expression:
     if not parts:
         return False
     return parts[0] if len(parts) == 1 else {"$or": parts}
-
-
-def operand(leaf: Leaf, values: Mapping[str, Any]) -> Any:
-    """The right-hand side of a comparison for these thresholds: a value, a tuple, or NOT_IN_FORCE."""
-    if leaf.threshold is None:
-        return leaf.value
-    if isinstance(leaf.threshold, tuple):
-        low, high = (values.get(name, NOT_IN_FORCE) for name in leaf.threshold)
-        return NOT_IN_FORCE if NOT_IN_FORCE in (low, high) else (low, high)
-    return values.get(leaf.threshold, NOT_IN_FORCE)
 
 
 def compile_condition(condition: Condition, values: Mapping[str, Any], negate: bool = False) -> Expression:
