@@ -54,6 +54,11 @@ class BatchOptions:
     jobs: int | None = None
     rules: list[str] | None = None
     as_of: dt.date | None = None
+    template: str | None = None  # a Jinja2 template file for every report (advisor.render.render_template)
+    compact: bool = False  # JSON plans without what every plan repeats (advisor.compact)
+    summary: str | None = None  # the agency's table, FILE.csv (advisor.summary_table)
+    dask: str | None = None  # a Dask scheduler address or local[:N] (advisor.batch_dask)
+    partition: int | None = None  # records per Dask task
     record_timeout: float | None = None  # seconds a record may take (None: batch_pool.DEFAULT_RECORD_TIMEOUT)
     resume: bool = False  # continue an interrupted -o FILE.jsonl run (advisor/batch_resume.py)
     engine: str | None = None  # "durable" or "python"; None: $CREATOR_ADVISOR_ENGINE, else the default
@@ -97,7 +102,11 @@ def folder_records(path: str) -> Iterator[Record]:
 
 
 def records(path: str) -> Iterator[Record]:
-    return folder_records(path) if os.path.isdir(path) else jsonl_records(path)
+    if os.path.isdir(path):
+        return folder_records(path)
+    from .csv_input import csv_records, is_csv
+
+    return csv_records(path) if is_csv(path) else jsonl_records(path)
 
 
 def count_records(path: str) -> int | None:
@@ -110,6 +119,10 @@ def count_records(path: str) -> int | None:
             return None
     except OSError:
         return None
+    from .csv_input import is_csv
+
+    if is_csv(path):
+        return sum(1 for _ in records(path))
     with open(path, "rb") as stream:
         return sum(1 for line in stream if line.strip())
 
@@ -120,27 +133,30 @@ _WORKER: dict[str, Any] = {}
 
 
 def init_worker(rules: list[str] | None, fmt: str, as_of: dt.date | None, folder: str | None = None,
-                prefix: str = "", engine: str | None = None) -> None:
+                prefix: str = "", engine: str | None = None, template: str | None = None,
+                compact: bool = False) -> None:
     """Pool initializer: Ctrl-C is the parent's to handle (it stops the pool); then load the advisor."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    load_advisor(rules, fmt, as_of, folder, prefix, engine)
+    load_advisor(rules, fmt, as_of, folder, prefix, engine, template, compact)
 
 
 def load_advisor(rules: list[str] | None, fmt: str, as_of: dt.date | None, folder: str | None = None,
-                 prefix: str = "", engine: str | None = None) -> Any:
+                 prefix: str = "", engine: str | None = None, template: str | None = None,
+                 compact: bool = False) -> Any:
     """Hold the advisor (the rule pack, loaded once per process) and the options. The parent loads it first, so a
     broken pack is one clean error before any worker starts, and a worker forked from it keeps that pack.
 
     `fmt` is "md", "html", "json" (a JSON file per plan, indented) or "jsonl" (one compact line per plan). With
     `folder`, each report is written there by the process that made it, under a temporary name starting with
-    `prefix`, and the parent gives it its name (see FolderOutput)."""
+    `prefix`, and the parent gives it its name (see FolderOutput). `template` renders every report through a
+    user's template; `compact` leaves out of JSON plans what every plan repeats (advisor.compact)."""
     if _WORKER.get("rules") != rules or _WORKER.get("engine") != engine or "advisor" not in _WORKER:
         from .api import Advisor
 
         _WORKER["advisor"] = Advisor(rules, engine=engine)
         _WORKER["rules"] = rules
         _WORKER["engine"] = engine
-    _WORKER.update(fmt=fmt, as_of=as_of, folder=folder, prefix=prefix)
+    _WORKER.update(fmt=fmt, as_of=as_of, folder=folder, prefix=prefix, template=template, compact=compact)
     return _WORKER["advisor"]
 
 
@@ -148,24 +164,32 @@ def plan_chunk(chunk: list[Record]) -> list[tuple[bool, str, str, Any, tuple[str
     return [plan_record(record) for record in chunk]
 
 
-def plan_record(record: Record) -> tuple[bool, str, str, Any, tuple[str, ...]]:
-    """(ok, where, handle, output (a JSONL line as bytes, else the report's text) or error lines, programmes the
-    creator qualifies for)."""
+def plan_record(record: Record) -> tuple[bool, str, str, Any, Any]:
+    """(ok, where, handle, output (a JSONL line as bytes, else the report's text) or error lines, the plan's
+    digest for the summary table and index (advisor.summary_table.plan_digest))."""
     kind, where, raw = record
     try:
+        from .summary_table import plan_digest
+
         profile = _profile(kind, where, raw)
         plan = _WORKER["advisor"].advise(profile)
         data = plan.to_dict()
+        digest = plan_digest(data)
         fmt = _WORKER["fmt"]
+        if _WORKER.get("compact") and fmt in ("jsonl", "json"):
+            from .compact import compact_plan
+
+            data = compact_plan(data)
         text: str | bytes
         if fmt == "jsonl":  # encoded here, in the worker: the parent only writes the bytes
             text = (json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode()
         else:
-            from .render import render
+            from .render import render, render_template
 
-            report = render(data, fmt)
+            report = (render_template(data, _WORKER["template"]) if _WORKER.get("template")
+                      else render(data, fmt))
             text = report if _WORKER["folder"] is None else _write_temporary(report)  # written in parallel here
-        return True, where, profile.handle, text, tuple(plan.eligible_programs)
+        return True, where, profile.handle, text, digest
     except OutputError:
         raise  # the output cannot be written: that stops the whole run, it is not this record's fault
     except LocatedProblemsError as error:
@@ -188,6 +212,8 @@ def _profile(kind: str, where: str, raw: Any) -> Any:
         return to_profile(where, as_of=as_of)
     if kind == "too-long":
         raise AdvisorError(f"the line is longer than {MAX_LINE_BYTES:,} bytes, the limit for one profile")
+    if kind == "invalid":  # a record its reader already found wrong (advisor.csv_input): `raw` says how
+        raise AdvisorError(raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -223,11 +249,14 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _write_temporary(text: str) -> str:
     """Write a report to a new temporary file of the run in the output folder (no sync: see FolderOutput.commit);
     its path."""
+    return _write_temporary_in(Path(_WORKER["folder"]), _WORKER["prefix"], text)
+
+
+def _write_temporary_in(folder: Path, prefix: str, text: str) -> str:
     from .output import write_temporary
 
-    folder = Path(_WORKER["folder"])
     try:
-        return str(write_temporary(folder, _WORKER["prefix"], text, durable=False))
+        return str(write_temporary(folder, prefix, text, durable=False))
     except OSError as error:
         raise OutputError(f"{folder}: cannot write the reports: {error.strerror or error}") from None
 
@@ -258,7 +287,7 @@ def plan_stream(source: Iterator[Record], jobs: int, record_timeout: float | Non
             chunk = _take(source, CHUNK)
         return
     options = (_WORKER["rules"], _WORKER["fmt"], _WORKER["as_of"], _WORKER["folder"], _WORKER["prefix"],
-               _WORKER["engine"])
+               _WORKER["engine"], _WORKER["template"], _WORKER["compact"])
     pool = RecordPool(jobs, init_worker, options, plan_record, worker_failure, timeout, CHUNK)
     yield from pool.results(itertools.chain(first, source))
 
@@ -399,9 +428,14 @@ class FolderOutput:
     in parallel and each is whole or absent. `discard` removes the run's temporary files left by an interrupted
     run."""
 
-    def __init__(self, folder: str, fmt: str, input_path: str | None = None):
+    def __init__(self, folder: str, fmt: str, input_path: str | None = None, template: str | None = None):
         self.folder = Path(folder)
-        self.extension = EXTENSIONS[fmt]
+        if template:
+            from .render import template_kind
+
+            self.extension = template_kind(template)
+        else:
+            self.extension = EXTENSIONS[fmt]
         if input_path is not None and _same_file(input_path, folder):
             raise OutputError(f"{self.folder}: cannot write the reports into the input folder {input_path}: give "
                               "another folder")
@@ -415,8 +449,11 @@ class FolderOutput:
         self.seen = NamesSeen()
         self.prefix = f"{TEMPORARY_TAG}-{os.getpid()}-{secrets.token_hex(4)}"
 
-    def write(self, handle: str, temporary: str) -> None:
+    def write(self, handle: str, temporary: str) -> str:
+        """Name the report written to `temporary` from `handle`; the file name it got."""
         base = safe_name(handle)
+        if base.lower() == "index" or base.lower().startswith("index-"):
+            base = "_" + base  # the run's index pages (advisor.batch_index) take these names
         name, number = base, 1
         while not self.seen.add_if_new(f"{name}.{self.extension}"):
             number += 1
@@ -433,6 +470,7 @@ class FolderOutput:
             os.replace(temporary, target)
         except OSError as error:
             raise OutputError(f"{target}: cannot write the report: {error.strerror or error}") from None
+        return target.name
 
     def commit(self) -> str:
         """The reports were written without a sync each: one sync makes them all durable before the run reports
@@ -472,29 +510,62 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
     err = err or sys.stderr
     started = time.perf_counter()
     fmt = "jsonl" if options.fmt == "json" and not options.out_dir else options.fmt
+    settings: dict[str, Any] = dict(rules=options.rules, fmt=fmt, as_of=options.as_of, engine=options.engine,
+                                    template=options.template, compact=options.compact)
     # A broken pack, or an engine that cannot run here, stops the run before any output.
-    advisor = load_advisor(options.rules, fmt, options.as_of, engine=options.engine)
+    advisor = load_advisor(**settings)
+    if options.template:
+        _check_template(options.template)
+    source = records(options.input_path)  # a CSV header that is not one stops the run here, before any output
+    dask = None
+    if options.dask:
+        from .batch_dask import PARTITION, DaskRun
+
+        dask = DaskRun(options.dask, settings, partition=options.partition or PARTITION)
     jobs = options.jobs or default_jobs()
-    output: JsonlOutput | FolderOutput = (
-        FolderOutput(options.out_dir, options.fmt, options.input_path) if options.out_dir
-        else JsonlOutput(options.output, options.input_path, _resume_options(options), options.resume))
-    if isinstance(output, FolderOutput):
-        load_advisor(options.rules, fmt, options.as_of, str(output.folder), output.prefix, options.engine)
+    outputs: list[Any] = []
+    try:
+        output: JsonlOutput | FolderOutput = (
+            FolderOutput(options.out_dir, options.fmt, options.input_path, options.template) if options.out_dir
+            else JsonlOutput(options.output, options.input_path, _resume_options(options), options.resume))
+        outputs.append(output)
+        from .summary_table import StatusCounts, SummaryTable
+
+        table = SummaryTable(options.summary, (options.input_path,)) if options.summary else None
+        index = None
+        if isinstance(output, FolderOutput):
+            from .batch_index import BatchIndex
+
+            index = BatchIndex(output.folder)
+            load_advisor(**settings, folder=str(output.folder), prefix=output.prefix)
+        outputs += [part for part in (table, index) if part is not None]
+    except BaseException:
+        for part in outputs:
+            part.discard()
+        if dask is not None:
+            dask.close()
+        raise
     written = failed = 0
-    qualified = {rule.gate: 0 for rule in advisor.pack.gate_rules()}
-    source = records(options.input_path)
+    counts = StatusCounts()
     resumed: int = getattr(output, "resumed", 0)
     if resumed:  # records the interrupted run finished: read past, not planned again
         source = itertools.islice(source, resumed, None)
-    results = plan_stream(source, jobs, options.record_timeout)
+    if dask is not None:
+        results = dask.plan_stream(source, output.folder if isinstance(output, FolderOutput) else None,
+                                   getattr(output, "prefix", ""))
+    else:
+        results = plan_stream(source, jobs, options.record_timeout)
     try:
         with _progress(options.input_path, err) as bar:
-            for ok, where, handle, payload, programmes in results:
+            for ok, where, handle, payload, digest in results:
                 if ok:
-                    output.write(handle, payload)
+                    name = output.write(handle, payload)
                     written += 1
-                    for programme in programmes:
-                        qualified[programme] = qualified.get(programme, 0) + 1
+                    counts.add(digest)
+                    if table is not None:
+                        table.add(digest)
+                    if index is not None and name is not None:
+                        index.add(name, digest)
                 else:
                     failed += 1
                     bar.clear_line()
@@ -503,31 +574,61 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
                 if isinstance(output, JsonlOutput):
                     output.done(ok)
                 bar.update(1)
+        if index is not None:
+            index.commit()
         target = output.commit()
+        if table is not None:
+            table.commit()
     except BaseException:
         results.close()  # the pool stops first (its running chunks end), then their files are removed
-        output.discard()
+        for part in outputs:
+            part.discard()
         raise
     finally:
         results.close()  # stops the pool now, also when writing failed
+        if dask is not None:
+            dask.close()
     if resumed:
         click.echo(f"Resumed: the first {resumed:,} records were done by the interrupted run", file=err)
-    _summary(err, written, failed, qualified, target, time.perf_counter() - started, jobs)
+    how = (f"Dask, {dask.workers} worker{'s' if dask.workers != 1 else ''}" if dask is not None
+           else f"{jobs} job{'s' if jobs != 1 else ''}")
+    _summary(err, written, failed, counts, target, time.perf_counter() - started, how,
+             dask.retried if dask is not None else None, options.summary)
     return failed
 
 
-def _summary(err: IO[str], written: int, failed: int, qualified: dict[str, int], target: str, seconds: float,
-             jobs: int) -> None:
+def _check_template(template: str) -> None:
+    """A template that does not exist or does not compile stops the run before any output (not once a record)."""
+    import jinja2
+
+    from .errors import RenderError
+    from .render import build_environment, template_kind
+
+    path = Path(template)
+    if not path.is_file():
+        raise RenderError(f"{path}: cannot use it as a template: the file "
+                          f"{'is a folder' if path.is_dir() else 'does not exist'}")
+    try:
+        build_environment(template_kind(path), search_path=path.resolve().parent).get_template(path.name)
+    except jinja2.TemplateSyntaxError as error:
+        raise RenderError(f"{path}:{error.lineno}: template syntax error: {error.message}") from None
+    except (jinja2.TemplateError, OSError, UnicodeDecodeError) as error:
+        raise RenderError(f"{path}: cannot use it as a template: {error}") from None
+
+
+def _summary(err: IO[str], written: int, failed: int, counts: Any, target: str, seconds: float, how: str,
+             retried: int | None, table: str | None) -> None:
     plans = f"{written:,} plan{'s' if written != 1 else ''}"
     errors = f"{failed:,} record{'s' if failed != 1 else ''} failed"
     rate = f", {written / seconds:,.0f} plans/s" if seconds > 0 and written else ""
-    click.echo(f"{plans} written to {safe_text(target)}, {errors} ({seconds:.1f} s, {jobs} job{'s' if jobs != 1 else ''}"
-               f"{rate})", file=err)
-    if written:
-        width = max(len(name) for name in qualified) if qualified else 0
-        click.echo(f"Qualify, of {plans}:", file=err)
-        for programme, count in qualified.items():
-            click.echo(f"  {programme:<{width}}  {count:>{len(f'{written:,}')},}", file=err)
+    click.echo(f"{plans} written to {safe_text(target)}, {errors} ({seconds:.1f} s, {how}{rate})", file=err)
+    if retried:
+        click.echo(f"{retried:,} partition{'s' if retried != 1 else ''} run again after a Dask worker was lost "
+                   "(nothing lost, nothing written twice)", file=err)
+    if table:
+        click.echo(f"Summary table: {safe_text(table)}", file=err)
+    for line in counts.lines(written):
+        click.echo(safe_text(line), file=err)
 
 
 def _is_terminal(stream: IO[str]) -> bool:
@@ -580,4 +681,4 @@ def _progress(input_path: str, err: IO[str]) -> _Bar:
 def _resume_options(options: BatchOptions) -> dict[str, Any]:
     """The options that decide a run's plans: a run is resumed only with the same."""
     return {"fmt": options.fmt, "rules": [os.path.abspath(folder) for folder in options.rules or ()],
-            "as_of": options.as_of.isoformat() if options.as_of else None}
+            "as_of": options.as_of.isoformat() if options.as_of else None, "compact": options.compact}

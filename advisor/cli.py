@@ -180,16 +180,26 @@ def rules_lint(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple
 @overlay_option
 @click.option("--output", "-o", type=PathType(dir_okay=False), default=None,
               help="Write the catalogue to this file instead of standard output.")
+@click.option("--json", "as_json", is_flag=True,
+              help="The catalogue as JSON: every gate, rule and threshold by id (what --compact plans refer to).")
 @_fail_cleanly
 def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple[str, ...],
-               output: str | None) -> None:
+               output: str | None, as_json: bool) -> None:
     """Write the Markdown catalogue of a rule pack: programmes, thresholds with sources, rules in plain words."""
-    from engine.catalogue import catalogue_markdown
-
     from .api import load_rules
     from .output import write_whole
 
-    text = catalogue_markdown(load_rules(_folders(folders, rules, overlays)))
+    pack = load_rules(_folders(folders, rules, overlays))
+    if as_json:
+        import json
+
+        from engine.catalogue_data import pack_data
+
+        text = json.dumps(pack_data(pack), ensure_ascii=False, indent=1) + "\n"
+    else:
+        from engine.catalogue import catalogue_markdown
+
+        text = catalogue_markdown(pack)
     if output:
         write_whole(output, text)
         echo(f"Wrote {output}", err=True)

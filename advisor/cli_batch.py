@@ -70,18 +70,43 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
               help="Seconds one record may take before it fails and the run goes on (default: 300).")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted -o FILE.jsonl run from where it stopped (same input and options).")
+@click.option("--template", "-t", type=PathType(dir_okay=False), default=None,
+              help="Render every report through this Jinja2 template (as for `plan`); needs --out DIR.")
+@click.option("--compact", is_flag=True,
+              help="JSON plans without what every plan repeats (sources, notes, URLs): ids resolvable from "
+                   "`creator-advisor rules docs --json`.")
+@click.option("--summary", "summary", type=PathType(dir_okay=False), default=None,
+              help="Also write a table, one row per creator (handle, followers, engagement, each programme's "
+                   "status and main gap, next milestone, top action), to this CSV file.")
+@click.option("--dask", "dask", metavar="ADDRESS|local[:N]", default=None,
+              help="Run on a Dask cluster: a scheduler's address (tcp://HOST:8786), or local:N for N worker "
+                   "processes on this machine. Needs pip install 'creator-advisor[dask]'.")
+@click.option("--partition-size", "partition", type=click.IntRange(min=1, max=100_000), default=None,
+              help="Records per Dask task (default 64).")
 @engine_option
 @_fail_cleanly
 def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | None, jobs: int | None,
                   rules: tuple[str, ...], overlays: tuple[str, ...], as_of: dt.date | None,
-                  record_timeout: float | None, resume: bool, engine: str | None) -> None:
-    """Plan every profile in INPUT: a JSONL file (one profile, or one TikTok Research API record, a line) or a
-    folder of profile files (.yaml, .yml, .json). Memory stays flat however long the input is.
+                  record_timeout: float | None, resume: bool, template: str | None, compact: bool,
+                  summary: str | None, dask: str | None, partition: int | None, engine: str | None) -> None:
+    """Plan every profile in INPUT: a JSONL file (one profile, or one TikTok Research API record, a line), a CSV
+    file with a header row of profile fields (handle,followers,age,country,...), or a folder of profile files
+    (.yaml, .yml, .json). Memory stays flat however long the input is.
 
-    A record that fails is reported as FILE:LINE: message and the run goes on; a summary (plans written, errors,
-    how many qualify for each programme) ends the run on standard error. Exit code 1 if any record failed."""
+    A record that fails is reported as FILE:LINE: message (for CSV, the row as a spreadsheet numbers it, and the
+    column) and the run goes on; a summary (plans written, errors, each programme's count of every status) ends
+    the run on standard error. Exit code 1 if any record failed. With --out DIR, index.html and index.md link
+    every report with its verdicts."""
     from .batch import BatchOptions, run_batch
 
+    if template and not out_dir:
+        raise click.UsageError("--template writes one report per creator: give --out DIR")
+    if compact and (fmt != "json" or template):
+        raise click.UsageError("--compact is for JSON plans")
+    if partition and not dask:
+        raise click.UsageError("--partition-size is for --dask runs")
+    if jobs and dask:
+        raise click.UsageError("--jobs is for local runs; a Dask run uses the cluster's workers")
     if out_dir and output:
         raise click.UsageError("give --out DIR (one file per plan) or -o FILE.jsonl (one line per plan), not both")
     if output and fmt != "json":
@@ -90,13 +115,17 @@ def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | 
         raise click.UsageError(f"{fmt} reports are written one file per plan: give --out DIR")
     if resume and not output:
         raise click.UsageError("--resume continues a run that writes -o FILE.jsonl: give the same -o FILE")
+    if dask and (resume or record_timeout):
+        raise click.UsageError("--resume and --record-timeout are for local runs, not --dask")
     from .batch_pool import terminate_as_interrupt
 
     folders = [str(folder) for folder in pack_folders(rules, overlays)] if rules or overlays else None
     with terminate_as_interrupt():
         failed = run_batch(BatchOptions(input_path=input_path, fmt=fmt, out_dir=out_dir, output=output,
                                         jobs=jobs, rules=folders, as_of=as_of,
-                                        record_timeout=record_timeout, resume=resume, engine=engine))
+                                        record_timeout=record_timeout, resume=resume, template=template,
+                                        compact=compact, summary=summary, dask=dask, partition=partition,
+                                        engine=engine))
     if failed:
         sys.exit(1)
 

@@ -51,13 +51,14 @@ def _source_stamp() -> str:
     return digest.hexdigest()
 
 
-def installed(venv: str | None = None, python: str | None = None) -> Installed:
+def installed(venv: str | None = None, python: str | None = None, extras: str = "") -> Installed:
     """The venv to benchmark; builds or refreshes the default one from this checkout (a minute the first time:
-    durable-rules compiles; pip's cache makes later installs quick)."""
+    durable-rules compiles; pip's cache makes later installs quick). `extras` ("dask") are installed too, in a
+    default venv of their own."""
     if venv:
         folder = Path(venv)
     else:
-        folder = DEFAULT_VENV
+        folder = DEFAULT_VENV.with_name(DEFAULT_VENV.name + (f"-{extras}" if extras else ""))
         stamp_file = folder / "checkout-stamp"
         stamp = _source_stamp()
         if not (folder / "bin" / "python").exists():
@@ -66,8 +67,9 @@ def installed(venv: str | None = None, python: str | None = None) -> Installed:
         if not stamp_file.exists() or stamp_file.read_text() != stamp:
             print(f"(installing this checkout into {folder}: pip install .)", file=sys.stderr)
             for extra in (["--force-reinstall", "--no-deps"], []):  # this checkout's files, then what it needs
+                target = f"{ROOT}[{extras}]" if extras and not extra else str(ROOT)
                 completed = subprocess.run([str(folder / "bin" / "python"), "-m", "pip", "install", "-q", *extra,
-                                            str(ROOT)], cwd=tempfile.gettempdir(), capture_output=True, text=True)
+                                            target], cwd=tempfile.gettempdir(), capture_output=True, text=True)
                 if completed.returncode != 0:
                     raise SystemExit(f"pip install {ROOT} into {folder} failed: {completed.stderr[-600:]}")
             stamp_file.write_text(stamp)
@@ -111,6 +113,8 @@ class TreeMemory:
     peak_process_mb: float   # the largest RSS of any one of them at one sample
     processes: int           # how many processes the tree held at most
     samples: int
+    peak_root_mb: float = 0.0   # the largest RSS of the command's own process (a batch's client)
+    peak_child_mb: float = 0.0  # the largest RSS of any process below it (a worker)
 
 
 def run_sampled(command: list[str], *, env: dict[str, str], cwd: str, interval: float = 0.01
@@ -138,8 +142,10 @@ def run_sampled(command: list[str], *, env: dict[str, str], cwd: str, interval: 
             try:
                 sizes.append(member.memory_info().rss)
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-                pass
+                sizes.append(0) if member is process else None
         if sizes:
+            memory.peak_root_mb = max(memory.peak_root_mb, sizes[0] / 2**20)
+            memory.peak_child_mb = max(memory.peak_child_mb, max(sizes[1:], default=0) / 2**20)
             memory.peak_tree_mb = max(memory.peak_tree_mb, sum(sizes) / 2**20)
             memory.peak_process_mb = max(memory.peak_process_mb, max(sizes) / 2**20)
             memory.processes = max(memory.processes, len(sizes))

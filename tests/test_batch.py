@@ -54,6 +54,11 @@ def batch_process(folder: Path, *args: object) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+def reports(folder: Path) -> list[Path]:
+    """The reports of a batch's --out folder, without its index pages (index.html, index-by-followers.md...)."""
+    return [path for path in folder.iterdir() if not path.name.startswith("index")]
+
+
 def plan_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
@@ -79,20 +84,32 @@ def test_jsonl_to_jsonl_in_order_with_a_bad_line_reported_and_the_run_going_on(t
     assert "Planning" not in result.stderr  # no progress bar when standard error is not a terminal
 
 
-def test_summary_counts_programmes(tmp_path):
+def test_summary_counts_every_status_of_every_programme_by_name(tmp_path):
     source = tmp_path / "input.jsonl"
     write_jsonl(source, 4)
     result = run("batch", source, "-o", tmp_path / "out.jsonl", "--jobs", "1")
     assert result.exit_code == 0, result.stderr
     plans = plan_lines(tmp_path / "out.jsonl")
-    live = sum(1 for plan in plans for item in plan["eligibility"]
-               if item["program"] == "live_gifts" and item["eligible"])
     summary = result.stderr.splitlines()
     assert summary[0].startswith("4 plans written to") and "0 records failed" in summary[0]
-    assert summary[1] == "Qualify, of 4 plans:"
-    counts = {line.split()[0]: int(line.split()[1]) for line in summary[2:]}
-    assert counts["live_gifts"] == live
-    assert set(counts) >= {"creator_rewards", "creator_fund", "live_gifts"}
+    assert summary[1] == "Programmes, of 4 plans:"
+    statuses = summary[2].split("  ")
+    words = [word.strip() for word in statuses if word.strip()]
+    assert words[0] == "eligible" and "not yet" in words
+    names = {item["name"]: item["program"] for item in plans[0]["eligibility"]}
+    for line in summary[3:]:
+        name = next(name for name in names if line.startswith(f"  {name} "))
+        counts = [int(cell.replace(",", "")) for cell in line[2 + len(name):].split()]
+        assert sum(counts) == 4  # every plan counted once for every programme
+        expected = {word: sum(1 for plan in plans for item in plan["eligibility"] if item["program"] == names[name]
+                              and _word(item["status"]) == word) for word in words}
+        assert dict(zip(words, counts)) == expected
+    assert len(summary) == 3 + len(names)
+
+
+def _word(status: str) -> str:
+    return {"eligible": "eligible", "not_eligible": "not yet", "unknown": "cannot tell",
+            "not_offered": "not offered", "closed": "closed"}[status]
 
 
 def test_jsonl_to_standard_output_and_blank_lines_skipped(tmp_path):
@@ -196,7 +213,7 @@ def test_out_folder_gets_one_report_per_plan_named_from_safe_unique_handles(tmp_
     out = tmp_path / "reports"
     result = run("batch", source, "--out", out, "-f", "md", "--jobs", "1")
     assert result.exit_code == 0, result.stderr
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in reports(out))
     assert names == sorted(["baker.md", "Baker-2.md", "etc_passwd.md", "baker-3.md", "uni_cafe.md"])
     assert (out / "etc_passwd.md").read_text(encoding="utf-8").startswith("# Your plan, @../../etc/passwd")
 
@@ -210,7 +227,7 @@ def test_reports_into_a_folder_are_synced_to_disk_once_before_success(tmp_path, 
     write_jsonl(source, 40)
     result = run("batch", source, "--out", tmp_path / "reports", "-f", "md", "--jobs", "1")
     assert result.exit_code == 0, result.stderr
-    assert len(list((tmp_path / "reports").iterdir())) == 40
+    assert len(reports(tmp_path / "reports")) == 40
     assert calls == ["sync"]
 
 
@@ -226,7 +243,7 @@ def test_folder_of_profiles_in(tmp_path):
     result = run("batch", folder, "--out", out, "-f", "html", "--jobs", "1", "--as-of", "2026-11-20")
     assert result.exit_code == 1
     assert f"{folder / 'broken.yaml'}:2:1: folowers: unknown key 'folowers'" in result.stderr
-    assert len(list(out.iterdir())) == len(EXAMPLES) + 1
+    assert len(reports(out)) == len(EXAMPLES) + 1
     assert (out / "synthetic_potter.html").exists()
 
 
@@ -286,7 +303,7 @@ def test_reports_written_by_two_workers_match_one_process_and_leave_no_temporary
         assert completed.returncode == 1, completed.stderr
         assert "49 plans written" in completed.stderr
         folders[jobs] = {path.name: path.read_bytes() for path in folder.iterdir()}
-    assert len(folders["2"]) == 49 and not [name for name in folders["2"] if name.startswith(".")]
+    assert len(folders["2"]) == 49 + 10 and not [name for name in folders["2"] if name.startswith(".")]
     assert folders["1"] == folders["2"]
 
 
