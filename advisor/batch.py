@@ -513,7 +513,7 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
     settings: dict[str, Any] = dict(rules=options.rules, fmt=fmt, as_of=options.as_of, engine=options.engine,
                                     template=options.template, compact=options.compact)
     # A broken pack, or an engine that cannot run here, stops the run before any output.
-    advisor = load_advisor(**settings)
+    load_advisor(**settings)
     if options.template:
         _check_template(options.template)
     source = records(options.input_path)  # a CSV header that is not one stops the run here, before any output

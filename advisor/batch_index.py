@@ -18,7 +18,7 @@ import os
 import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 from urllib.parse import quote
 
 from .errors import OutputError
