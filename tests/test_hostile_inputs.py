@@ -428,6 +428,7 @@ def test_a_compiled_ruleset_too_large_for_durable_rules_never_reaches_it(hang_gu
         CompiledRuleset.create(definition, rules, [0])
 
 
+@needs_durable
 def test_a_pack_of_more_rules_than_durable_rules_holds_is_refused_when_it_loads(tmp_path, hang_guard):
     """durable-rules evaluates at most 4,096 actions (rules) in one ruleset: a larger pack used to pass `rules
     validate` and then fail every plan with its error 106."""
@@ -439,7 +440,7 @@ def test_a_pack_of_more_rules_than_durable_rules_holds_is_refused_when_it_loads(
                      f"{number % 400}}}, {{fact: temperature, op: '>', value: {number // 400}}}]}}}}")
     (pack / "rules.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(RulePackError) as caught:
-        load_rule_pack(pack, GARDEN_FACTS)
+        load_rule_pack(pack, GARDEN_FACTS, engine="durable")
     (problem,) = caught.value.problems
     assert problem.rule == "a.r04000" and problem.line == 4002
     assert "more than 4,000 rules would be evaluated together (durable-rules holds at most 4,096)" in problem.message
