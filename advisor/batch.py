@@ -204,7 +204,7 @@ def plan_record(record: Record) -> tuple[bool, str, str, Any, Any]:
 
 
 def _profile(kind: str, where: str, raw: Any) -> Any:
-    from .importers import profile_from_record
+    from .importers import DuplicateKey, profile_from_record, unique_keys
     from .api import to_profile
 
     as_of = _WORKER["as_of"]
@@ -220,10 +220,10 @@ def _profile(kind: str, where: str, raw: Any) -> Any:
         raise AdvisorError(f"not valid UTF-8 text (byte 0x{raw[error.start]:02x} at column {error.start + 1})") \
             from None
     try:
-        data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_pairs)
+        data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as error:
         raise AdvisorError(f"not valid JSON: {error.msg} (column {error.colno})") from None
-    except (ValueError, _DuplicateKey):  # as `plan` refuses it in a .json file, said the same way
+    except (ValueError, DuplicateKey):  # as `plan` refuses it in a .json file, said the same way
         from engine import SourceError
         from engine.json_source import parse_json_text
 
@@ -233,17 +233,6 @@ def _profile(kind: str, where: str, raw: Any) -> Any:
             raise AdvisorError(f"{error.problem.message} (column {error.problem.column})") from None
         raise AdvisorError("not valid JSON") from None
     return profile_from_record(data, source=where, as_of=as_of)
-
-
-class _DuplicateKey(Exception):
-    pass
-
-
-def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    mapping = dict(pairs)
-    if len(mapping) != len(pairs):
-        raise _DuplicateKey
-    return mapping
 
 
 def _write_temporary(text: str) -> str:

@@ -342,14 +342,15 @@ def profile_from_bytes(raw: bytes, name: str, *, as_of: dt.date | None = None,
 _DUPLICATE = object()
 
 
-class _DuplicateKey(Exception):
-    pass
+class DuplicateKey(Exception):
+    """A JSON object names one key twice (raised by `unique_keys`): the caller words it with its place."""
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`object_pairs_hook` for json.loads that refuses a key given twice, as the YAML reader does."""
     mapping = dict(pairs)
     if len(mapping) != len(pairs):
-        raise _DuplicateKey
+        raise DuplicateKey
     return mapping
 
 
@@ -358,9 +359,9 @@ def _json_or_none(raw: bytes, *, unique: bool) -> Any:
     try:
         text = raw.decode("utf-8-sig")
         if unique:
-            return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_not_json)
+            return json.loads(text, object_pairs_hook=unique_keys, parse_constant=_not_json)
         return json.loads(text, parse_constant=_not_json)
-    except _DuplicateKey:
+    except DuplicateKey:
         return _DUPLICATE
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return None
