@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence, Union
 
-from engine import DEFAULT_LIMITS, EngineChoiceError, Limits, Problem, RulePack, choose_engine, load_rule_pack
-from engine.text import use_code_cache
+from engine import EngineChoiceError, Problem, RulePack, choose_engine, load_rule_pack, use_code_cache
+from engine.documents import DEFAULT_LIMITS, Limits
 
 from . import __version__
 from .assembly import assemble_plan, refusal

@@ -204,8 +204,8 @@ def plan_record(record: Record) -> tuple[bool, str, str, Any, Any]:
 
 
 def _profile(kind: str, where: str, raw: Any) -> Any:
-    from .importers import DuplicateKey, profile_from_record, unique_keys
     from .api import to_profile
+    from .importers import DuplicateKey, profile_from_record, unique_keys
 
     as_of = _WORKER["as_of"]
     if kind == "file":
@@ -225,7 +225,7 @@ def _profile(kind: str, where: str, raw: Any) -> Any:
         raise AdvisorError(f"not valid JSON: {error.msg} (column {error.colno})") from None
     except (ValueError, DuplicateKey):  # as `plan` refuses it in a .json file, said the same way
         from engine import SourceError
-        from engine.json_source import parse_json_text
+        from engine.documents import parse_json_text
 
         try:
             parse_json_text(text, where)

@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping, TypeGuard
 
 from markupsafe import Markup, escape
 
-from engine.filters import compact, number, percent
+from engine.templating import compact, number, percent
 
 from .profile import WINDOW_DAYS
 

@@ -13,8 +13,18 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_common import FORMATS, DateType as _Date, PathType, echo, engine_option, fail_cleanly as _fail_cleanly
-from .cli_common import folders_argument, overlay_option, pack_folders, rules_option
+from .cli_common import (
+    FORMATS,
+    PathType,
+    echo,
+    engine_option,
+    folders_argument,
+    overlay_option,
+    pack_folders,
+    rules_option,
+)
+from .cli_common import DateType as _Date
+from .cli_common import fail_cleanly as _fail_cleanly
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -154,7 +164,7 @@ def rules_lint(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple
     """Warn about what in a rule pack is probably a mistake: stale sources, unused thresholds and facts, rules
     that can never fire, closed programmes, overlay thresholds that drop the country values or dates of the one
     they replace. Warnings exit 0 unless --strict; a source dated in the future is an error (exit 1)."""
-    from engine.lint import in_folder, lint_pack
+    from engine import in_folder, lint_pack
 
     from .api import load_rules
 
@@ -193,11 +203,11 @@ def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple
     if as_json:
         import json
 
-        from engine.catalogue_data import pack_data
+        from engine import pack_data
 
         text = json.dumps(pack_data(pack), ensure_ascii=False, indent=1) + "\n"
     else:
-        from engine.catalogue import catalogue_markdown
+        from engine import catalogue_markdown
 
         text = catalogue_markdown(pack)
     if output:
@@ -208,14 +218,16 @@ def rules_docs(folders: tuple[str, ...], rules: tuple[str, ...], overlays: tuple
 
 
 from .cli_batch import register_commands  # noqa: E402  (`import` and `batch`, in their own module)
+from .cli_diff import diff_command  # noqa: E402  (`diff`)
 from .cli_rules import register_rules_commands  # noqa: E402  (`rules test/path/new-overlay/thresholds`)
 from .cli_start import register_commands as register_start_commands  # noqa: E402  (`init`, `example`)
-from .cli_diff import diff_command  # noqa: E402  (`diff`)
+
 register_commands(main)
 register_rules_commands(rules)
 register_start_commands(main)
 main.add_command(diff_command)
 from .cli_serve import register_commands as register_serve  # noqa: E402  (`serve`, in its own module)
+
 register_serve(main)
 
 if __name__ == "__main__":  # pragma: no cover

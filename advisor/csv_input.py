@@ -21,7 +21,7 @@ import re
 from functools import lru_cache
 from typing import Any, Iterator
 
-from engine.suggest import did_you_mean
+from engine.documents import did_you_mean
 
 from .errors import AdvisorError
 
@@ -39,7 +39,7 @@ class CsvHeaderError(AdvisorError):
 def field_kinds() -> dict[str, str]:
     """Top-level profile field -> "integer", "number", "json" (a list or mapping) or "text", read from the profile
     schema."""
-    from engine.schema import load_schema
+    from engine.documents import load_schema
 
     schema = load_schema("advisor", "profile.schema.json")
 

@@ -18,7 +18,7 @@ def example_path(name: str) -> Path:
     """The file of the example `name` (with or without '.yaml')."""
     stem = name.removesuffix(".yaml")
     if stem not in example_names():
-        from engine.suggest import did_you_mean
+        from engine.documents import did_you_mean
 
         raise UnknownExampleError(f"no example named {name!r}{did_you_mean(stem, example_names())}; the examples "
                                   f"are: {', '.join(example_names())}")

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from engine.threshold_data import threshold_data
+from engine import threshold_data
 
 from .errors import OverlayError
 

@@ -1,7 +1,7 @@
 """One pass over a list of flat mappings that are plainly valid: a profile's videos, most of its values.
 
 The full check of a profile value takes three passes: the walk (advisor/profile.py) checks and copies it, the
-schema check (engine.schema) visits the copy, and the build reads it again. For a profile's videos that was
+schema check (engine.documents.schema) visits the copy, and the build reads it again. For a profile's videos that was
 some 11 us a video, 160 us for the usual fifteen, a sixth of a whole plan. A video is nearly always plain: known
 keys, counts that are whole numbers within bounds, a date written YYYY-MM-DD, text. This module turns the item
 schema into one rule per key, once, and checks a whole list in a single loop; the walk then gives the schema
@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from engine.schema import ANNOTATIONS
+from engine.documents import ANNOTATIONS
 
 from .values import LONE_SURROGATE
 

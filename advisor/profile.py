@@ -2,7 +2,7 @@
 
 The profile is typed by hand, so a mistake must surface as a located message, never as a silently wrong number:
 a typo like `folowers` would otherwise read as "no followers" and the plan would be confidently wrong. The
-contract lives as data in schemas/profile.schema.json and `engine.schema` reports its violations; this module adds
+contract lives as data in schemas/profile.schema.json and `engine.documents.schema` reports its violations; this module adds
 what a schema cannot say well (handles, country codes, strict dates, dates after as_of, integral floats, numbers too
 large to print) and what the engine's schema messages would get wrong, and reports every problem at once.
 """
@@ -17,19 +17,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Callable
 
-from engine import (
+from engine import JSON_SCALARS, Problem, SourceError, from_fields
+from engine.documents import (
     DEFAULT_LIMITS,
-    JSON_SCALARS,
     Limits,
     LocatedDocument,
-    Problem,
-    SourceError,
+    closest,
+    format_path,
+    load_data_file,
+    load_schema,
+    parse_data_bytes,
+    schema_problems,
 )
-from engine.frozen import from_fields
-from engine.schema import load_schema, schema_problems
-from engine.suggest import closest
-from engine.json_source import load_data_file, parse_data_bytes
-from engine.yaml_source import format_path
 
 from .errors import ProfileError
 from .plain_items import check_plain, item_rules

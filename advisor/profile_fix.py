@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.yaml_source import DEFAULT_LIMITS, Limits, LocatedDocument, format_path, load_yaml_file
+from engine.documents import DEFAULT_LIMITS, Limits, LocatedDocument, format_path, load_yaml_file
 
 from .values import country_fix, handle_fix
 

@@ -27,8 +27,7 @@ from typing import Any, Callable
 import jinja2
 from jinja2 import FileSystemLoader, StrictUndefined
 
-from engine.filters import FILTERS, UNKNOWN, percent, words
-from engine.sandbox import DataSandbox
+from engine.templating import FILTERS, UNKNOWN, DataSandbox, percent, words
 
 from .charts import CHART_FILTERS
 from .errors import RenderError
@@ -106,7 +105,7 @@ def _one_line(run: re.Match[str]) -> str:
     return found if _LINE_BREAK_CHARACTERS.isdisjoint(found) else " "
 
 
-value = words  # any fact or threshold value as a person reads it (engine.filters.words)
+value = words  # any fact or threshold value as a person reads it (engine.templating.filters.words)
 
 
 def fact_label(fact: Any) -> str:
@@ -148,7 +147,7 @@ def met_label(met: Any) -> str:
 
 
 def _share(progress: float, met: Any) -> str:
-    # The one rounding rule (engine.filters.percent), except that an unmet requirement is rounded down, so it
+    # The one rounding rule (engine.templating.filters.percent), except that an unmet requirement is rounded down, so it
     # never reads as the bar it has not reached: 18 of 19 is "94.7%" of a 95% bar, 0.9999 unmet is "99.9%".
     return percent(progress) if met is not False else percent(math.floor(progress * 1000) / 1000)
 
@@ -347,7 +346,7 @@ _REPORT_FILTERS = {
 
 
 # The filters that return text (str) whatever they are given: output ending in one needs no finalize (see
-# engine.sandbox). tests/test_render.py holds each to it.
+# engine.templating.sandbox). tests/test_render.py holds each to it.
 TEXT_FILTERS = frozenset({*FILTERS, "md", "value", "fact_label", "status_label", "mark", "met_label",
                           "progress_text", "progress_label", "matched_text", "bar_width", "progress_bar"})
 

@@ -8,9 +8,8 @@ rule's conditions through engine.explain's `holds` and `describe` on the facts a
 
 from __future__ import annotations
 
-from engine import Outcome, RequirementCheck, Rule
-from engine.explain import describe, holds, reasons, show
-from engine.model import Condition, leaves
+from engine import Condition, Outcome, RequirementCheck, Rule, describe, holds, leaves, reasons
+from engine.templating import words as show
 
 from .plan import ProgramEligibility
 

@@ -17,10 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from engine import LocatedDocument, Problem, RulePack, SourceError, load_yaml_file
-from engine.schema import schema_errors
-from engine.suggest import did_you_mean
-from engine.yaml_source import format_path
+from engine import Problem, RulePack, SourceError
+from engine.documents import LocatedDocument, did_you_mean, format_path, load_yaml_file, schema_errors
 
 from .errors import ProfileError, RuleTestError
 from .profile import Profile, profile_from_document

@@ -20,8 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from engine import EngineError, RulePack
-from engine.model import Rule, ThresholdRef, leaves
+from engine import EngineError, Rule, RulePack, ThresholdRef, leaves
 
 from .errors import AdvisorError
 

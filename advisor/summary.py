@@ -20,7 +20,7 @@ from typing import Any, Mapping, Sequence
 
 import click
 
-from engine.filters import number, percent
+from engine.templating import number, percent
 
 from .render import comparison, counted, missing, ordered, status_label
 from .terminal import safe_text

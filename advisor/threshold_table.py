@@ -25,13 +25,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from engine import Problem, RulePack, RulePackError
-from engine.model import Threshold, ThresholdEntry
-from engine.threshold_data import threshold_data
+from engine import Problem, RulePack, RulePackError, Threshold, ThresholdEntry, threshold_data
 
 from .errors import OverlayError, ThresholdTableError
-from .overlay_scaffold import dump
 from .output import write_whole
+from .overlay_scaffold import dump
 
 COLUMNS = ("name", "country", "earlier", "value", "unit", "description", "source", "url", "as_of", "valid_from",
            "valid_until", "note")
@@ -233,7 +231,7 @@ def read_thresholds_csv(path: str | os.PathLike[str],
     reader.header = [cell.strip() for cell in records[0]]
     for number, name in enumerate(reader.header, start=1):
         if name not in COLUMNS:
-            from engine.suggest import did_you_mean
+            from engine.documents import did_you_mean
 
             reader.problems.append(Problem(file, 1, number, f"unknown column {name!r}{did_you_mean(name, COLUMNS)} "
                                            f"(columns: {', '.join(COLUMNS)})", path=f"row 1, column "

@@ -9,7 +9,7 @@ A template file may come from someone else (an agency's shared folder), so besid
 - no method that changes a list or mapping (`append`, `update`, `pop`...), and the template renders a copy of
   the plan, so it cannot change the plan its caller holds;
 - size: every value it builds with `*`, `+` or `sum`, and what the filters that grow text (`center`, `indent`,
-  `replace`, `format`, `batch`, `slice`) make, is held to MAX_VALUE_CHARS written out (engine/budget.py), and the
+  `replace`, `format`, `batch`, `slice`) make, is held to MAX_VALUE_CHARS written out (engine/templating/budget.py), and the
   whole output to MAX_OUTPUT_CHARS, counted as it is produced;
 - time: the render stops after MAX_SECONDS (a timer signal; in the main thread, where the commands run).
 """
@@ -30,9 +30,7 @@ from jinja2.filters import make_attrgetter
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import modifies_known_mutable
 
-from engine.budget import cost
-from engine.sandbox import DataSandbox
-from engine.text import bounded_binop
+from engine.templating import DataSandbox, bounded_binop, cost
 
 MAX_VALUE_CHARS = 1_000_000  # any one value a template builds, written out
 MAX_OUTPUT_CHARS = 20_000_000  # the rendered report

@@ -11,7 +11,7 @@ import pytest
 
 from advisor.api import advise
 from advisor.importers import import_files, profile_yaml
-from engine.yaml_source import dump_yaml, parse_yaml_text
+from engine.documents.yaml_source import dump_yaml, parse_yaml_text
 
 from test_cli import run
 

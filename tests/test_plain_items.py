@@ -15,7 +15,7 @@ import advisor.plain_items
 from advisor import profile as profile_module
 from advisor.errors import ProfileError
 from advisor.profile import parse_profile
-from engine import Limits
+from engine.documents import Limits
 
 AS_OF = dt.date(2024, 6, 1)
 BASE = {"handle": "creator", "followers": 12000, "as_of": "2024-06-01"}

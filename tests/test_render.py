@@ -409,7 +409,7 @@ _REQUIREMENT_SHAPES = [
 @pytest.mark.parametrize("packaged", [True, False])
 @pytest.mark.parametrize("kind", ["md", "html"])
 def test_every_filter_listed_as_giving_text_gives_text_for_any_input(kind, packaged, tmp_path):
-    # Output ending in one of these filters is compiled without finalize (engine.sandbox): a None or a number
+    # Output ending in one of these filters is compiled without finalize (engine.templating.sandbox): a None or a number
     # from one would print as "None" or fail the join. So each must give str, whatever it is given. The packaged
     # templates' md is a memo lookup that takes the plan's own types (text, numbers, None), not lists or mappings.
     environment = build_environment(kind) if packaged else build_environment(kind, search_path=tmp_path)

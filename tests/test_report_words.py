@@ -15,7 +15,7 @@ import yaml
 from advisor.api import Advisor, advise, default_rules_dir, load_rules, render
 from advisor.facts import CREATOR_FACTS
 from engine import RulePackError
-from engine.filters import percent
+from engine.templating.filters import percent
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

@@ -25,9 +25,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from engine import DEFAULT_LIMITS, Limits, Problem, SourceError
-from engine.json_source import check_limits, is_json_name, parse_json_text
-from engine.yaml_source import decode_limited, read_limited
+from engine import Problem, SourceError
+from engine.documents import (
+    DEFAULT_LIMITS,
+    Limits,
+    check_limits,
+    decode_limited,
+    is_json_name,
+    parse_json_text,
+    read_limited,
+)
 
 from ..errors import ImportSourceError, ProfileError
 from ..profile import Profile, load_profile, load_profile_bytes, parse_profile, profile_from_document
@@ -276,7 +283,7 @@ def profile_from_path(path: str | os.PathLike[str], *, as_of: dt.date | None = N
                       limits: Limits = DEFAULT_LIMITS) -> Profile:
     """A profile file (YAML or JSON), or a .json file of a shape the importers know, as a checked Profile.
 
-    A .json file is parsed as JSON (engine/json_source.py: located errors from the JSON parser, a key given twice
+    A .json file is parsed as JSON (engine/documents/json_source.py: located errors from the JSON parser, a key given twice
     refused), once, under `limits`; only TikTok's own files may be larger (a data export, up to what `import`
     reads, unless the caller set smaller limits). A JSON file that is not valid JSON is reported as a profile
     would be, unless it starts like an API response (a truncated page): then it is the importer's error."""
@@ -393,7 +400,7 @@ def profile_from_record(data: Any, *, source: str, as_of: dt.date | None = None)
 def profile_yaml(result: ImportResult) -> str:
     """The imported profile as a YAML file `plan` reads: a comment naming the sources, then the profile in contract
     order (dates unquoted, so they read back as dates)."""
-    from engine.yaml_source import dump_yaml
+    from engine.documents import dump_yaml
 
     sources = ", ".join(f"{item['file']} ({SHAPES.get(item['source'], item['source'])})"
                         for item in result.data.get("x-imported-from", ()))

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from engine import DEFAULT_LIMITS, Limits, Problem, SourceError
-from engine.yaml_source import format_path
+from engine import Problem, SourceError
+from engine.documents import DEFAULT_LIMITS, Limits, format_path
 
 from ..errors import ImportSourceError
 
@@ -217,7 +217,7 @@ def read_json(path: str | os.PathLike[str], name: str | None = None, limits: Lim
 
 
 def parse_json_bytes(raw: bytes, name: str, limits: Limits | None = None) -> Any:
-    from engine.yaml_source import legacy_encoding_hint, wide_encoding_problem
+    from engine.documents import legacy_encoding_hint, wide_encoding_problem
 
     wide = wide_encoding_problem(raw)
     if wide is not None:
@@ -232,9 +232,9 @@ def parse_json_bytes(raw: bytes, name: str, limits: Limits | None = None) -> Any
 
 
 def parse_json_text(text: str, name: str, limits: Limits | None = None) -> Any:
-    """Parse TikTok's JSON strictly, as `plan` reads a .json profile (engine/json_source.py: a key given twice,
+    """Parse TikTok's JSON strictly, as `plan` reads a .json profile (engine/documents/json_source.py: a key given twice,
     NaN, a number too long or nesting too deep refused at its line and column); ImportSourceError if not."""
-    from engine.json_source import parse_json_text as parse_strictly
+    from engine.documents import parse_json_text as parse_strictly
 
     try:
         return parse_strictly(text, name, limits or IMPORT_LIMITS).data

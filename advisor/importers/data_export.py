@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from engine.yaml_source import format_path
+from engine.documents import format_path
 
 from ._common import WHERE, Part, Reader
 

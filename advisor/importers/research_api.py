@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.yaml_source import format_path
+from engine.documents import format_path
 
 from ._common import WHERE, Part, Reader, api_payload
 from .display_api import video_id

@@ -25,7 +25,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from engine import EngineError, Limits
+from engine import EngineError
+from engine.documents import Limits
 
 from .. import __version__
 from ..api import Advisor, render
@@ -33,8 +34,17 @@ from ..errors import AdvisorError
 from ..importers import profile_from_bytes
 from ..render import render_json
 from .config import ServiceConfig
-from .http import (BASE_HEADERS, FORMAT_TYPES, JSON_TYPES, STRICT_CSP, YAML_TYPES, as_of_parameter, choose_format,
-                   read_body, require_media_type)
+from .http import (
+    BASE_HEADERS,
+    FORMAT_TYPES,
+    JSON_TYPES,
+    STRICT_CSP,
+    YAML_TYPES,
+    as_of_parameter,
+    choose_format,
+    read_body,
+    require_media_type,
+)
 from .problems import PROBLEM_TYPE, HTTPProblem, from_library_error
 
 LOG = logging.getLogger("creator_advisor.service")
@@ -182,7 +192,7 @@ async def _internal(request: Request, error: Exception) -> Response:
 
 
 def build_app(config: ServiceConfig) -> ASGIApp:
-    from engine.catalogue_data import pack_data
+    from engine import pack_data
 
     from . import page
     from .openapi import docs_page, openapi_document

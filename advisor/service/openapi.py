@@ -14,7 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from engine.schema import load_schema
+from engine.documents import load_schema
 
 from .. import __version__
 from .config import ServiceConfig

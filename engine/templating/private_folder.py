@@ -1,6 +1,6 @@
 """A folder only this user (or root) can change, opened by a walk that no other user can redirect.
 
-The code cache (engine/codecache.py) runs what it reads: a file there must have been written by this user. Looking
+The code cache (engine/templating/codecache.py) runs what it reads: a file there must have been written by this user. Looking
 at the last folder's owner and mode is not enough: whoever can write to a parent can rename the folder away after
 the look and put their own in its place, and a verdict remembered for the life of a process (an API server, a
 batch worker) is then about a folder that is gone. So `open_private_folder` walks the whole chain at every use,

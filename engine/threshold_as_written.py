@@ -11,6 +11,7 @@ from typing import Any
 
 from .model import Threshold, ThresholdEntry
 
+
 def plain_value(value: Any) -> Any:
     """A threshold value as YAML data: tuples become lists."""
     if isinstance(value, tuple):

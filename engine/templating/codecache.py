@@ -17,7 +17,7 @@ folder cannot be written, and crashes on some damaged files. Here:
   read once per process) matches, so a truncated, damaged or half-written file is a miss, and so is a file
   someone else planted: without the key no one can write a file this cache will run;
 - the folder is opened at every read and write by a walk of its whole chain of parents that follows no symlink
-  and refuses any folder another user could change (engine/private_folder.py); the files are read and written
+  and refuses any folder another user could change (engine/templating/private_folder.py); the files are read and written
   through that open folder, so renaming folders after the check redirects nothing;
 - a file is written to a temporary name (created new, never through a symlink) and moved into place
   (`os.replace`), so processes running at once (batch workers) never read half a file;

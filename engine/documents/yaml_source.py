@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import yaml
 
-from .errors import Problem, SourceError
+from .problems import Problem, SourceError
 
 PathKey = tuple[Any, ...]
 

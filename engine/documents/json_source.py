@@ -1,4 +1,4 @@
-"""A `.json` file read as JSON, with the same located errors and marks as a YAML file (engine/yaml_source.py).
+"""A `.json` file read as JSON, with the same located errors and marks as a YAML file (engine/documents/yaml_source.py).
 
 JSON is nearly a subset of YAML, but not quite: YAML refuses the surrogate pairs `json.dump` writes for an emoji
 (`"\\ud83d\\ude00"`) and keys over 1,024 characters, and accepts what JSON does not (a trailing comma, a comment).
@@ -18,10 +18,17 @@ from json import decoder as _decoder
 from json.scanner import NUMBER_RE
 from typing import Any, Callable, Iterator
 
-from .errors import Problem, SourceError
+from .problems import Problem, SourceError
 from .yaml_source import _MAX_NUMBER_DIGITS as MAX_NUMBER_DIGITS
-from .yaml_source import DEFAULT_LIMITS, Limits, LocatedDocument, PathKey, decode_limited, parse_yaml_bytes, \
-    read_limited
+from .yaml_source import (
+    DEFAULT_LIMITS,
+    Limits,
+    LocatedDocument,
+    PathKey,
+    decode_limited,
+    parse_yaml_bytes,
+    read_limited,
+)
 
 _WHITESPACE = " \t\n\r"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 from typing import Iterable
 
-
 # Slips whose closest spelling is not what was meant: `=>` is one edit from `>` but means `>=`.
 KNOWN_SLIPS = {"=>": ">=", "=<": "<=", "=": "==", "<>": "!=", "=!": "!=", "≥": ">=", "≤": "<=", "≠": "!="}
 

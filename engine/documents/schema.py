@@ -19,7 +19,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Callable
 
-from .errors import Problem
+from .problems import Problem
 from .suggest import did_you_mean
 from .yaml_source import LocatedDocument
 
