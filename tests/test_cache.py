@@ -293,7 +293,7 @@ def _forged_file(cache: CodeCache, environment: SandboxedEnvironment, code: str)
     import hashlib
     import marshal
 
-    from engine import codecache
+    from engine.templating import codecache
 
     bucket = cache.get_bucket(environment, "t.j2", None, TEMPLATE)
     body = bucket.checksum.encode("ascii") + marshal.dumps(compile(code, "<forged>", "exec"))
