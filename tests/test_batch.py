@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from advisor import batch as batch_module
-from advisor.batch import NamesSeen, safe_name
+from advisor.batch import run as batch_module
+from advisor.batch.run import NamesSeen, safe_name
 from test_cli import run
 
 TESTS = Path(__file__).resolve().parent

@@ -1,7 +1,7 @@
 """`batch` under faults (advisor/batch_pool.py, advisor/batch_resume.py): a record that hangs, a worker the OOM
 killer takes, Ctrl-C with a worker stuck, SIGTERM and SIGKILL of the run, and input from a pipe.
 
-The faults are injected by replacing `advisor.batch.plan_record` in the process that runs the batch: its worker
+The faults are injected by replacing `advisor.batch.run.plan_record` in the process that runs the batch: its worker
 processes are forked from it and plan with the replacement.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import batch as batch_module
+from advisor.batch import run as batch_module
 from test_batch import plan_lines, write_jsonl
 from test_cli import run
 
@@ -83,7 +83,7 @@ def test_a_record_that_hangs_in_this_process_fails_after_its_time(tmp_path, monk
 
 CHILD = """
 import os, sys, time, signal
-from advisor import batch
+from advisor.batch import run as batch
 original = batch.plan_record
 def planning(record):
     if b'"handle": "stuck"' in (record[2] or b""):
@@ -93,7 +93,7 @@ def planning(record):
             pass
     return original(record)
 batch.plan_record = planning
-from advisor.cli import main
+from advisor.cli.main import main
 main(sys.argv[1:], prog_name="creator-advisor")
 """
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from advisor.api import advise
-from advisor.importers import import_files, profile_yaml
+from advisor.profile.importers import import_files, profile_yaml
 from engine.documents.yaml_source import dump_yaml, parse_yaml_text
 
 from test_cli import run

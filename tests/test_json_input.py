@@ -17,7 +17,7 @@ import pytest
 
 from advisor.api import Advisor, advise
 from advisor.errors import ImportSourceError, ProfileError
-from advisor.importers import _common, import_files, profile_from_path
+from advisor.profile.importers import _common, import_files, profile_from_path
 from engine.documents import Limits
 
 from test_batch import plan_lines

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import advisor.render as report_module
+import advisor.reports.render as report_module
 import engine.pack as pack_module
 from advisor.api import Advisor, advise, default_rules_dir, render
-from advisor.cli import main
+from advisor.cli.main import main
 from advisor.errors import OutputError, ProfileRefusedError, RenderError
 from advisor.output import write_whole
 from engine import EvaluationError, FactConflictError, FactError, RuleTextError, load_rule_pack

@@ -15,7 +15,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
 
 from advisor.errors import RenderError
-from advisor.render import (build_environment, md, ordered, render, render_html, render_json, render_markdown,
+from advisor.reports.render import (build_environment, md, ordered, render, render_html, render_json, render_markdown,
                             status_label)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sample_plan.json"

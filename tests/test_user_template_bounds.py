@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from advisor import user_template
+from advisor.reports import user_template
 from advisor.api import advise
 from advisor.errors import RenderError
-from advisor.render import render_template
+from advisor.reports.render import render_template
 
 from test_cli import run
 

@@ -25,16 +25,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from engine import EngineError
-from engine.documents import Limits
-
-from .. import __version__
-from ..api import Advisor, render
-from ..errors import AdvisorError
-from ..importers import profile_from_bytes
-from ..render import render_json
-from .config import ServiceConfig
-from .http import (
+from advisor import __version__
+from advisor.api import Advisor, render
+from advisor.errors import AdvisorError
+from advisor.profile.importers import profile_from_bytes
+from advisor.reports.render import render_json
+from advisor.service.config import ServiceConfig
+from advisor.service.http import (
     BASE_HEADERS,
     FORMAT_TYPES,
     JSON_TYPES,
@@ -45,7 +42,9 @@ from .http import (
     read_body,
     require_media_type,
 )
-from .problems import PROBLEM_TYPE, HTTPProblem, from_library_error
+from advisor.service.problems import PROBLEM_TYPE, HTTPProblem, from_library_error
+from engine import EngineError
+from engine.documents import Limits
 
 LOG = logging.getLogger("creator_advisor.service")
 T = TypeVar("T")
@@ -192,10 +191,9 @@ async def _internal(request: Request, error: Exception) -> Response:
 
 
 def build_app(config: ServiceConfig) -> ASGIApp:
+    from advisor.service import page
+    from advisor.service.openapi import docs_page, openapi_document
     from engine import pack_data
-
-    from . import page
-    from .openapi import docs_page, openapi_document
 
     planner = Planner(config)
     planner.warm_up()
