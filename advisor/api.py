@@ -25,9 +25,10 @@ from advisor.plan.assembly import assemble_plan, refusal
 from advisor.plan.facts import CREATOR_FACTS
 from advisor.plan.metrics import creator_facts
 from advisor.plan.model import Plan
-from advisor.profile.reading import Profile, load_profile, parse_profile
+from advisor.profile.model import Profile
+from advisor.profile.reading import load_profile, parse_profile
 from advisor.reports.render import render as _render_dict
-from advisor.reports.render import render_template as _render_template_dict
+from advisor.reports.user_template import render_template as _render_template_dict
 from advisor.resources import data_dir
 from engine import EngineChoiceError, Problem, RulePack, choose_engine, load_rule_pack, use_code_cache
 from engine.documents import DEFAULT_LIMITS, Limits

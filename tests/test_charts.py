@@ -1,4 +1,4 @@
-"""The SVG charts of the HTML report (advisor/charts.py): well-formed, labelled for screen readers, escaped, drawn
+"""The SVG charts of the HTML report (advisor/reports/charts.py): well-formed, labelled for screen readers, escaped, drawn
 to the right scale, and absent (not empty boxes) when the plan has nothing to draw."""
 
 from __future__ import annotations

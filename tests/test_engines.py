@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from click.testing import CliRunner
 
-import advisor.batch.run as batch_module
+import advisor.batch.work as batch_module
 import engine.durable
 from advisor.api import Advisor, default_rules_dir, render
 from advisor.cli.main import main

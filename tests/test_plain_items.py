@@ -1,4 +1,4 @@
-"""The one-pass check of plainly valid videos and history (advisor/plain_items.py) decides exactly what the full
+"""The one-pass check of plainly valid videos and history (advisor/profile/plain_items.py) decides exactly what the full
 walk and schema check decide: the same profile, or the same problems, for lists of any content and any limits."""
 
 from __future__ import annotations

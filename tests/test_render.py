@@ -15,8 +15,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
 
 from advisor.errors import RenderError
-from advisor.reports.render import (build_environment, md, ordered, render, render_html, render_json, render_markdown,
-                            status_label)
+from advisor.reports.render import build_environment, render, render_html, render_json, render_markdown
+from advisor.reports.words import md, ordered, status_label
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sample_plan.json"
 SECTIONS = ["What to do next", "Programmes", "Engagement", "Earnings", "Growth", "Sources", "Warnings"]

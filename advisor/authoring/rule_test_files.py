@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import ProfileError, RuleTestError
-from advisor.profile.reading import Profile, profile_from_document
+from advisor.profile.model import Profile
+from advisor.profile.reading import profile_from_document
 from engine import Problem, RulePack, SourceError
 from engine.documents import LocatedDocument, did_you_mean, format_path, load_yaml_file, schema_errors
 

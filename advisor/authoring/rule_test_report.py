@@ -12,10 +12,10 @@ import json
 import xml.etree.ElementTree as ElementTree
 from typing import TYPE_CHECKING, Any
 
-from advisor.authoring.rule_test_supersede import describe_supersession
+from advisor.authoring.rule_test_results import describe_supersession
 
 if TYPE_CHECKING:  # pragma: no cover
-    from advisor.authoring.rule_tests import PackCoverage, RuleTestReport, RuleTestResult
+    from advisor.authoring.rule_test_results import PackCoverage, RuleTestReport, RuleTestResult
 
 REPORT_FORMATS = ("text", "json", "junit")
 

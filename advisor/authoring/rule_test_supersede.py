@@ -16,36 +16,16 @@ runs the test once more, only for the few tests that fail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from advisor.authoring.rule_test_results import Replacement, RuleTestResult
 from advisor.errors import AdvisorError
 from engine import EngineError, Rule, RulePack, ThresholdRef, leaves
 
 if TYPE_CHECKING:  # pragma: no cover
     from advisor.authoring.rule_test_files import RuleTest
-    from advisor.authoring.rule_tests import RuleTestResult
-
-
-@dataclass(frozen=True)
-class Replacement:
-    """One definition an overlay folder replaced: `kind` is "threshold" or "rule"."""
-
-    overlay: str
-    kind: str
-    name: str
-
-    def describe(self) -> str:
-        return f"{self.kind} {self.name} {'changed' if self.kind == 'threshold' else 'replaced'}"
-
-
-def describe_supersession(replacements: tuple[Replacement, ...]) -> str:
-    """`superseded by my-agency (threshold creator_rewards.min_followers changed)`, one clause per overlay."""
-    by_overlay: dict[str, list[str]] = {}
-    for item in replacements:
-        by_overlay.setdefault(item.overlay, []).append(item.describe())
-    return "superseded by " + "; ".join(f"{overlay} ({', '.join(what)})" for overlay, what in by_overlay.items())
 
 
 def rule_folder_of(rule: Rule, folders: list[Path]) -> int | None:

@@ -8,7 +8,7 @@ The records are read here, in the client, a line at a time, and sent in partitio
 a bounded number of partitions in flight or waiting for their turn (`window`): memory does not grow with the input,
 on the client (at most `window` partitions of records and results) nor on the workers (each result is released as
 soon as it is gathered). Results are written in input order. Each worker plans a partition with the batch's own
-`plan_chunk` and the advisor it loaded once for its process (advisor.batch.run.load_advisor keeps it), so a plan is
+`plan_chunk` and the advisor it loaded once for its process (advisor.batch.work.load_advisor keeps it), so a plan is
 the same bytes as the local batch's whatever the partitioning, and a failed record is reported by its line.
 
 A worker lost mid-run (killed, out of memory, its machine gone) loses nothing: the scheduler runs the partitions
@@ -62,7 +62,7 @@ def parse_target(text: str) -> tuple[str, int | str]:
 def run_partition(chunk: list[Any], settings: dict[str, Any]) -> list[Result]:
     """The task each Dask worker runs: plan a partition of batch records with this process's advisor (loaded on
     the first partition, kept for the next ones). The same function as the local batch's workers run."""
-    from advisor.batch.run import load_advisor, plan_chunk
+    from advisor.batch.work import load_advisor, plan_chunk
 
     load_advisor(**settings)
     return plan_chunk(chunk)
@@ -92,7 +92,7 @@ class DaskRun:
         logging.getLogger("distributed").setLevel(logging.ERROR)  # a lost worker is reported by the run
         try:
             if kind == "local":
-                from advisor.batch.run import default_jobs
+                from advisor.batch.work import default_jobs
 
                 self.cluster = distributed.LocalCluster(
                     n_workers=int(value) or default_jobs(), threads_per_worker=1, processes=True,
@@ -131,7 +131,7 @@ class DaskRun:
 
     def plan_stream(self, source: Iterator[Any], folder: Path | None = None,
                     prefix: str = "") -> Generator[Result, None, None]:
-        """Results in input order, as advisor.batch.run.plan_stream gives them. With `folder`, each report's text is
+        """Results in input order, as advisor.batch.work.plan_stream gives them. With `folder`, each report's text is
         written here to a temporary file of the run (`prefix`), whose path is yielded for FolderOutput to name."""
         distributed = self.distributed
         client = self.client
@@ -185,9 +185,9 @@ class DaskRun:
     def _local(self, result: Result, folder: Path | None, prefix: str) -> Result:
         ok, where, handle, payload, digest = result
         if ok and folder is not None:
-            from advisor.batch.run import _write_temporary_in
+            from advisor.batch.work import write_temporary_in
 
-            payload = _write_temporary_in(folder, prefix, payload)
+            payload = write_temporary_in(folder, prefix, payload)
         return ok, where, handle, payload, digest
 
     def _count_retried(self, submitted: int) -> int:

@@ -33,7 +33,7 @@ from typing import Any, Callable, Generator, Iterator
 
 from advisor.errors import AdvisorError
 
-Result = tuple[Any, ...]  # (ok, where, ...) as advisor.batch.run.plan_record returns it
+Result = tuple[Any, ...]  # (ok, where, ...) as advisor.batch.work.plan_record returns it
 DEFAULT_RECORD_TIMEOUT = 300.0  # seconds: a plan takes milliseconds; only a record that hangs comes near
 
 
@@ -293,6 +293,6 @@ class RecordPool:
 
 
 def worker_failure(record: Any, message: str) -> Result:
-    """The result of a record whose planning hung or whose worker died, in advisor.batch.run's result shape."""
+    """The result of a record whose planning hung or whose worker died, in advisor.batch.work's result shape."""
     return False, record[1], "", [f"{record[1]}: {message}"], ()
 

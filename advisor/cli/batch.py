@@ -1,13 +1,15 @@
 """The `import` and `batch` commands: TikTok's own data as a profile, and many plans in one run.
 
-Registered on the `creator-advisor` group by `register_commands` (see the end of advisor/cli.py). This module
+Registered on the `creator-advisor` group by `register_commands` (see advisor/cli/main/main.py). This module
 imports nothing heavy at load time, so the other commands start as fast as before; `advisor.batch.run` does the work.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sys
+from typing import IO, Any, TextIO, cast
 
 import click
 
@@ -126,9 +128,58 @@ def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | 
                                         jobs=jobs, rules=folders, as_of=as_of,
                                         record_timeout=record_timeout, resume=resume, template=template,
                                         compact=compact, summary=summary, dask=dask, partition=partition,
-                                        engine=engine))
+                                        engine=engine), progress=terminal_progress)
     if failed:
         sys.exit(1)
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Bar:
+    """click's progress bar on a terminal (without a total when the input's length is not known); nothing when
+    piped."""
+
+    def __init__(self, total: int | None, err: IO[str], shown: bool = False):
+        self.err = err
+        self.bar: Any = None
+        if total is not None:
+            self.bar = click.progressbar(length=total, label="Planning", file=cast(TextIO, err), show_pos=True,
+                                         show_eta=True)
+        elif shown:  # a count of records done, no percentage or time left
+            self.bar = click.progressbar(itertools.count(), label="Planning", file=cast(TextIO, err),
+                                         show_pos=True)
+
+    def __enter__(self) -> "_Bar":
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def update(self, count: int) -> None:
+        if self.bar is not None:
+            self.bar.update(count)
+
+    def clear_line(self) -> None:
+        if self.bar is not None:
+            self.err.write("\r\x1b[K")
+
+
+def terminal_progress(input_path: str, err: IO[str]) -> _Bar:
+    """A bar on a terminal, none when piped. A regular file or a folder is counted first for the bar's length;
+    a pipe (`cat x.jsonl | creator-advisor batch /dev/stdin`) is read once only, so its bar has no total."""
+    if not _is_terminal(err):
+        return _Bar(None, err)
+    from advisor.batch.records import count_records
+
+    return _Bar(count_records(input_path), err, shown=True)
 
 
 def register_commands(group: click.Group) -> None:

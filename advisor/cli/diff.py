@@ -1,4 +1,4 @@
-"""The `diff` command: what changed between two plans (advisor.plan.diff does the work)."""
+"""The `diff` command: what changed between two plans (advisor.reports.diff does the work)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def diff_command(old: str, new: str, fmt: str | None, output: str | None, rules:
     actions. Each is a profile (judged with the rule pack) or a plan written with --format json."""
     from advisor.api import Advisor
     from advisor.errors import FormatError
-    from advisor.plan.diff import diff_json, diff_markdown, diff_plans, plan_for_diff
+    from advisor.reports.diff import diff_json, diff_markdown, diff_plans, plan_for_diff
     from advisor.reports.formats import format_for
 
     chosen = format_for(fmt, output)

@@ -1,7 +1,7 @@
 """The `rules` commands an expert's loop needs beyond checking a pack: `test` (with overlays, filters, coverage
 and CI formats), `path`, `new-overlay`, and `thresholds export/import` (the pack's numbers as a spreadsheet).
 
-Registered on the `rules` group by `register_rules_commands` (end of advisor/cli.py). Each command parses its
+Registered on the `rules` group by `register_rules_commands` (end of advisor/cli/main.py). Each command parses its
 options and calls the library: advisor.authoring.rule_tests, advisor.authoring.overlay_scaffold, advisor.authoring.threshold_table.
 """
 
@@ -121,7 +121,7 @@ def thresholds_export(file: str, rules: tuple[str, ...], overlays: tuple[str, ..
 def thresholds_import(file: str, into: str, rules: tuple[str, ...], overlays: tuple[str, ...]) -> None:
     """Write the thresholds of FILE (CSV, as `export` writes it) that differ from the pack into the overlay DIR.
     A bad cell is reported by row and column, and nothing is written."""
-    from advisor.authoring.threshold_table import IMPORT_FILE, import_thresholds
+    from advisor.authoring.threshold_import import IMPORT_FILE, import_thresholds
 
     names = import_thresholds(file, into, pack_folders(rules, overlays))
     if not names:

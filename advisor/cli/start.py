@@ -1,7 +1,7 @@
 """The commands for a first run without writing YAML: `init` (asks for the numbers TikTok Studio shows, writes a
 profile, shows its plan) and `example` (the example profiles installed with the package).
 
-Registered on the `creator-advisor` group by `register_commands` (see the end of advisor/cli.py); the work is in
+Registered on the `creator-advisor` group by `register_commands` (see the end of advisor/cli/main.py); the work is in
 advisor.profile.init_profile and advisor.profile.examples.
 """
 
@@ -54,7 +54,7 @@ def init_command(ctx: click.Context, profile: str, example: str | None, force: b
     profile.yaml."""
     from pathlib import Path
 
-    from advisor.cli.main import plan
+    from advisor.cli.plan import plan
     from advisor.profile.init_profile import ask_profile, profile_yaml, write_new_profile
 
     if Path(profile).exists() and not force:  # before the questions, not after them

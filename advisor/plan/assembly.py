@@ -13,7 +13,7 @@ from advisor.plan.facts import METRIC_FACTS
 from advisor.plan.metrics import growth_projection, recent_pace
 from advisor.plan.model import ENGAGEMENT_FACTS, Plan, ProgramEligibility, Recommendation, program_status
 from advisor.plan.offer import not_offered_reason
-from advisor.profile.reading import Profile
+from advisor.profile.model import Profile
 from engine import Outcome, RulePack, ThresholdRef
 
 # Conclusions of the default pack the plan acts on (declared in its pack.host_reads): TikTok is not available in

@@ -1,6 +1,6 @@
 """The facts a rule pack sees for one creator: the profile's own values and the metrics computed from them.
 
-Each definition is the one stated in advisor/facts.py, so a rule author can read what a number means there. A
+Each definition is the one stated in advisor/plan/facts.py, so a rule author can read what a number means there. A
 fact that cannot be computed (a missing input, a zero denominator) is left out rather than set to None, zero or NaN:
 the engine then treats it as unknown, and a rule never fires on a made-up value. Floats are rounded to 6
 significant digits so that plans and their JSON stay byte-stable across platforms and summation orders.
@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from advisor.profile.reading import Profile, Video
+from advisor.profile.model import Profile, Video
 from advisor.values import country_name
 
 LONG_VIDEO_S = 60  # Creator Rewards pays on videos longer than one minute

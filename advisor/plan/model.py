@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from advisor.profile.reading import Profile
+from advisor.profile.model import Profile
 from engine import JSON_SCALARS, AdviceItem, Outcome, RequirementCheck, json_data
 
 SCHEMA_VERSION = 1

@@ -24,7 +24,7 @@ from typing import Any, Iterator
 from advisor.errors import AdvisorError
 from engine.documents import did_you_mean
 
-MAX_FIELD_BYTES = 10 * 1024 * 1024  # the one-profile limit (advisor.batch.run.MAX_LINE_BYTES) applies to a cell too
+MAX_FIELD_BYTES = 10 * 1024 * 1024  # the one-profile limit (advisor.batch.records.MAX_LINE_BYTES) applies to a cell too
 REQUIRED = ("handle", "followers")
 _WHOLE = re.compile(r"[+-]?\d+(?:\.0*)?")
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by surrogateescape

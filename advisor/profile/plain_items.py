@@ -1,6 +1,6 @@
 """One pass over a list of flat mappings that are plainly valid: a profile's videos, most of its values.
 
-The full check of a profile value takes three passes: the walk (advisor/profile.py) checks and copies it, the
+The full check of a profile value takes three passes: the walk (advisor/profile/reading.py) checks and copies it, the
 schema check (engine.documents.schema) visits the copy, and the build reads it again. For a profile's videos that was
 some 11 us a video, 160 us for the usual fifteen, a sixth of a whole plan. A video is nearly always plain: known
 keys, counts that are whole numbers within bounds, a date written YYYY-MM-DD, text. This module turns the item

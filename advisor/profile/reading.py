@@ -14,13 +14,23 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Callable
 
 from advisor.errors import ProfileError
+from advisor.profile.model import (
+    TIKTOK_LAUNCH,
+    TOTAL_FROM_VIDEO,
+    Audience,
+    Profile,
+    Snapshot,
+    Video,
+    in_window,
+    json_form,
+)
 from advisor.profile.plain_items import check_plain, item_rules
 from advisor.values import bracket_problem, country_problem, handle_problem, text_problem
-from engine import JSON_SCALARS, Problem, SourceError, from_fields
+from engine import Problem, SourceError, from_fields
 from engine.documents import (
     DEFAULT_LIMITS,
     Limits,
@@ -33,130 +43,11 @@ from engine.documents import (
     schema_problems,
 )
 
-TIKTOK_LAUNCH = dt.date(2016, 9, 1)
-WINDOW_DAYS = 30
-TOTAL_FROM_VIDEO = {"views_30d": "views", "likes_30d": "likes", "comments_30d": "comments",
-                    "shares_30d": "shares", "saves_30d": "saves"}
 _HUGE = 10**30  # beyond this an integer is reported here: jsonschema's messages would print (or fail on) it whole
 _SCHEMA = load_schema("advisor", "profile.schema.json")
 _MAX_COUNT = _SCHEMA["$defs"]["count"]["maximum"]
 _MAX_SUGGESTIONS = 100  # unknown keys given a did-you-mean in one profile; the rest are named without one
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Video:
-    """One listed video. Counts are lifetime counts of that video as read on as_of."""
-
-    posted: dt.date
-    duration_s: float | None = None
-    views: int | None = None
-    likes: int | None = None
-    comments: int | None = None
-    shares: int | None = None
-    saves: int | None = None
-    sound: str | None = None
-    title: str | None = None
-    id: str | None = None
-    annotations: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Snapshot:
-    """Followers (and optionally 30-day views) as read on one earlier day."""
-
-    date: dt.date
-    followers: int
-    views_30d: int | None = None
-    annotations: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Audience:
-    """Shares (0-1) of the audience by country code and by age bracket."""
-
-    top_countries: Mapping[str, float] | None = None
-    age_brackets: Mapping[str, float] | None = None
-    annotations: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Profile:
-    """A checked profile. Fields are in contract order; `None` means the profile did not say (and nothing could be
-    derived). `derived` names the 30-day totals computed from `videos`; `source` names where it was read from."""
-
-    handle: str
-    as_of: dt.date
-    age: int | None = None
-    country: str | None = None
-    account_type: str | None = None
-    followers: int
-    views_30d: int | None = None
-    likes_30d: int | None = None
-    comments_30d: int | None = None
-    shares_30d: int | None = None
-    saves_30d: int | None = None
-    posts_30d: int | None = None
-    total_likes: int | None = None
-    niche: str | None = None
-    joined: dt.date | None = None
-    videos: tuple[Video, ...] | None = None
-    history: tuple[Snapshot, ...] | None = None
-    audience: Audience | None = None
-    annotations: Mapping[str, Any] = field(default_factory=dict)
-    source: str = "<profile>"
-    derived: frozenset[str] = frozenset()
-    as_of_assumed: bool = False  # the profile gave no as_of and none was passed: today was taken
-
-    def recent_videos(self) -> tuple[Video, ...]:
-        """The listed videos posted in the 30 days before as_of: after as_of - 30 days, up to as_of itself."""
-        return _in_window(self.videos or (), self.as_of)
-
-    def to_dict(self, *, include_derived: bool = True) -> dict[str, Any]:
-        """The normalised profile as JSON-safe data: contract order, absent keys omitted, annotations kept.
-        `include_derived=False` leaves out the totals derived from videos, so that re-parsing the result on another
-        as_of derives them afresh instead of taking the old window's totals as given."""
-        data = _json(self)
-        return data if include_derived else {k: v for k, v in data.items() if k not in self.derived}
-
-
-_NOT_DATA = ("annotations", "source", "derived", "as_of_assumed")
-_DATA_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _in_window(videos: tuple[Video, ...], as_of: dt.date) -> tuple[Video, ...]:
-    start = as_of - dt.timedelta(days=WINDOW_DAYS)
-    return tuple(video for video in videos if start < video.posted <= as_of)
-
-
-def _json(value: Any) -> Any:
-    kind = type(value)
-    if kind in JSON_SCALARS:
-        return value
-    if kind is dict:
-        return {key: _json(item) for key, item in value.items()}
-    if kind is dt.date:  # a video's day: before the dataclass lookup, which is slow for a class it does not know
-        return value.isoformat()
-    if kind is tuple:  # the videos, the history
-        return [_json(item) for item in value]
-    names = _DATA_FIELDS.get(kind)
-    if names is None and is_dataclass(value):  # field names looked up once per class: fields() is slow
-        names = _DATA_FIELDS.setdefault(kind, tuple(f.name for f in fields(value) if f.name not in _NOT_DATA))
-    if names is not None:
-        out = {}
-        for name in names:
-            item = getattr(value, name)
-            if item is not None:
-                out[name] = item if type(item) in JSON_SCALARS else _json(item)
-        out.update(value.annotations)
-        return out
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {key: _json(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json(item) for item in value]
-    return value
 
 
 def load_profile(path: str | os.PathLike[str], *, as_of: dt.date | None = None,
@@ -308,7 +199,7 @@ class _Checker:
             plain = _PLAIN_LISTS.get(id(schema)) if kind is list else None
             if plain is not None and len(path) + 2 <= self.limits.max_depth:  # its items' values within the limit
                 counted = check_plain(value, plain, path, self.values, self.limits.max_nodes, self.dates)
-                if counted is not None:  # every item plainly valid (advisor/plain_items.py)
+                if counted is not None:  # every item plainly valid (advisor/profile/plain_items.py)
                     self.values = counted
                     return []  # what the schema check is given in its place: nothing in it to check again
             items = node.items
@@ -438,7 +329,7 @@ def _build(data: Mapping[str, Any], dates: dict[tuple[Any, ...], dt.date], as_of
              if not k.startswith("x-") and k not in ("videos", "history", "audience", "as_of", "joined")}
     totals: dict[str, int] = {}
     if videos is not None:  # 30-day totals the profile did not give, from the videos of the window
-        recent = _in_window(videos, as_of)
+        recent = in_window(videos, as_of)
         for total, name in TOTAL_FROM_VIDEO.items():
             counts = [getattr(video, name) for video in recent]
             if plain.get(total) is None and None not in counts:
@@ -459,7 +350,7 @@ def _video(item: Mapping[str, Any], posted: dt.date) -> Video:
     values.update(item)  # the fields keep their order; annotations (x-..., the only other keys) come after them
     annotations = {}
     if len(values) > _VIDEO_DATA_FIELDS:
-        annotations = {key: _json(values.pop(key)) for key in list(values)[_VIDEO_DATA_FIELDS:]}
+        annotations = {key: json_form(values.pop(key)) for key in list(values)[_VIDEO_DATA_FIELDS:]}
     values["posted"] = posted
     if "duration_s" in item:
         values["duration_s"] = float(item["duration_s"])
@@ -471,4 +362,4 @@ _VIDEO_DATA_FIELDS = 1 + len(_VIDEO_DEFAULTS)  # posted and the fields with defa
 
 
 def _annotations(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _json(value) for key, value in mapping.items() if key.startswith("x-")}
+    return {key: json_form(value) for key, value in mapping.items() if key.startswith("x-")}

@@ -25,7 +25,8 @@ from typing import Any, Iterable, Mapping, TypeGuard
 
 from markupsafe import Markup, escape
 
-from advisor.profile.reading import WINDOW_DAYS
+from advisor.profile.model import WINDOW_DAYS
+from advisor.reports.words import comparison, fact_label  # the one wording of facts and of where a rate stands
 from engine.templating import compact, number, percent
 
 FONT_SIZE = 13
@@ -121,8 +122,6 @@ _SHORT_LABELS = {"age": "Age", "account_age_days": "Account age (days)"}
 
 
 def _label(fact: Any) -> str:
-    from advisor.reports.render import fact_label  # where fact names become words
-
     if fact in _SHORT_LABELS:
         return _SHORT_LABELS[fact]
     words = fact_label(fact)
@@ -187,10 +186,6 @@ def engagement_chart(engagement: Mapping[str, Any], chart_id: str = "chart-engag
     marker = _pct(benchmark / top)  # the benchmark across both bars, clear of the labels above them
     for row in (0, _ROW):
         body.append(_line(marker, row + 20, marker, row + 23 + _BAR + 3, "c-text", width=2))
-    from advisor.reports.render import (
-        comparison,  # the one wording of where a rate stands (exact: never "at" for 6.9% vs 7.5%)
-    )
-
     verdict = comparison(engagement) or "compared with"
     desc = (f"Your engagement rate is {percent(rate)} of views, {verdict} the {percent(benchmark)} benchmark"
             + (f" for creators with {band}" if band else "") + ".")

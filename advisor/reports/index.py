@@ -22,8 +22,8 @@ from typing import Iterator
 from urllib.parse import quote
 
 from advisor.errors import OutputError
-from advisor.reports.render import md, value
 from advisor.reports.summary_table import Digest, status_word
+from advisor.reports.words import md, value
 
 PAGE_ROWS = 1000
 

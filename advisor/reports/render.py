@@ -6,22 +6,16 @@ be reworded without touching the engine. Profile and rule text is untrusted (a h
 filter. StrictUndefined makes a plan that lacks a documented key fail loudly instead of printing a blank, and
 None (an unknown value) prints as the filters' em dash, never as "None".
 
-Logic a template would express badly (which requirement is furthest from met, what is still missing, how to
-write a value of any type) is done here as filters, so both formats say the same thing; the HTML charts are
-filters too (advisor/charts.py). `render_template` runs a user's own template (`--template`, docs/templates.md) in
-the same sandboxed environment, with the same filters.
+The filters both formats share are the report's words (advisor/reports/words.py) and the HTML charts
+(advisor/reports/charts.py); a user's own template (`--template`) runs in an environment built here too, with
+the bounds of advisor/reports/user_template.py.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
-import re
-from collections.abc import Mapping
 from functools import lru_cache
-from pathlib import Path
-from types import TracebackType
 from typing import Any, Callable
 
 import jinja2
@@ -29,350 +23,33 @@ from jinja2 import FileSystemLoader, StrictUndefined
 
 from advisor.errors import RenderError
 from advisor.reports.charts import CHART_FILTERS
+from advisor.reports.words import REPORT_FILTERS, TEXT_FILTERS, md_lookup
 from advisor.resources import data_dir
-from advisor.terminal import neutralised, report_text
-from engine.templating import FILTERS, UNKNOWN, DataSandbox, percent, words
+from advisor.terminal import neutralised
+from engine.templating import FILTERS, UNKNOWN, DataSandbox
 
 FORMATS = ("md", "html", "json")
 _TEMPLATES = {"md": "plan.md.j2", "html": "plan.html.j2"}
-
-# Runs of whitespace, each looked at once: a run holding a line break becomes one space (linear in the text; a
-# pattern such as `\s*[\r\n]+\s*` would rescan a long run of spaces from every position in it).
-_WHITESPACE_RUN = re.compile(r"\s+")
-_LINE_BREAK_CHARACTERS = frozenset("\r\n\v\f\x85\u2028\u2029")
-_MD_SPECIAL = "`*_[]<>|&~"  # each escaped with a backslash, after the backslash itself
-# At the start of a line these would open a list item, a heading, a thematic break or a setext underline.
-_MD_LEADING = re.compile(r"^(-+|=+|\++|#{1,6}|\d{1,9}[.)])(?=\s|$)")
-_LEADING_CHARACTERS = frozenset("-=+#0123456789")
-
-_STATUS = {"eligible": "You qualify", "not_eligible": "Not yet", "unknown": "Cannot tell yet",
-           "not_offered": "Not offered to you", "closed": "No longer open"}
-# Programmes a creator can act on come first, those closed on the plan's date last (statuses not listed: between).
-_STATUS_ORDER = {"eligible": 0, "not_eligible": 1, "unknown": 2, "not_offered": 3, "closed": 4}
-_FACT_LABELS = {"age": "years of age", "account_age_days": "days since joining"}
-# Statuses left out of "N of M programmes": nothing the creator can do opens them.
-_NOT_COUNTED = frozenset({"closed", "not_offered"})
-
-
-def md(value: Any) -> str:
-    """Escape text for a Markdown line or table cell: one line, no markup, no raw HTML, no cell breaks."""
-    try:
-        return _ESCAPED[value]
-    except TypeError:  # a list or a mapping: not something to remember
-        return _md_text(str(value))
-
-
-class _EscapedTexts(dict):
-    """What `md` gave for each text, so a text is escaped once. A report escapes about 300 texts, most of them the
-    pack's own (sources, notes, requirement sentences) and the same in every report of a batch. Looking one up
-    is a single C call (`_ESCAPED[text]`), which the packaged templates use as their `md` filter; only a text not
-    seen yet runs Python, here. Only str keys are kept: 1, 1.0 and True are equal keys that print differently."""
-
-    def __missing__(self, value: Any) -> str:
-        if value is None:
-            return UNKNOWN
-        if type(value) is not str:
-            return _md_text(str(value))
-        if len(self) >= _MAX_ESCAPED:
-            self.clear()
-        escaped = self[value] = _md_text(value)
-        return escaped
-
-
-_MAX_ESCAPED = 8192
-_ESCAPED = _EscapedTexts()
-
-
-def _md_text(text: str) -> str:
-    if not text.isprintable():  # line breaks, controls and bidi controls are unprintable: printable text skips this
-        text = report_text(_WHITESPACE_RUN.sub(_one_line, text))
-    text = text.strip()
-    if "\\" in text:  # str.replace per character: a C scan each, several times faster than translate's dict
-        text = text.replace("\\", "\\\\")
-    for char in _MD_SPECIAL:
-        if char in text:
-            text = text.replace(char, "\\" + char)
-    if not text or text[0] not in _LEADING_CHARACTERS:
-        return text
-    return _MD_LEADING.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1] if m.group(1)[0].isdigit()
-                           else "\\" + m.group(1), text)
-
-
-def _one_line(run: re.Match[str]) -> str:
-    """A run of whitespace as it stays on one line: one space if it breaks the line, else as it was."""
-    found = run.group()
-    return found if _LINE_BREAK_CHARACTERS.isdisjoint(found) else " "
-
-
-value = words  # any fact or threshold value as a person reads it (engine.templating.filters.words)
-
-
-def fact_label(fact: Any) -> str:
-    """A fact's name in short words, where space is tight (chart rows) or the plan gives no label: 'views_30d' ->
-    'views (30 days)' ('' for a composite requirement, which has none). Requirements carry the pack's own label
-    (`label`, 'views in the last 30 days'), which the reports' sentences use first."""
-    if not isinstance(fact, str):
-        return ""
-    if fact in _FACT_LABELS:
-        return _FACT_LABELS[fact]
-    text = fact[:-4] + " (30 days)" if fact.endswith("_30d") else fact
-    return text.replace("_", " ")
-
-
-def _label(req: Mapping[str, Any]) -> str:
-    label = req.get("label")
-    return label if isinstance(label, str) else fact_label(req["fact"])
-
-
-def _actual(req: Mapping[str, Any]) -> str:
-    text = req.get("actual_text")
-    return text if isinstance(text, str) else value(req["actual"])
-
-
-def status_label(status: Any) -> str:
-    """'not_eligible' -> 'Not yet eligible': a programme status in words."""
-    label = _STATUS.get(status) if isinstance(status, str) else None
-    return value(status) if label is None else label
-
-
-def mark(met: Any) -> str:
-    """met True / False / None (unknown) as ✓ / ✗ / ?."""
-    return "✓" if met is True else "✗" if met is False else "?"
-
-
-def met_label(met: Any) -> str:
-    """The words behind `mark`, for screen readers and plain text."""
-    return "Met" if met is True else "Not met" if met is False else "Unknown"
-
-
-def _share(progress: float, met: Any) -> str:
-    # The one rounding rule (engine.templating.filters.percent), except that an unmet requirement is rounded down, so it
-    # never reads as the bar it has not reached: 18 of 19 is "94.7%" of a 95% bar, 0.9999 unmet is "99.9%".
-    return percent(progress) if met is not False else percent(math.floor(progress * 1000) / 1000)
-
-
-def progress_text(req: Mapping[str, Any]) -> str:
-    """'8,200 / 10,000 followers (82%)' for a numeric threshold; otherwise what the creator has."""
-    if req["fact"] is None:  # a composite (all / any / not) requirement: its sentence is all there is
-        return f"{req['text']}: {met_label(req['met']).lower()}"
-    label = _label(req)
-    if req["progress"] is not None:
-        return f"{label}: {value(req['actual'])} of {value(req['required'])} ({_share(req['progress'], req['met'])})"
-    if req["actual"] is None:
-        return f"{label}: not given"
-    needed = req.get("required_text")
-    if req["met"] is False and isinstance(needed, str):  # a card shows what fails, whatever its type
-        return f"{label}: {_actual(req)} (needs {needed})"
-    return f"{label}: {_actual(req)}"
-
-
-def progress_label(req: Mapping[str, Any]) -> str:
-    """The words for a progress bar: '82% of 10,000 followers'."""
-    share = _share(req["progress"], req["met"]) if req["progress"] is not None else UNKNOWN
-    return f"{share} of {value(req['required'])} {_label(req)}".rstrip()
-
-
-def gap_text(req: Mapping[str, Any]) -> str | None:
-    """'1,800 to go' (or '2 over' for an upper limit) while a numeric requirement is unmet; None otherwise."""
-    gap = req["gap"]
-    if req["met"] is not False or not isinstance(gap, (int, float)) or isinstance(gap, bool) or gap <= 0:
-        return None
-    return f"{value(gap)} {'over' if req['operator'] in ('<', '<=') else 'to go'}"
-
-
-def furthest(requirements: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    """The requirement furthest from met: the lowest progress among unmet ones, else the first unmet or unknown
-    one, else (all met) the measurable one with the lowest progress. None when there is nothing to show."""
-    unmet = [r for r in requirements if r["met"] is False]
-    measured = [r for r in unmet if r["progress"] is not None]
-    if measured:
-        return min(measured, key=lambda r: r["progress"])
-    if unmet:
-        return unmet[0]
-    unknown = [r for r in requirements if r["met"] is None]
-    if unknown:
-        return unknown[0]
-    measured = [r for r in requirements if r["progress"] is not None]
-    return min(measured, key=lambda r: r["progress"]) if measured else None
-
-
-def missing(requirements: list[Mapping[str, Any]]) -> list[str]:
-    """What still stands between the creator and a programme, one short phrase per requirement:
-    '3,160 more followers', 'age not given', 'account: a personal account needed (you have a business account)'."""
-    phrases = []
-    for req in requirements:
-        label = _label(req) or req["text"]
-        if req["met"] is None:
-            phrases.append(f"{label} not given" if req["fact"] is not None else f"cannot tell: {req['text']}")
-        elif req["met"] is False:
-            if gap_text(req) and req["fact"] is not None:
-                direction = "fewer" if req["operator"] in ("<", "<=") else "more"
-                phrase = f"{value(req['gap'])} {direction} {label}"
-            elif req["fact"] is not None and req["actual"] is not None and isinstance(req.get("required_text"), str):
-                phrase = f"{label}: {req['required_text']} needed (you have {_actual(req)})"
-            elif req["fact"] is not None and req["actual"] is not None:
-                phrase = f"needs {req['text']} (you have {_actual(req)})"
-            else:
-                phrase = f"needs {req['text']}"
-            phrases.append(phrase if req["in_force"] else f"{phrase} (threshold not in force)")
-    return phrases
-
-
-def once(requirements: list[Mapping[str, Any]]) -> str:
-    """How money for a programme not open yet is framed: 'once you have 3,160 more followers' when only numbers
-    stand in the way, else 'not yet (what stands in the way); once you qualify'."""
-    phrases = missing(requirements)
-    if not phrases:
-        return "once you qualify"
-    numeric = all(gap_text(req) and req["fact"] is not None for req in requirements if req["met"] is False) and \
-        not any(req["met"] is None for req in requirements)
-    if numeric:
-        return "once you have " + " and ".join(phrases)
-    return f"not yet ({'; '.join(phrases)}); once you qualify"
-
-
-def comparison(engagement: Mapping[str, Any]) -> str | None:
-    """Where the engagement rate stands against the benchmark, in exact words: 'above', 'below', 'at', or, when
-    the pack's tolerance counts a rate near the benchmark as level with it, 'just above' / 'just below' (a 6.9%
-    rate is never said to be "at" a 7.5% average). None when either figure is unknown."""
-    rate, benchmark, verdict = engagement.get("rate"), engagement.get("benchmark"), engagement.get("verdict")
-    if not isinstance(rate, (int, float)) or not isinstance(benchmark, (int, float)) or verdict not in \
-            ("above", "at", "below"):
-        return None
-    if verdict != "at":
-        return verdict
-    return "just above" if rate > benchmark else "just below" if rate < benchmark else "at"
-
-
-def ordered(eligibility: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Programmes as a creator reads them: those they qualify for, then those they can work towards, those that
-    cannot be judged yet, those not offered to them, and the closed ones last (each group in the pack's order)."""
-    return sorted(eligibility, key=lambda entry: _STATUS_ORDER.get(entry["status"], 2))
-
-
-def counted(eligibility: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The programmes "N of M" counts: not the closed ones nor those not offered to this creator."""
-    return [entry for entry in eligibility if entry["status"] not in _NOT_COUNTED]
-
-
-def programme(eligibility: list[Mapping[str, Any]], program_id: Any) -> Mapping[str, Any] | None:
-    """The eligibility entry of a programme id, or None."""
-    return next((entry for entry in eligibility if entry["program"] == program_id), None)
-
-
-def sources(eligibility: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Every source behind the plan's requirements, once each, in the order the report first cites them (the
-    programmes ordered as `ordered` lists them): {"source", "url", "as_of"}."""
-    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for entry in ordered(eligibility):
-        for req in entry["requirements"]:
-            if req.get("source") is None:
-                continue
-            # One page is one source, however many requirements quote it: keyed by its address (and date read);
-            # the quote a requirement gives in brackets is left to that requirement.
-            url = req.get("url")
-            key = (url, req.get("as_of")) if url else (req["source"], None, req.get("as_of"))
-            if key not in seen:
-                seen[key] = {"source": req["source"], "url": url, "as_of": req.get("as_of")}
-            elif url and seen[key]["source"] != req["source"]:
-                seen[key]["source"] = _QUOTED.sub("", seen[key]["source"])
-    return list(seen.values())
-
-
-# A closing bracket that quotes the page ('... Program" ("at least 18 years old")'): dropped when the page is listed
-# once for several requirements that each quote it.
-_QUOTED = re.compile(r' \([^()]*"[^()]*\)$')
-
-
-def safe_url(url: Any) -> str | None:
-    """A source address fit for an <a href> or a Markdown link: http(s) only, no spaces or brackets that would
-    end the link early; anything else None (the source is then named without a link)."""
-    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-        return None
-    if any(char in url for char in ' <>()"\'\\`') or not url.isprintable():
-        return None
-    return url
-
-
-def matched_text(matched: Any) -> str:
-    """A trace row's matched facts as 'followers = 8,200; country = US'."""
-    if isinstance(matched, Mapping):
-        return "; ".join([f"{key} = {value(item)}" for key, item in matched.items()]) or UNKNOWN
-    return value(matched)
-
-
-def bar_width(progress: Any) -> str:
-    """A progress share as a CSS percentage width, clamped to 0-100."""
-    if not isinstance(progress, (int, float)) or isinstance(progress, bool) or not math.isfinite(progress):
-        return "0%"
-    return f"{max(0.0, min(1.0, float(progress))) * 100:.1f}%"
-
-
-def progress_bar(progress: Any, width: int = 10) -> str:
-    """A text bar for Markdown: 0.82 -> '████████░░'; empty when progress is unknown."""
-    if not isinstance(progress, (int, float)) or isinstance(progress, bool) or not math.isfinite(progress):
-        return ""
-    filled = math.floor(max(0.0, min(1.0, float(progress))) * width)
-    return "█" * filled + "░" * (width - filled)
-
-
-class _Names(dict):
-    """Programme id -> name; an id the plan does not list reads as itself (`names[id]`, as `names.get(id, id)`)."""
-
-    def __missing__(self, key: Any) -> Any:
-        return key
-
-
-def programme_names(eligibility: list[Mapping[str, Any]]) -> dict[str, str]:
-    """Programme id -> display name, to name programmes referred to by id (estimates, milestones)."""
-    return _Names((entry["program"], entry["name"]) for entry in eligibility)
-
-
-def count_status(eligibility: list[Mapping[str, Any]], status: str) -> int:
-    """How many programmes have this status: `selectattr("status", "equalto", status)|list|length`, without
-    Jinja's per-item test calls."""
-    return sum(1 for entry in eligibility if entry["status"] == status)
-
-
-_REPORT_FILTERS = {
-    "md": md, "value": value, "fact_label": fact_label, "status_label": status_label, "mark": mark,
-    "met_label": met_label, "progress_text": progress_text, "progress_label": progress_label, "gap_text": gap_text,
-    "furthest": furthest, "missing": missing, "matched_text": matched_text, "bar_width": bar_width,
-    "progress_bar": progress_bar, "programme_names": programme_names, "count_status": count_status,
-    "comparison": comparison, "once": once, "ordered": ordered, "counted": counted, "programme": programme, "sources": sources, "safe_url": safe_url,
-    **CHART_FILTERS,
-}
-
-
-# The filters that return text (str) whatever they are given: output ending in one needs no finalize (see
-# engine.templating.sandbox). tests/test_render.py holds each to it.
-TEXT_FILTERS = frozenset({*FILTERS, "md", "value", "fact_label", "status_label", "mark", "met_label",
-                          "progress_text", "progress_label", "matched_text", "bar_width", "progress_bar"})
 
 
 def _finalize(item: Any) -> Any:
     return UNKNOWN if item is None else item
 
 
-def build_environment(kind: str, *, search_path: str | os.PathLike[str] | None = None) -> jinja2.Environment:
+def build_environment(kind: str, *, search_path: str | os.PathLike[str] | None = None,
+                      sandbox: type[DataSandbox] = DataSandbox,
+                      loader: type[FileSystemLoader] = FileSystemLoader) -> jinja2.Environment:
     """The only place a report environment is built. `kind` is "md" or "html": only HTML autoescapes, because
     Markdown has its own escaping (the `md` filter) and HTML entities would show literally in a .md file.
-    `search_path` is the folder templates are loaded from: the packaged templates unless a custom template's own
-    folder is given (`render_template`). Compiled templates are kept in the user's cache folder (advisor/cache.py),
-    keyed by this environment's options and filters and checked against the template's source."""
+    `search_path` is the folder templates are loaded from: the packaged templates unless a user's template's own
+    folder is given, with that template's `sandbox` and `loader` (advisor/reports/user_template.py). Compiled
+    templates are kept in the user's cache folder (advisor/cache.py), keyed by this environment's options and
+    filters and checked against the template's source."""
     from advisor.cache import code_cache  # compiled templates kept between runs (advisor/cache.py)
 
     if kind not in _TEMPLATES:
         raise ValueError(f"no report template for {kind!r}; expected one of: {', '.join(_TEMPLATES)}")
     folder = data_dir("templates") if search_path is None else search_path
-    from advisor.reports.user_template import (  # a user's template: bounded
-        PlainFileLoader,
-        UserTemplateSandbox,
-        restrict,
-    )
-
-    sandbox, loader = (DataSandbox, FileSystemLoader) if search_path is None else (UserTemplateSandbox,
-                                                                                     PlainFileLoader)
     environment = sandbox(
         loader=loader(str(folder)),
         bytecode_cache=code_cache(),
@@ -384,13 +61,12 @@ def build_environment(kind: str, *, search_path: str | os.PathLike[str] | None =
         lstrip_blocks=True,
     )
     environment.filters.update(FILTERS)
-    environment.filters.update(_REPORT_FILTERS)
+    environment.filters.update(REPORT_FILTERS)
+    environment.filters.update(CHART_FILTERS)
     if search_path is None:
         # The packaged templates give md only text, None and numbers (the plan's types): the memo's lookup, a C
         # call, serves them. A user's template may give it anything, so it keeps the md function.
-        environment.filters["md"] = _ESCAPED.__getitem__
-    else:
-        restrict(environment)
+        environment.filters["md"] = md_lookup
     environment.text_filters = TEXT_FILTERS
     return environment
 
@@ -438,74 +114,3 @@ def render(plan: dict, fmt: str, explain: bool = False) -> str:
     except Exception as error:  # noqa: BLE001 - whatever a template or filter raises is named, never escapes
         where = _TEMPLATES.get(fmt, "the JSON encoder")
         raise RenderError(f"cannot render the {fmt} report ({where}): {type(error).__name__}: {error}") from error
-
-
-# ---- custom templates -------------------------------------------------------------------------------------------
-
-_TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
-_HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".xml", ".svg")
-
-
-def template_kind(path: str | os.PathLike[str]) -> str:
-    """"html" for a template whose name (less .j2/.jinja/.jinja2) ends in .html, .htm, .xhtml, .xml or .svg, so
-    its output is autoescaped; "md" (no autoescape; use the `md` filter) for anything else."""
-    name = Path(path).name.lower()
-    for suffix in _TEMPLATE_SUFFIXES:
-        name = name.removesuffix(suffix)
-    return "html" if name.endswith(_HTML_SUFFIXES) else "md"
-
-
-def _template_frame(traceback: TracebackType | None, folder: Path) -> tuple[str, int] | None:
-    """The innermost frame of the traceback that ran a template file in `folder`: Jinja rewrites tracebacks so
-    that template code shows as frames of the template file, at the template's own line."""
-    found = None
-    while traceback is not None:
-        filename = traceback.tb_frame.f_code.co_filename
-        if not filename.endswith((".py", ".pyc")) and Path(filename).is_relative_to(folder):
-            found = (filename, traceback.tb_lineno)
-        traceback = traceback.tb_next
-    return found
-
-
-def render_template(plan: dict, path: str | os.PathLike[str]) -> str:
-    """Render `plan` through a user's Jinja2 template file: the same sandbox, filters and StrictUndefined as the
-    built-in reports, autoescaped when the file is HTML (`template_kind`). `{% include %}` and `{% extends %}` find
-    files beside it. Any failure is a RenderError naming the template file and, where there is one, the line."""
-    template_path = Path(path)
-    if not template_path.is_file():
-        problem = "is a folder" if template_path.is_dir() else "does not exist"
-        raise RenderError(f"{template_path}: cannot use it as a template: the file {problem}")
-    folder = template_path.resolve().parent
-    environment = build_environment(template_kind(template_path), search_path=folder)
-    from advisor.reports.user_template import render_bounded
-    try:
-        return render_bounded(environment.get_template(template_path.name), plan=neutralised(plan), explain=False)
-    except jinja2.TemplateSyntaxError as error:
-        where = _display(error.filename, template_path, folder)
-        raise RenderError(f"{where}:{error.lineno}: template syntax error: {error.message}") from error
-    except jinja2.TemplateNotFound as error:
-        frame = _template_frame(error.__traceback__, folder)
-        where = f"{_display(frame[0], template_path, folder)}:{frame[1]}" if frame else str(template_path)
-        raise RenderError(f"{where}: template {error.name!r} not found beside {template_path.name}") from error
-    except UnicodeDecodeError as error:
-        raise RenderError(f"{template_path}: the template is not UTF-8 text ({error.reason} at byte "
-                          f"{error.start})") from error
-    except OSError as error:
-        raise RenderError(f"{template_path}: cannot read the template: {error.strerror or error}") from error
-    except Exception as error:  # noqa: BLE001 - whatever a user's template raises, report it located
-        frame = _template_frame(error.__traceback__, folder)
-        where = f"{_display(frame[0], template_path, folder)}:{frame[1]}" if frame else str(template_path)
-        raise RenderError(f"{where}: cannot render the template: {type(error).__name__}: {error}") from error
-
-
-def _display(filename: str | None, template_path: Path, folder: Path) -> str:
-    """A template file as the user named it: the path they gave for the main template, else the path beside it."""
-    if filename is None:
-        return str(template_path)
-    resolved = Path(filename)
-    if resolved == folder / template_path.name:
-        return str(template_path)
-    try:
-        return str(template_path.parent / resolved.relative_to(folder))
-    except ValueError:
-        return filename

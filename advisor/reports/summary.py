@@ -2,14 +2,13 @@
 most important actions, and how to write the full report. Piped or redirected, the command prints the Markdown
 report instead (see `advisor.cli.main.plan`); the summary is for a person looking at a terminal.
 
-Colour comes from click.style and is left out when NO_COLOR is set (https://no-color.org: any non-empty value) or
+Colour is ANSI escape codes, left out when NO_COLOR is set (https://no-color.org: any non-empty value) or
 when the caller asks for none. Profile and rule text is untrusted: control characters (an escape sequence in a
 niche could restyle or retitle a terminal) are removed before anything is printed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import shlex
@@ -18,9 +17,7 @@ import sys
 import textwrap
 from typing import Any, Mapping, Sequence
 
-import click
-
-from advisor.reports.render import comparison, counted, missing, ordered, status_label
+from advisor.reports.words import comparison, counted, missing, ordered, status_label
 from advisor.terminal import safe_text
 from engine.templating import number, percent
 
@@ -44,6 +41,15 @@ def colour_wanted(environ: Mapping[str, str] | None = None) -> bool:
     return not (environ if environ is not None else os.environ).get("NO_COLOR")
 
 
+_COLOURS = {"red": 31, "green": 32, "yellow": 33}
+
+
+def _styled(text: str, fg: str | None = None, bold: bool = False, dim: bool = False) -> str:
+    """`text` in a terminal's colour and weight (ANSI SGR codes, reset after), as click.style writes them."""
+    codes = ([_COLOURS[fg]] if fg else []) + ([1] if bold else []) + ([2] if dim else [])
+    return "".join(f"\x1b[{code}m" for code in codes) + text + "\x1b[0m"
+
+
 def _plain(text: Any) -> str:
     return safe_text(_CONTROL.sub(" ", str(text)).strip())
 
@@ -60,7 +66,7 @@ def terminal_summary(plan: Mapping[str, Any], *, command: Sequence[str] = ("PROF
     width = max(40, width or shutil.get_terminal_size((100, 24)).columns)
 
     def style(text: str, **kwargs: Any) -> str:
-        return click.style(text, **kwargs) if colour else text
+        return _styled(text, **kwargs) if colour else text
 
     profile, growth, eng = plan["profile"], plan["growth"], plan["engagement"]
     handle = profile.get("handle")
@@ -139,22 +145,3 @@ def terminal_summary(plan: Mapping[str, Any], *, command: Sequence[str] = ("PROF
               f"  {base} -o plan.html",
               f"  {base} --explain -o plan.md    # with every requirement and the rules behind each action"]
     return "\n".join(lines) + "\n"
-
-
-def print_summary(plan: Mapping[str, Any], *, profile: str, rules: Sequence[str] = (),
-                  overlays: Sequence[str] = (), as_of: dt.date | None = None) -> None:
-    """Print the summary to standard output, coloured unless NO_COLOR is set. `profile`, `rules` and `as_of` are
-    what the command was given, repeated in the hint so the full report is of the same plan. Characters the
-    terminal's encoding cannot show are replaced, so a plan never fails to print."""
-    command = [profile, *(part for folder in rules for part in ("--rules", folder)),
-               *(part for folder in overlays for part in ("--overlay", folder))]
-    if as_of is not None:
-        command += ["--as-of", as_of.isoformat()]
-    colour = colour_wanted()
-    text = terminal_summary(plan, command=command, colour=colour)
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-    try:
-        text = text.encode(encoding, "replace").decode(encoding)
-    except LookupError:
-        pass
-    click.echo(text, nl=False, color=colour)

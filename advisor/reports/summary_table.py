@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any, Mapping
 
 from advisor.errors import OutputError
-from advisor.reports.render import furthest, missing
+from advisor.reports.words import furthest, missing
 
 # The words of the table and the summary for each status, in the order they are shown; a status a future pack adds
 # is shown after them under its own name.

@@ -21,6 +21,8 @@ import re
 import stat
 import threading
 from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
 from typing import Any, Callable, Iterator
 
 import jinja2
@@ -30,6 +32,9 @@ from jinja2.filters import make_attrgetter
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import modifies_known_mutable
 
+from advisor.errors import RenderError
+from advisor.reports.render import build_environment
+from advisor.terminal import neutralised
 from engine.templating import DataSandbox, bounded_binop, cost
 
 MAX_VALUE_CHARS = 1_000_000  # any one value a template builds, written out
@@ -218,3 +223,81 @@ def _deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
         if remaining:  # the outer timer goes on with what it had left
             signal.setitimer(signal.ITIMER_REAL, max(remaining - (time.monotonic() - started), 0.001))
+
+
+# ---- running a user's template --------------------------------------------------------------------------------------
+
+def user_environment(kind: str, folder: str | os.PathLike[str]) -> jinja2.Environment:
+    """The report environment for a user's template in `folder`: the packaged reports' filters, with this
+    module's sandbox, loader and bounded filters."""
+    environment = build_environment(kind, search_path=folder, sandbox=UserTemplateSandbox, loader=PlainFileLoader)
+    restrict(environment)
+    return environment
+
+
+_TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
+_HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".xml", ".svg")
+
+
+def template_kind(path: str | os.PathLike[str]) -> str:
+    """"html" for a template whose name (less .j2/.jinja/.jinja2) ends in .html, .htm, .xhtml, .xml or .svg, so
+    its output is autoescaped; "md" (no autoescape; use the `md` filter) for anything else."""
+    name = Path(path).name.lower()
+    for suffix in _TEMPLATE_SUFFIXES:
+        name = name.removesuffix(suffix)
+    return "html" if name.endswith(_HTML_SUFFIXES) else "md"
+
+
+def _template_frame(traceback: TracebackType | None, folder: Path) -> tuple[str, int] | None:
+    """The innermost frame of the traceback that ran a template file in `folder`: Jinja rewrites tracebacks so
+    that template code shows as frames of the template file, at the template's own line."""
+    found = None
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if not filename.endswith((".py", ".pyc")) and Path(filename).is_relative_to(folder):
+            found = (filename, traceback.tb_lineno)
+        traceback = traceback.tb_next
+    return found
+
+
+def render_template(plan: dict, path: str | os.PathLike[str]) -> str:
+    """Render `plan` through a user's Jinja2 template file: the same sandbox, filters and StrictUndefined as the
+    built-in reports, autoescaped when the file is HTML (`template_kind`). `{% include %}` and `{% extends %}` find
+    files beside it. Any failure is a RenderError naming the template file and, where there is one, the line."""
+    template_path = Path(path)
+    if not template_path.is_file():
+        problem = "is a folder" if template_path.is_dir() else "does not exist"
+        raise RenderError(f"{template_path}: cannot use it as a template: the file {problem}")
+    folder = template_path.resolve().parent
+    environment = user_environment(template_kind(template_path), folder)
+    try:
+        return render_bounded(environment.get_template(template_path.name), plan=neutralised(plan), explain=False)
+    except jinja2.TemplateSyntaxError as error:
+        where = _display(error.filename, template_path, folder)
+        raise RenderError(f"{where}:{error.lineno}: template syntax error: {error.message}") from error
+    except jinja2.TemplateNotFound as error:
+        frame = _template_frame(error.__traceback__, folder)
+        where = f"{_display(frame[0], template_path, folder)}:{frame[1]}" if frame else str(template_path)
+        raise RenderError(f"{where}: template {error.name!r} not found beside {template_path.name}") from error
+    except UnicodeDecodeError as error:
+        raise RenderError(f"{template_path}: the template is not UTF-8 text ({error.reason} at byte "
+                          f"{error.start})") from error
+    except OSError as error:
+        raise RenderError(f"{template_path}: cannot read the template: {error.strerror or error}") from error
+    except Exception as error:  # noqa: BLE001 - whatever a user's template raises, report it located
+        frame = _template_frame(error.__traceback__, folder)
+        where = f"{_display(frame[0], template_path, folder)}:{frame[1]}" if frame else str(template_path)
+        raise RenderError(f"{where}: cannot render the template: {type(error).__name__}: {error}") from error
+
+
+def _display(filename: str | None, template_path: Path, folder: Path) -> str:
+    """A template file as the user named it: the path they gave for the main template, else the path beside it."""
+    if filename is None:
+        return str(template_path)
+    resolved = Path(filename)
+    if resolved == folder / template_path.name:
+        return str(template_path)
+    try:
+        return str(template_path.parent / resolved.relative_to(folder))
+    except ValueError:
+        return filename

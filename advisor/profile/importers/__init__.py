@@ -22,13 +22,26 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from advisor.errors import ImportSourceError, ProfileError
 from advisor.profile.importers import data_export, display_api, research_api
-from advisor.profile.importers._common import WHERE, Part, Reader, api_error, parse_json_bytes, read_json, source_limits
-from advisor.profile.reading import Profile, load_profile, load_profile_bytes, parse_profile, profile_from_document
+from advisor.profile.importers._common import (
+    DUPLICATE,
+    WHERE,
+    DuplicateKey,
+    Part,
+    Reader,
+    api_error,
+    json_or_none,
+    no_json_constant,
+    parse_json_bytes,
+    read_json,
+    source_limits,
+    unique_keys,
+)
+from advisor.profile.model import Profile
+from advisor.profile.reading import load_profile, load_profile_bytes, parse_profile, profile_from_document
 from engine import Problem, SourceError
 from engine.documents import (
     DEFAULT_LIMITS,
@@ -53,8 +66,8 @@ SHAPES: dict[str, str] = {
 }
 """Every shape `detect` recognises, with the words used for it in messages."""
 
-__all__ = ["SHAPES", "detect", "import_files", "import_sources", "merge", "profile_from_bytes", "profile_from_path",
-           "profile_from_record", "read_part", "ImportResult"]
+__all__ = ["DuplicateKey", "SHAPES", "detect", "import_files", "import_sources", "merge", "profile_from_bytes", "profile_from_path",
+           "profile_from_record", "read_part", "ImportResult", "no_json_constant", "unique_keys"]
 
 
 def detect(data: Any) -> str | None:
@@ -327,10 +340,10 @@ def profile_from_bytes(raw: bytes, name: str, *, as_of: dt.date | None = None,
     A profile in JSON is first checked as `batch` checks a JSONL record (parsed by json, no marks: the common,
     valid case costs a tenth of the YAML parser's); only when that fails, or the JSON has a key twice, is it read
     again with line and column marks, so the messages are exactly those `plan` gives for the same file."""
-    data = _json_or_none(raw, unique=True)
-    unique = data is not _DUPLICATE
+    data = json_or_none(raw, unique=True)
+    unique = data is not DUPLICATE
     if not unique:
-        data = _json_or_none(raw, unique=False)
+        data = json_or_none(raw, unique=False)
     if data is None and _ENVELOPE_START.match(raw[:200]):
         parse_json_bytes(raw, name)  # raises the importer's message: a response cut short
     if detect(data) is not None:
@@ -343,38 +356,6 @@ def profile_from_bytes(raw: bytes, name: str, *, as_of: dt.date | None = None,
         except ProfileError:
             pass  # said again below, located
     return load_profile_bytes(raw, name, as_of=as_of, limits=limits)
-
-
-_DUPLICATE = object()
-
-
-class DuplicateKey(Exception):
-    """A JSON object names one key twice (raised by `unique_keys`): the caller words it with its place."""
-
-
-def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """`object_pairs_hook` for json.loads that refuses a key given twice, as the YAML reader does."""
-    mapping = dict(pairs)
-    if len(mapping) != len(pairs):
-        raise DuplicateKey
-    return mapping
-
-
-def _json_or_none(raw: bytes, *, unique: bool) -> Any:
-    """Parsed JSON; None when it is not JSON (or too deep for json); _DUPLICATE when `unique` and a key repeats."""
-    try:
-        text = raw.decode("utf-8-sig")
-        if unique:
-            return json.loads(text, object_pairs_hook=unique_keys, parse_constant=_not_json)
-        return json.loads(text, parse_constant=_not_json)
-    except DuplicateKey:
-        return _DUPLICATE
-    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        return None
-
-
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def _big_export_allowed(path: str | os.PathLike[str]) -> bool:

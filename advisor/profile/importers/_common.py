@@ -4,6 +4,7 @@ in the source's own terms, and the `Part` each source becomes before the parts a
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -279,3 +280,36 @@ _ERROR_HINTS = {
                             "video.list for videos)",
     "rate_limit_exceeded": "; wait and fetch the page again",
 }
+
+
+DUPLICATE = object()  # what json_or_none gives for an object that names a key twice
+
+
+class DuplicateKey(Exception):
+    """A JSON object names one key twice (raised by `unique_keys`): the caller words it with its place."""
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`object_pairs_hook` for json.loads that refuses a key given twice, as the YAML reader does."""
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise DuplicateKey
+    return mapping
+
+
+def json_or_none(raw: bytes, *, unique: bool) -> Any:
+    """Parsed JSON; None when it is not JSON (or too deep for json); DUPLICATE when `unique` and a key repeats."""
+    try:
+        text = raw.decode("utf-8-sig")
+        if unique:
+            return json.loads(text, object_pairs_hook=unique_keys, parse_constant=no_json_constant)
+        return json.loads(text, parse_constant=no_json_constant)
+    except DuplicateKey:
+        return DUPLICATE
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return None
+
+
+def no_json_constant(name: str) -> Any:
+    """`parse_constant` for json.loads: NaN and Infinity are not JSON numbers, so they are refused."""
+    raise ValueError(f"{name} is not a number JSON allows")
