@@ -70,9 +70,10 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="Judge every profile on this date instead of its own as_of.")
 @click.option("--record-timeout", "record_timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds one record may take before it fails and the run goes on (default: 300).")
+              help="Seconds one record may take before it fails and the run goes on (default: 300; not with --dask).")
 @click.option("--resume", is_flag=True,
-              help="Continue an interrupted -o FILE.jsonl run from where it stopped (same input and options).")
+              help="Continue an interrupted -o FILE.jsonl run from where it stopped (same input and options; local "
+                   "or --dask).")
 @click.option("--template", "-t", type=PathType(dir_okay=False), default=None,
               help="Render every report through this Jinja2 template (as for `plan`); needs --out DIR.")
 @click.option("--compact", is_flag=True,
@@ -118,8 +119,9 @@ def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | 
         raise click.UsageError(f"{fmt} reports are written one file per plan: give --out DIR")
     if resume and not output:
         raise click.UsageError("--resume continues a run that writes -o FILE.jsonl: give the same -o FILE")
-    if dask and (resume or record_timeout):
-        raise click.UsageError("--resume and --record-timeout are for local runs, not --dask")
+    if dask and record_timeout:
+        raise click.UsageError("--record-timeout is for local runs: a Dask worker runs its tasks in threads, which "
+                               "cannot be stopped mid-record (a lost worker's partitions are run again instead)")
     from advisor.batch.pool import terminate_as_interrupt
 
     folders = [str(folder) for folder in pack_folders(rules, overlays)] if rules or overlays else None
