@@ -107,7 +107,8 @@ def plan_record(record: Record) -> tuple[bool, str, str, Any, Any]:
 
 def _profile(kind: str, where: str, raw: Any) -> Any:
     from advisor.api import to_profile
-    from advisor.profile.importers import DuplicateKey, no_json_constant, profile_from_record, unique_keys
+    from advisor.profile.importers import profile_from_record
+    from engine.documents import DuplicateKey, no_json_constant, unique_keys
 
     as_of = _WORKER["as_of"]
     if kind == "file":
