@@ -27,7 +27,7 @@ import stat
 import sys
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Generator, Iterator, TextIO, cast
 
@@ -499,6 +499,10 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None) -> int:
     err = err or sys.stderr
     started = time.perf_counter()
     fmt = "jsonl" if options.fmt == "json" and not options.out_dir else options.fmt
+    if options.output and not options.out_dir:  # the engine by name, recorded for --resume (batch_resume.py)
+        from .batch_resume import run_engine
+
+        options = replace(options, engine=run_engine(options.output, options.engine, options.resume))
     settings: dict[str, Any] = dict(rules=options.rules, fmt=fmt, as_of=options.as_of, engine=options.engine,
                                     template=options.template, compact=options.compact)
     # A broken pack, or an engine that cannot run here, stops the run before any output.
@@ -670,4 +674,5 @@ def _progress(input_path: str, err: IO[str]) -> _Bar:
 def _resume_options(options: BatchOptions) -> dict[str, Any]:
     """The options that decide a run's plans: a run is resumed only with the same."""
     return {"fmt": options.fmt, "rules": [os.path.abspath(folder) for folder in options.rules or ()],
-            "as_of": options.as_of.isoformat() if options.as_of else None, "compact": options.compact}
+            "as_of": options.as_of.isoformat() if options.as_of else None, "compact": options.compact,
+            "engine": options.engine}
