@@ -4,6 +4,6 @@ The library entry points are in `advisor.api`: `advise(profile) -> Plan` and `re
 or the `Advisor` class to hold a rule pack across many profiles.
 """
 
-from ._version import __version__
+from advisor._version import __version__
 
 __all__ = ["__version__"]

@@ -1,7 +1,7 @@
 """The library entry points: `advise(profile) -> Plan`, `render(plan, fmt) -> str`, and the `Advisor` class.
 
 This is the API other tools embed; the CLI is a thin layer over it. A profile may be a path to a YAML/JSON file
-(or to a .json file of TikTok's own data, which `advisor.importers` reads), a mapping in the profile contract, or a
+(or to a .json file of TikTok's own data, which `advisor.profile.importers` reads), a mapping in the profile contract, or a
 loaded `Profile`. Errors are `AdvisorError` or `EngineError` subclasses
 with messages naming the file and place; nothing else is raised for bad input.
 
@@ -18,20 +18,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence, Union
 
-from engine import DEFAULT_LIMITS, EngineChoiceError, Limits, Problem, RulePack, choose_engine, load_rule_pack
-from engine.text import use_code_cache
-
-from . import __version__
-from .assembly import assemble_plan, refusal
-from .cache import code_cache
-from .errors import ProfileError, ProfileRefusedError
-from .facts import CREATOR_FACTS
-from .metrics import creator_facts
-from .plan import Plan
-from .profile import Profile, load_profile, parse_profile
-from .render import render as _render_dict
-from .render import render_template as _render_template_dict
-from .resources import data_dir
+from advisor import __version__
+from advisor.cache import code_cache
+from advisor.errors import ProfileError, ProfileRefusedError
+from advisor.plan.assembly import assemble_plan, refusal
+from advisor.plan.facts import CREATOR_FACTS
+from advisor.plan.metrics import creator_facts
+from advisor.plan.model import Plan
+from advisor.profile.model import Profile
+from advisor.profile.reading import load_profile, parse_profile
+from advisor.reports.render import render as _render_dict
+from advisor.reports.user_template import render_template as _render_template_dict
+from advisor.resources import data_dir
+from engine import EngineChoiceError, Problem, RulePack, choose_engine, load_rule_pack, use_code_cache
+from engine.documents import DEFAULT_LIMITS, Limits
 
 ProfileInput = Union[Profile, Mapping[str, Any], str, os.PathLike]
 RulesInput = Union[str, os.PathLike, Sequence[Union[str, os.PathLike]], None]
@@ -113,7 +113,7 @@ def to_profile(profile: ProfileInput, *, as_of: dt.date | None = None, limits: L
                                                             f"of a YAML or JSON file, got {what}")])
     if str(profile).lower().endswith(".json"):
         # A .json file may be TikTok's own data (an API response, a data export): the importers read it.
-        from .importers import profile_from_path
+        from advisor.profile.importers import profile_from_path
 
         return profile_from_path(profile, as_of=as_of, limits=limits)
     return load_profile(profile, as_of=as_of, limits=limits)

@@ -1,7 +1,7 @@
 """Where creator-advisor keeps compiled templates between runs, so a new process starts fast.
 
 The report templates and the rule pack's texts are Jinja templates; parsing, checking and compiling them took
-over a quarter of a `creator-advisor plan` run. Their compiled code is kept in a per-user cache folder (see `engine.codecache` for
+over a quarter of a `creator-advisor plan` run. Their compiled code is kept in a per-user cache folder (see `engine.templating.codecache` for
 what is stored, how it is keyed and why a damaged or stale file is never used):
 
 - `$CREATOR_ADVISOR_CACHE_DIR` when it is set; set but empty turns the cache off;
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import jinja2
 
-from engine.codecache import CodeCache
+from engine.templating import CodeCache
 
 CACHE_DIR_VARIABLE = "CREATOR_ADVISOR_CACHE_DIR"
 APP_FOLDER = "creator-advisor"

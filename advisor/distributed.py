@@ -19,8 +19,8 @@ the very text `creator-advisor batch -o FILE.jsonl` writes for that profile (wit
 says why a profile could not be planned (its index in the partition and the located problems), or None. A profile
 that fails never stops the others.
 
-Each worker process loads the rule pack once (advisor.batch.load_advisor keeps it), then plans each profile
-exactly as the batch does (advisor.batch.plan_record): the same checks, the same bytes. A mapping is a profile in
+Each worker process loads the rule pack once (advisor.batch.work.load_advisor keeps it), then plans each profile
+exactly as the batch does (advisor.batch.work.plan_record): the same checks, the same bytes. A mapping is a profile in
 the contract (docs/profile.md) or a TikTok Research API record; a dataframe row's missing values (NaN, None) are
 fields not given, and numpy numbers become Python numbers.
 """
@@ -73,8 +73,8 @@ def plan_partition(profiles: Iterable[Mapping[str, Any]], *, rules: Sequence[str
                    as_of: dt.date | None = None, compact: bool = False,
                    source: str = "profile") -> list[dict[str, Any]]:
     """The per-partition function: a result row per profile, in order. `rules` are pack folders (default: the
-    shipped pack), `as_of` judges every profile on that date, `compact` gives compact plans (advisor.compact)."""
-    from .batch import load_advisor, plan_record
+    shipped pack), `as_of` judges every profile on that date, `compact` gives compact plans (advisor.plan.compact)."""
+    from advisor.batch.work import load_advisor, plan_record
 
     load_advisor(list(rules) if rules else None, "jsonl", as_of, compact=compact)
     results = []

@@ -29,7 +29,7 @@ import stat
 from pathlib import Path
 from typing import Iterable
 
-from .errors import OutputError
+from advisor.errors import OutputError
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _STREAM = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.resources
 from pathlib import Path
 
-from .errors import ResourceMissingError
+from advisor.errors import ResourceMissingError
 
 
 def data_dir(name: str) -> Path:

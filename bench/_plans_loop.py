@@ -12,8 +12,8 @@ import sys
 import time
 
 from advisor.api import Advisor
-from advisor.importers import profile_from_record
-from advisor.render import render
+from advisor.profile.importers import profile_from_record
+from advisor.reports.render import render
 
 
 def main() -> None:

@@ -45,8 +45,8 @@ TARGET = 50_000  # evaluations/s of the shipped pack with the python engine (iss
 
 
 def load_inputs() -> tuple[list[Any], list[tuple[dict, str | None, dt.date]], str]:
-    from advisor.metrics import creator_facts
-    from advisor.profile import parse_profile
+    from advisor.plan.metrics import creator_facts
+    from advisor.profile.reading import parse_profile
 
     lines, origin = profile_lines()
     profiles = [parse_profile(json.loads(line), source=f"line {n}") for n, line in enumerate(lines, 1)]

@@ -34,8 +34,8 @@ def loop(plans: int, fmt: str) -> None:
     """The measured loop: WARM_UP plans, then `plans` more (the next lines of the data set)."""
     sys.path.insert(0, str(ROOT))
     from advisor.api import Advisor
-    from advisor.importers import profile_from_record
-    from advisor.render import render
+    from advisor.profile.importers import profile_from_record
+    from advisor.reports.render import render
 
     lines, _ = profile_lines()
     advisor = Advisor()

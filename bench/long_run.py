@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import profile_lines, rss_mb  # noqa: E402
 
 from advisor.api import Advisor, render  # noqa: E402
-from advisor.metrics import creator_facts  # noqa: E402
-from advisor.profile import parse_profile  # noqa: E402
+from advisor.plan.metrics import creator_facts  # noqa: E402
+from advisor.profile.reading import parse_profile  # noqa: E402
 from engine import EvaluationError  # noqa: E402
 
 LIMIT_MB = 20.0

@@ -44,9 +44,9 @@ from _data import ROOT, SHARED, verdict  # noqa: E402
 if os.environ.get("PEERS_ROOT"):  # --before: import engine/ and advisor/ from an exported older revision
     sys.path.insert(0, os.environ["PEERS_ROOT"])
 
-from advisor.facts import CREATOR_FACTS  # noqa: E402
-from advisor.metrics import creator_facts  # noqa: E402
-from advisor.profile import load_profile, parse_profile  # noqa: E402
+from advisor.plan.facts import CREATOR_FACTS  # noqa: E402
+from advisor.plan.metrics import creator_facts  # noqa: E402
+from advisor.profile.reading import load_profile, parse_profile  # noqa: E402
 from peers_contenders import CONTENDERS, Contender, cpu_seconds  # noqa: E402
 from peers_translate import load_peer_pack  # noqa: E402
 

@@ -49,7 +49,7 @@ def _entry(entry: ThresholdEntry) -> dict[str, Any]:
     return data
 
 
-def threshold_data(threshold: Threshold) -> dict[str, Any]:
+def catalogue_threshold(threshold: Threshold) -> dict[str, Any]:
     """A threshold: its base value with source and dates, and its per-country values."""
     return {"name": threshold.name, "description": threshold.description, "unit": threshold.unit,
             **_entry(threshold.base), "countries": {code: _entry(entry) for code, entry in threshold.countries}}
@@ -73,7 +73,7 @@ def gate_data(rule: Rule, pack: RulePack) -> dict[str, Any]:
     for requirement in rule.requirements:
         names = list(dict.fromkeys(name for leaf in leaves(requirement) for name in leaf.threshold_names()))
         requirements.append({"when": condition_data(requirement),
-                             "thresholds": [threshold_data(pack.thresholds[name]) for name in names
+                             "thresholds": [catalogue_threshold(pack.thresholds[name]) for name in names
                                             if name in pack.thresholds]})
     return {"id": rule.gate, "rule": rule.id, "title": rule.title, "description": rule.description,
             "note": rule.note, "requirements": requirements}
@@ -85,4 +85,4 @@ def pack_data(pack: RulePack) -> dict[str, Any]:
     return {"pack": {"name": pack.name, "version": pack.version},
             "gates": [gate_data(rule, pack) for rule in pack.gate_rules()],
             "rules": [rule_data(rule, pack) for rule in ordered],
-            "thresholds": [threshold_data(threshold) for threshold in pack.thresholds.values()]}
+            "thresholds": [catalogue_threshold(threshold) for threshold in pack.thresholds.values()]}

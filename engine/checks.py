@@ -13,11 +13,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .documents.suggest import did_you_mean
 from .encoding import MAX_EXACT_INTEGER
 from .errors import Problem
 from .loader import LoadedPacks
 from .model import ORDERING_OPERATORS, FactSpec, Leaf, Rule, Threshold, ThresholdRef, leaves
-from .suggest import did_you_mean
 from .text import CheckResults, check_texts
 
 

@@ -12,12 +12,13 @@ import datetime as dt
 import operator
 from typing import Any, Mapping
 
-from .filters import words as show
+from .documents.schema import is_json_number
 from .frozen import from_fields
 from .labels import NO_LABELS, Labels
 from .model import NOT_IN_FORCE, AllOf, AnyOf, Condition, Leaf, NotOf, Threshold, ThresholdEntry, leaves, operand
 from .outcome import RequirementCheck
-from .schema import is_json_number
+from .templating.filters import words as show
+
 
 def describe(condition: Condition, values: Mapping[str, Any] | None = None, labels: Labels = NO_LABELS) -> str:
     """A condition in words; with `values`, thresholds are shown as their values in force. Facts, operators and

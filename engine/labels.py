@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .filters import words as show  # the one "value in words"
+from .templating.filters import words as show  # the one "value in words"
 
 # The engine's own words for each operator, used where a pack gives none.
 OPERATOR_WORDS = {"==": "is", "!=": "is not", "<": "below", "<=": "at most", ">": "above", ">=": "at least",

@@ -34,13 +34,13 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from .documents.yaml_source import format_path
 from .errors import Problem
 from .explain import describe
 from .model import AllOf, Condition, Leaf, NotOf, Origin, Rule, Threshold, ThresholdEntry, ThresholdRef, leaves
 from .pack import RulePack
 from .text import parse_problems
-from .threshold_data import lost_in_replacement
-from .yaml_source import format_path
+from .threshold_as_written import lost_in_replacement
 
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not in"}
 

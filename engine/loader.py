@@ -13,12 +13,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .documents.schema import schema_errors
+from .documents.yaml_source import DEFAULT_LIMITS, Limits, LocatedDocument, load_yaml_file
 from .errors import Problem, SourceError
-from .model import (Advice, AllOf, AnyOf, Condition, Leaf, NotOf, Origin, PackInfo, Rule, Threshold,
-                    ThresholdEntry, ThresholdRef, member_span)
-from .schema import schema_errors
 from .labels import NO_LABELS, Labels
-from .yaml_source import DEFAULT_LIMITS, Limits, LocatedDocument, load_yaml_file
+from .model import (
+    Advice,
+    AllOf,
+    AnyOf,
+    Condition,
+    Leaf,
+    NotOf,
+    Origin,
+    PackInfo,
+    Rule,
+    Threshold,
+    ThresholdEntry,
+    ThresholdRef,
+    member_span,
+)
 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Union
 
-from .yaml_source import LocatedDocument
+from .documents.yaml_source import LocatedDocument
 
 Scalar = Union[int, float, str, bool, dt.date]
 Value = Union[Scalar, tuple[Scalar, ...]]

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from typing import Any, Iterable, Mapping, Sequence
 
 from .checks import check_pack, compatible
+from .documents.yaml_source import DEFAULT_LIMITS, Limits
 from .encoding import MAX_EXACT_INTEGER, engine_value
 from .engines import Backend, Ruleset, backend
 from .errors import FactConflictError, FactError, RulePackError
@@ -27,7 +28,6 @@ from .loader import iter_folders, read_packs
 from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order
 from .outcome import AdviceItem, Firing, GateResult, Outcome
 from .text import is_plain, render_text
-from .yaml_source import DEFAULT_LIMITS, Limits
 
 MAX_COMPILED_VARIANTS = 32
 _RESOLUTION_CACHE_SIZE = 4096

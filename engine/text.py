@@ -25,16 +25,15 @@ from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.sandbox import SandboxedEnvironment
 
-from .budget import cost
-from .codecache import CodeCache, compile_cached, module_source_digest
+from .documents.suggest import did_you_mean
 from .errors import RuleTextError
-from .filters import FILTERS, UNKNOWN
-from .sandbox import DataCodeGenerator, DataSandbox
-from .suggest import did_you_mean
+from .templating.budget import MAX_NUMBER_BITS, bounded_binop, cost
+from .templating.codecache import CodeCache, compile_cached, module_source_digest
+from .templating.filters import FILTERS, UNKNOWN
+from .templating.sandbox import DataCodeGenerator, DataSandbox
 
 TEXT_VARIABLES = ("facts", "thresholds", "rule")
 MAX_TEXT_CHARS = 20_000  # any text, list or value a rule text builds, and the rendered text itself
-MAX_NUMBER_BITS = 256  # integers a rule text computes (2**256 has 78 digits)
 
 # Jinja's own filters that rule text may use: each returns something no larger than its input (or bounded by
 # MAX_TEXT_CHARS, like `join`). Left out: those that build large text from small input (`center`, `indent`,
@@ -71,35 +70,6 @@ def _too_long(value: Any, what: str) -> None:
         raise SecurityError(f"{what} would be a number of more than {MAX_NUMBER_BITS} bits")
 
 
-def _size(value: Any, limit: int = MAX_TEXT_CHARS) -> int:
-    """What a text or list costs written out, nested lists included (engine/budget.py); 0 for anything else."""
-    return cost(value, limit + 1) if isinstance(value, (str, list, tuple)) else 0
-
-
-def bounded_binop(symbol: str, left: Any, right: Any, limit: int = MAX_TEXT_CHARS, what: str = "rule text") -> None:
-    """Refuse, before computing it, an operation whose result would be over `limit` written out (or a number of
-    more than MAX_NUMBER_BITS bits); `what` names the kind of template in the message."""
-    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right))
-    if symbol == "*":
-        for sequence, count in ((left, right), (right, left)):
-            size = _size(sequence, limit)
-            if size and isinstance(count, int) and size * max(count, 0) > limit:
-                raise SecurityError(f"'*' would make a text or list of {size * count:,}; {what} is limited to "
-                                    f"{limit:,}")
-        if numbers and isinstance(left, int) and isinstance(right, int) and \
-                left.bit_length() + right.bit_length() > MAX_NUMBER_BITS:
-            raise SecurityError(f"'*' would make a number of more than {MAX_NUMBER_BITS} bits")
-    elif symbol == "**" and numbers and isinstance(left, int) and isinstance(right, int) and abs(left) > 1 \
-            and right > 0 and right * (abs(left).bit_length() - 1) > MAX_NUMBER_BITS:
-        raise SecurityError(f"'**' would make a number of more than {MAX_NUMBER_BITS} bits")
-    elif symbol == "%" and isinstance(left, str):
-        raise SecurityError(f"'%' formatting is not available in {what}; use a filter such as `| number`")
-    elif symbol == "+" and _size(left, limit) + _size(right, limit) > limit:
-        raise SecurityError(f"'+' would make a text or list of {_size(left, limit) + _size(right, limit):,}; {what} "
-                            f"is limited to {limit:,}")
-
-
-_bounded_binop = bounded_binop
 
 
 class _TextCodeGenerator(DataCodeGenerator):
@@ -138,7 +108,7 @@ class TextSandbox(DataSandbox):
     code_generator_class = _TextCodeGenerator
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        _bounded_binop(operator, left, right)
+        bounded_binop(operator, left, right, MAX_TEXT_CHARS, "rule text")
         return super().call_binop(context, operator, left, right)
 
     def bounded_value(self, value: Any) -> Any:
@@ -187,7 +157,7 @@ def _bounded_sum(iterable: Any, attribute: Any = None, start: Any = 0) -> Any:
         raise SecurityError("`sum(attribute=...)` is not available in rule text")
     total = start
     for item in iterable:
-        _bounded_binop("+", total, item)
+        bounded_binop("+", total, item, MAX_TEXT_CHARS, "rule text")
         total = total + item
     return total
 
@@ -204,11 +174,11 @@ def text_environment() -> SandboxedEnvironment:
     environment.filters = {name: _bounded_filter(name, JINJA_FILTERS[name]) for name in SAFE_JINJA_FILTERS}
     environment.filters["join"] = _bounded_join
     environment.filters["sum"] = _bounded_filter("sum", _bounded_sum)
-    # engine.filters' own filters need no wrapper: they write a number in at most MAX_DIGITS decimals (and rule
+    # engine.templating.filters' own filters need no wrapper: they write a number in at most MAX_DIGITS decimals (and rule
     # text numbers are bounded by MAX_NUMBER_BITS), or give back the text they were given; render_text bounds the
     # whole text.
     environment.filters.update(FILTERS)
-    environment.text_filters = frozenset(FILTERS)  # they return text for any input (see engine.sandbox)
+    environment.text_filters = frozenset(FILTERS)  # they return text for any input (see engine.templating.sandbox)
     environment.globals = {}  # no range, lipsum, cycler, joiner, namespace, dict
     return environment
 
@@ -240,8 +210,8 @@ def parse_problems(source: str) -> tuple[str | None, list[tuple[str, str]]]:
 
 CheckResults = dict[str, tuple[str | None, list[tuple[str, str]]]]
 
-# The checks' own code is in this module, whose source is part of every cache key (engine.codecache); the
-# did-you-mean suggestions in their sentences come from engine.suggest.
+# The checks' own code is in this module, whose source is part of every cache key (engine.templating.codecache); the
+# did-you-mean suggestions in their sentences come from engine.documents.suggest.
 _CHECKS = f"rule-text-checks:{module_source_digest(did_you_mean.__module__)}"
 
 

@@ -56,7 +56,7 @@ class Server:
         self.log_path = tmp_path / f"serve-{self.port}.log"
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from advisor.cli import main; main()", "serve", "--port", str(self.port),
+            [sys.executable, "-c", "from advisor.cli.main import main; main()", "serve", "--port", str(self.port),
              *args], stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ})
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from advisor import batch as batch_module
-from advisor.batch import NamesSeen, safe_name
+from advisor.batch import run as batch_module
+from advisor.batch import work as batch_work
+from advisor.batch.outputs import FolderOutput, NamesSeen, safe_name
 from engine import available_engines
 from test_cli import run
 
@@ -148,7 +149,7 @@ def test_an_interrupted_run_leaves_the_old_output_no_hidden_file_and_resumes_wit
     handles = write_jsonl(source, 20, bad={3: "{not json"})
     target = tmp_path / "plans.jsonl"
     target.write_text("old\n", encoding="utf-8")
-    original = batch_module.plan_record
+    original = batch_work.plan_record
     calls = []
 
     def failing(record):
@@ -157,7 +158,7 @@ def test_an_interrupted_run_leaves_the_old_output_no_hidden_file_and_resumes_wit
             raise KeyboardInterrupt
         return original(record)
 
-    monkeypatch.setattr(batch_module, "plan_record", failing)
+    monkeypatch.setattr(batch_work, "plan_record", failing)
     with pytest.raises(KeyboardInterrupt):
         batch_module.run_batch(batch_module.BatchOptions(input_path=str(source), output=str(target), jobs=1))
     assert target.read_text(encoding="utf-8") == "old\n"
@@ -165,7 +166,7 @@ def test_an_interrupted_run_leaves_the_old_output_no_hidden_file_and_resumes_wit
                                                           "plans.jsonl.resume"]
     assert "Give the same command with --resume" in capsys.readouterr().err
     calls.clear()
-    monkeypatch.setattr(batch_module, "plan_record", lambda record: calls.append(record) or original(record))
+    monkeypatch.setattr(batch_work, "plan_record", lambda record: calls.append(record) or original(record))
     failed = batch_module.run_batch(batch_module.BatchOptions(input_path=str(source), output=str(target), jobs=1,
                                                               resume=True))
     assert failed == 0  # the bad line 3 failed in the interrupted run, and is not read again
@@ -176,7 +177,7 @@ def test_an_interrupted_run_leaves_the_old_output_no_hidden_file_and_resumes_wit
 
 def _interrupt_after(monkeypatch, count: int) -> None:
     """The run stops (Ctrl-C) when it starts planning its `count`-th record."""
-    original = batch_module.plan_record
+    original = batch_work.plan_record
     calls = []
 
     def failing(record):
@@ -184,7 +185,7 @@ def _interrupt_after(monkeypatch, count: int) -> None:
         if len(calls) == count:
             raise KeyboardInterrupt
         return original(record)
-    monkeypatch.setattr(batch_module, "plan_record", failing)
+    monkeypatch.setattr(batch_work, "plan_record", failing)
 
 
 def test_a_resumed_run_keeps_the_engine_of_the_interrupted_run(tmp_path, monkeypatch):
@@ -384,7 +385,7 @@ def test_an_interrupted_run_into_a_folder_leaves_whole_reports_and_no_temporary_
     source = tmp_path / "input.jsonl"
     write_jsonl(source, 40)
     out = tmp_path / "reports"
-    original = batch_module.FolderOutput.write
+    original = FolderOutput.write
     named = []
 
     def interrupted(self, handle, temporary):
@@ -393,7 +394,7 @@ def test_an_interrupted_run_into_a_folder_leaves_whole_reports_and_no_temporary_
         named.append(handle)
         return original(self, handle, temporary)
 
-    monkeypatch.setattr(batch_module.FolderOutput, "write", interrupted)
+    monkeypatch.setattr(FolderOutput, "write", interrupted)
     with pytest.raises(KeyboardInterrupt):
         batch_module.run_batch(batch_module.BatchOptions(input_path=str(source), out_dir=str(out), fmt="md",
                                                          jobs=1))
@@ -434,11 +435,16 @@ def test_progress_bar_on_a_terminal_only(tmp_path):
 
     source = tmp_path / "input.jsonl"
     write_jsonl(source, 3)
+    from advisor.cli.batch import terminal_progress
+
+    options = batch_module.BatchOptions(input_path=str(source), output=str(tmp_path / "o.jsonl"), jobs=1)
     err = Terminal()
-    failed = batch_module.run_batch(batch_module.BatchOptions(input_path=str(source),
-                                                              output=str(tmp_path / "o.jsonl"), jobs=1), err=err)
-    assert failed == 0
+    assert batch_module.run_batch(options, err=err, progress=terminal_progress) == 0
     assert "Planning" in err.getvalue() and "3/3" in err.getvalue()
+    # The library shows no bar of its own: a caller embedding it passes one, or gets the summary only.
+    err = Terminal()
+    assert batch_module.run_batch(options, err=err) == 0
+    assert "Planning" not in err.getvalue() and "3 plans written" in err.getvalue()
 
 
 def test_json_reports_into_a_folder_are_indented_files(tmp_path):

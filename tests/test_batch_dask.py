@@ -183,6 +183,36 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(own_cluste
     assert "Traceback" not in stderr
 
 
+def test_a_dask_run_killed_mid_way_resumes_on_dask_with_every_plan_once(cluster, corpus, reference, tmp_path):
+    plans = reference[0]
+    target = tmp_path / "plans.jsonl"
+    partial, progress = tmp_path / "plans.jsonl.partial", tmp_path / "plans.jsonl.resume"
+    first = subprocess.Popen([sys.executable, "-m", "advisor.cli", "batch", str(corpus), "--dask", cluster.address,
+                              "--partition-size", "5", "-o", str(target)], cwd=tmp_path, env=_env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while first.poll() is None and time.monotonic() < deadline and \
+            not (partial.exists() and partial.stat().st_size > 0 and progress.exists()):
+        time.sleep(0.01)
+    assert first.poll() is None, "the run ended before it could be killed"
+    first.kill()
+    first.communicate(timeout=30)
+    assert not target.exists() and partial.exists()
+    result = batch_process(tmp_path, corpus, "--dask", cluster.address, "--partition-size", "7", "-o", target,
+                           "--resume")
+    assert result.returncode in (0, 1), result.stderr
+    assert "Resumed: the first" in result.stderr
+    assert target.read_bytes() == plans  # every plan once, in input order, though two runs made them
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["plans.jsonl"]
+
+
+def test_a_record_timeout_is_refused_on_dask_saying_why(tmp_path, corpus):
+    result = batch_process(tmp_path, corpus, "--dask", "local:1", "--record-timeout", "5", "-o",
+                           tmp_path / "plans.jsonl")
+    assert result.returncode == 2 and "--record-timeout is for local runs" in result.stderr
+    assert not (tmp_path / "plans.jsonl").exists()
+
+
 def test_a_local_cluster_gives_the_same_plans_and_reports(corpus, tmp_path):
     source = tmp_path / "input.jsonl"
     with open(corpus, "rb") as stream:

@@ -1,7 +1,7 @@
-"""`batch` under faults (advisor/batch_pool.py, advisor/batch_resume.py): a record that hangs, a worker the OOM
+"""`batch` under faults (advisor/batch/pool.py, advisor/batch/resume.py): a record that hangs, a worker the OOM
 killer takes, Ctrl-C with a worker stuck, SIGTERM and SIGKILL of the run, and input from a pipe.
 
-The faults are injected by replacing `advisor.batch.plan_record` in the process that runs the batch: its worker
+The faults are injected by replacing `advisor.batch.work.plan_record` in the process that runs the batch: its worker
 processes are forked from it and plan with the replacement.
 """
 
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor import batch as batch_module
+from advisor.batch import work as batch_module
+from advisor.cli import batch as batch_command
 from test_batch import plan_lines, write_jsonl
 from test_cli import run
 
@@ -83,7 +84,7 @@ def test_a_record_that_hangs_in_this_process_fails_after_its_time(tmp_path, monk
 
 CHILD = """
 import os, sys, time, signal
-from advisor import batch
+from advisor.batch import work as batch
 original = batch.plan_record
 def planning(record):
     if b'"handle": "stuck"' in (record[2] or b""):
@@ -93,7 +94,7 @@ def planning(record):
             pass
     return original(record)
 batch.plan_record = planning
-from advisor.cli import main
+from advisor.cli.main import main
 main(sys.argv[1:], prog_name="creator-advisor")
 """
 
@@ -218,7 +219,7 @@ def test_piped_input_on_a_terminal_is_read_once_with_a_bar_without_total(tmp_pat
             stream.write(source.read_bytes())
     writer = threading.Thread(target=feed, daemon=True)
     writer.start()
-    monkeypatch.setattr(batch_module, "_is_terminal", lambda stream: True)
+    monkeypatch.setattr(batch_command, "_is_terminal", lambda stream: True)
     target = tmp_path / "out.jsonl"
     result = run("batch", pipe, "-o", target, "--jobs", "2")
     writer.join(30)

@@ -1,4 +1,4 @@
-"""The compiled-template cache (advisor/cache.py, engine/codecache.py): it makes a new process start faster and
+"""The compiled-template cache (advisor/cache.py, engine/templating/codecache.py): it makes a new process start faster and
 must never change what a user sees. Whatever the cache folder holds or allows (nothing yet, damaged files, no
 write access, several processes writing at once, an edited template or rule), the plan is the same bytes and the
 command says nothing about the cache.
@@ -24,7 +24,7 @@ import advisor
 from advisor.cache import cache_dir
 from engine import RulePackError, load_rule_pack
 from engine import text as text_module
-from engine.codecache import CodeCache, compile_cached
+from engine.templating.codecache import CodeCache, compile_cached
 
 from conftest import GARDEN_FACTS, ROOT, TESTS
 
@@ -289,11 +289,11 @@ def test_rule_text_checks_read_from_the_cache_give_the_same_messages(case, tmp_p
 
 def _forged_file(cache: CodeCache, environment: SandboxedEnvironment, code: str) -> tuple[str, bytes]:
     """(file name, bytes) of a cache file for t.j2 made by someone without this user's key: everything an attacker
-    can compute from the source of engine/codecache.py (the name, the format, the source checksum, a digest)."""
+    can compute from the source of engine/templating/codecache.py (the name, the format, the source checksum, a digest)."""
     import hashlib
     import marshal
 
-    from engine import codecache
+    from engine.templating import codecache
 
     bucket = cache.get_bucket(environment, "t.j2", None, TEMPLATE)
     body = bucket.checksum.encode("ascii") + marshal.dumps(compile(code, "<forged>", "exec"))

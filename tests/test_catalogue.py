@@ -149,7 +149,7 @@ rules:
 
 
 def test_default_pack_catalogue():
-    from advisor.facts import CREATOR_FACTS
+    from advisor.plan.facts import CREATOR_FACTS
 
     pack = load_rule_pack(TESTS.parent / "rules", CREATOR_FACTS)
     text = catalogue_markdown(pack)

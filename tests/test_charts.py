@@ -1,4 +1,4 @@
-"""The SVG charts of the HTML report (advisor/charts.py): well-formed, labelled for screen readers, escaped, drawn
+"""The SVG charts of the HTML report (advisor/reports/charts.py): well-formed, labelled for screen readers, escaped, drawn
 to the right scale, and absent (not empty boxes) when the plan has nothing to draw."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 from markupsafe import Markup
 
 from advisor.api import Advisor
-from advisor.charts import engagement_chart, growth_chart, nice_ticks, threshold_chart, views_chart
-from advisor.render import render_html
+from advisor.reports.charts import engagement_chart, growth_chart, nice_ticks, threshold_chart, views_chart
+from advisor.reports.render import render_html
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "sample_plan.json"

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import advisor
 from advisor.api import default_rules_dir, load_rules
-from advisor.cli import main
+from advisor.cli.main import main
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent

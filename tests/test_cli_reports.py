@@ -1,7 +1,7 @@
 """`creator-advisor plan` as a person at a terminal meets it: a short coloured summary on a terminal, the Markdown
 report when piped, and reports through a template of their own (`--template`, documented in docs/templates.md).
 
-A terminal is simulated by replacing `advisor.summary.stdout_is_terminal`, the one check the command uses."""
+A terminal is simulated by replacing `advisor.reports.summary.stdout_is_terminal`, the one check the command uses."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
-import advisor.summary
+import advisor.reports.summary
 from advisor.api import advise, render, render_template
-from advisor.cli import main
+from advisor.cli.main import main
 from advisor.errors import RenderError
-from advisor.summary import terminal_summary
+from advisor.reports.summary import terminal_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -39,7 +39,7 @@ def run(*args, env: dict[str, str] | None = None):
 
 @pytest.fixture
 def terminal(monkeypatch):
-    monkeypatch.setattr(advisor.summary, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(advisor.reports.summary, "stdout_is_terminal", lambda: True)
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
@@ -121,9 +121,9 @@ def test_the_summary_strips_control_characters_and_wraps_to_the_terminal():
 
 
 def test_no_color_is_read_as_the_convention_says():
-    assert advisor.summary.colour_wanted({}) is True
-    assert advisor.summary.colour_wanted({"NO_COLOR": ""}) is True
-    assert advisor.summary.colour_wanted({"NO_COLOR": "1"}) is False
+    assert advisor.reports.summary.colour_wanted({}) is True
+    assert advisor.reports.summary.colour_wanted({"NO_COLOR": ""}) is True
+    assert advisor.reports.summary.colour_wanted({"NO_COLOR": "1"}) is False
 
 
 # --- custom templates -----------------------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def test_a_missing_or_undecodable_template_is_a_render_error(workdir):
 def test_the_templates_doc_lists_every_filter():
     from jinja2.sandbox import SandboxedEnvironment
 
-    from advisor.render import build_environment
+    from advisor.reports.render import build_environment
 
     documented = (ROOT / "docs" / "templates.md").read_text(encoding="utf-8")
     ours = set(build_environment("md").filters) - set(SandboxedEnvironment().filters)

@@ -20,8 +20,8 @@ import pytest
 
 from advisor.api import Advisor, default_rules_dir, render
 from advisor.errors import ProfileError
-from advisor.metrics import creator_facts
-from advisor.profile import parse_profile
+from advisor.plan.metrics import creator_facts
+from advisor.profile.reading import parse_profile
 from engine import RulePackError, load_rule_pack
 from engine.durable import unavailable as durable_unavailable
 

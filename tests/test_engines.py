@@ -15,13 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from click.testing import CliRunner
 
-import advisor.batch as batch_module
+import advisor.batch.work as batch_module
 import engine.durable
 from advisor.api import Advisor, default_rules_dir, render
-from advisor.cli import main
-from advisor.cli_common import ENGINE_NAMES
-from advisor.metrics import creator_facts
-from advisor.profile import parse_profile
+from advisor.cli.main import main
+from advisor.cli.common import ENGINE_NAMES
+from advisor.plan.metrics import creator_facts
+from advisor.profile.reading import parse_profile
 from engine import (ENGINE_VARIABLE, ENGINES, EngineChoiceError, RulePackError, choose_engine, default_engine,
                     load_rule_pack)
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from advisor.profile import Video
+from advisor.profile.model import Video
 from engine.frozen import from_fields
 from engine.outcome import RequirementCheck
 

@@ -24,8 +24,9 @@ from markdown_it import MarkdownIt
 
 from advisor.api import Advisor, advise, default_rules_dir, render
 from advisor.errors import AdvisorError, ProfileError
-from advisor.profile import load_profile, parse_profile
-from engine import DEFAULT_LIMITS, EngineError, Limits, RulePackError, RuleTextError, load_rule_pack
+from advisor.profile.reading import load_profile, parse_profile
+from engine import EngineError, RulePackError, RuleTextError, load_rule_pack
+from engine.documents import DEFAULT_LIMITS, Limits
 from engine.text import MAX_TEXT_CHARS, render_text
 
 from advisor.terminal import BIDI_CONTROLS, report_text

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from advisor.api import advise
-from advisor.importers import import_files, profile_yaml
-from engine.yaml_source import dump_yaml, parse_yaml_text
+from advisor.profile.importers import import_files, profile_yaml
+from engine.documents.yaml_source import dump_yaml, parse_yaml_text
 
 from test_cli import run
 

@@ -13,9 +13,9 @@ import yaml
 
 from advisor.api import advise, render
 from advisor.errors import ImportSourceError, ProfileError
-from advisor.importers import (SHAPES, detect, import_files, import_sources, profile_from_path,
+from advisor.profile.importers import (SHAPES, detect, import_files, import_sources, profile_from_path,
                                profile_from_record)
-from advisor.profile import load_profile
+from advisor.profile.reading import load_profile
 from test_cli import assert_one_error_line, run
 
 TESTS = Path(__file__).resolve().parent

@@ -10,7 +10,7 @@ import inspect
 import pytest
 from jinja2.compiler import CodeGenerator
 
-from engine.sandbox import DataCodeGenerator, DataSandbox
+from engine.templating.sandbox import DataCodeGenerator, DataSandbox
 from engine.text import render_text, text_environment
 
 GENERATORS = [DataCodeGenerator, type(text_environment()).code_generator_class]

@@ -1,4 +1,4 @@
-""".json profiles are read as JSON (engine/json_source.py), and `plan`, `batch` and the importers agree on them.
+""".json profiles are read as JSON (engine/documents/json_source.py), and `plan`, `batch` and the importers agree on them.
 
 YAML reads most JSON, but refuses what `json.dump` writes for an emoji (a surrogate pair escape) and keys over
 1,024 characters, and accepts a trailing comma JSON does not allow. Duplicate keys were refused by `plan` and
@@ -17,8 +17,8 @@ import pytest
 
 from advisor.api import Advisor, advise
 from advisor.errors import ImportSourceError, ProfileError
-from advisor.importers import _common, import_files, profile_from_path
-from engine import Limits
+from advisor.profile.importers import _common, import_files, profile_from_path
+from engine.documents import Limits
 
 from test_batch import plan_lines
 from test_cli import run

@@ -33,10 +33,10 @@ INPUTS = {
     "non-Latin letters": "'\\u0431\\u05d0\\u4e2d\\U0001f600 ' * (n // 5)",
 }
 TRANSFORMS = {
-    "Markdown escaping (md)": "advisor.render:md",
+    "Markdown escaping (md)": "advisor.reports.words:md",
     "terminal text": "advisor.terminal:safe_text",
     "report text": "advisor.terminal:neutralised",
-    "file name from a handle": "advisor.batch:safe_name",
+    "file name from a handle": "advisor.batch.outputs:safe_name",
 }
 
 CHILD = """

@@ -336,14 +336,14 @@ rules:
 def test_default_pack_lints_clean_on_the_day_its_sources_were_reread():
     """`rules lint --strict` passes on the shipped pack: sources refreshed, host-read facts declared, the retired
     Creator Fund marked historical."""
-    from advisor.facts import CREATOR_FACTS
+    from advisor.plan.facts import CREATOR_FACTS
 
     pack = load_rule_pack(ROOT / "rules", CREATOR_FACTS)
     assert [str(problem) for problem in lint_pack(pack, today=dt.date(2026, 12, 6))] == []
 
 
 def test_default_pack_lints():
-    from advisor.facts import CREATOR_FACTS
+    from advisor.plan.facts import CREATOR_FACTS
 
     pack = load_rule_pack(ROOT / "rules", CREATOR_FACTS)
     problems = lint_pack(pack, today=dt.date(2026, 11, 24))

@@ -16,7 +16,7 @@ import pytest
 
 from advisor.api import advise, load_rules, render
 from advisor.errors import ProfileRefusedError
-from advisor.summary import terminal_summary
+from advisor.reports.summary import terminal_summary
 from advisor.values import country_name
 from engine.model import Leaf
 

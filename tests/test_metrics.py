@@ -1,4 +1,4 @@
-"""Each fact of advisor.metrics on profiles whose numbers were worked out by hand."""
+"""Each fact of advisor.plan.metrics on profiles whose numbers were worked out by hand."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from advisor.facts import CREATOR_FACTS
-from advisor.metrics import creator_facts, growth_projection
-from advisor.profile import parse_profile
+from advisor.plan.facts import CREATOR_FACTS
+from advisor.plan.metrics import creator_facts, growth_projection
+from advisor.profile.reading import parse_profile
 
 AS_OF = dt.date(2024, 3, 31)
 DECLARED = {spec.name: spec.type for spec in CREATOR_FACTS}

@@ -18,8 +18,8 @@ import pytest
 
 from advisor.api import default_rules_dir, load_rules
 from advisor.errors import ProfileError
-from advisor.metrics import creator_facts
-from advisor.profile import parse_profile
+from advisor.plan.metrics import creator_facts
+from advisor.profile.reading import parse_profile
 
 from conftest import ROOT
 from oracle import Oracle, Verdict

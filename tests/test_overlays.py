@@ -15,7 +15,7 @@ import pytest
 from test_cli import run
 
 from advisor.api import Advisor, advise, default_rules_dir, load_rules
-from advisor.rule_tests import run_rule_tests
+from advisor.authoring.rule_tests import run_rule_tests
 
 BAKER = {"handle": "sunday_loaves", "as_of": "2026-11-20", "age": 31, "country": "US", "account_type": "personal",
          "niche": "baking", "followers": 6000, "views_30d": 120000, "likes_30d": 11000, "comments_30d": 600,

@@ -30,7 +30,7 @@ ROOT = TESTS.parent
 
 REQUIRED_IN_WHEEL = [
     "advisor/__init__.py",
-    "advisor/cli.py",
+    "advisor/cli/main.py",
     "engine/__init__.py",
     "advisor/rules/pack.yaml",
     "advisor/rules/programs.yaml",

@@ -1,4 +1,4 @@
-"""The one-pass check of plainly valid videos and history (advisor/plain_items.py) decides exactly what the full
+"""The one-pass check of plainly valid videos and history (advisor/profile/plain_items.py) decides exactly what the full
 walk and schema check decide: the same profile, or the same problems, for lists of any content and any limits."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import advisor.plain_items
-from advisor import profile as profile_module
+import advisor.profile.plain_items
+from advisor.profile import reading as profile_module
 from advisor.errors import ProfileError
-from advisor.profile import parse_profile
-from engine import Limits
+from advisor.profile.reading import parse_profile
+from engine.documents import Limits
 
 AS_OF = dt.date(2024, 6, 1)
 BASE = {"handle": "creator", "followers": 12000, "as_of": "2024-06-01"}
@@ -93,7 +93,7 @@ def test_every_edge_value_under_every_key_is_decided_alike(key):
 def test_a_plain_profile_takes_the_one_pass(monkeypatch):
     # Without this the tests above could pass with the one pass never taken.
     taken = []
-    check = advisor.plain_items.check_plain
+    check = advisor.profile.plain_items.check_plain
 
     def spy(*args):
         taken.append(check(*args))

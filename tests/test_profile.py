@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from advisor.errors import ProfileError
-from advisor.profile import Profile, Video, load_profile, parse_profile
+from advisor.profile.model import Profile, Video
+from advisor.profile.reading import load_profile, parse_profile
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "profiles"
 UPDATE = os.environ.get("UPDATE_EXPECTED") == "1"

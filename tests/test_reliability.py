@@ -19,18 +19,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-import advisor.render as report_module
-import engine.pack as pack_module
-from advisor.api import Advisor, advise, default_rules_dir, render
-from advisor.cli import main
-from advisor.errors import OutputError, ProfileRefusedError, RenderError
-from advisor.output import write_whole
-from engine import EvaluationError, FactConflictError, FactError, RuleTextError, load_rule_pack
-
 from conftest import ENGINES_HERE, GARDEN_FACTS, ROOT, TESTS
 from oracle import Oracle
 from test_oracle import SHARED, Generator
+
+import advisor.reports.render as report_module
+import advisor.reports.words as report_words
+import engine.pack as pack_module
+from advisor.api import Advisor, advise, default_rules_dir, render
+from advisor.cli.main import main
+from advisor.errors import OutputError, ProfileRefusedError, RenderError
+from advisor.output import write_whole
+from engine import EvaluationError, FactConflictError, FactError, RuleTextError, load_rule_pack
 
 JUNE_2024 = dt.date(2024, 6, 1)
 EXAMPLE = ROOT / "examples" / "rising-baker-6k.yaml"
@@ -266,7 +266,7 @@ def test_a_template_that_raises_is_a_render_error_naming_it(tmp_path, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("the filter broke")
 
-    monkeypatch.setitem(report_module._REPORT_FILTERS, "missing", broken)
+    monkeypatch.setitem(report_words.REPORT_FILTERS, "missing", broken)
     try:
         plan = advise(EXAMPLE)
         for fmt, template in (("md", "plan.md.j2"), ("html", "plan.html.j2")):

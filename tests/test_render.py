@@ -15,8 +15,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
 
 from advisor.errors import RenderError
-from advisor.render import (build_environment, md, ordered, render, render_html, render_json, render_markdown,
-                            status_label)
+from advisor.reports.render import build_environment, render, render_html, render_json, render_markdown
+from advisor.reports.words import md, ordered, status_label
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sample_plan.json"
 SECTIONS = ["What to do next", "Programmes", "Engagement", "Earnings", "Growth", "Sources", "Warnings"]
@@ -409,7 +409,7 @@ _REQUIREMENT_SHAPES = [
 @pytest.mark.parametrize("packaged", [True, False])
 @pytest.mark.parametrize("kind", ["md", "html"])
 def test_every_filter_listed_as_giving_text_gives_text_for_any_input(kind, packaged, tmp_path):
-    # Output ending in one of these filters is compiled without finalize (engine.sandbox): a None or a number
+    # Output ending in one of these filters is compiled without finalize (engine.templating.sandbox): a None or a number
     # from one would print as "None" or fail the join. So each must give str, whatever it is given. The packaged
     # templates' md is a memo lookup that takes the plan's own types (text, numbers, None), not lists or mappings.
     environment = build_environment(kind) if packaged else build_environment(kind, search_path=tmp_path)

@@ -13,9 +13,9 @@ from markdown_it import MarkdownIt
 import yaml
 
 from advisor.api import Advisor, advise, default_rules_dir, load_rules, render
-from advisor.facts import CREATOR_FACTS
+from advisor.plan.facts import CREATOR_FACTS
 from engine import RulePackError
-from engine.filters import percent
+from engine.templating.filters import percent
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -104,7 +104,7 @@ def test_sources_are_links_with_dates_in_html_and_commonmark(advisor):
 
 
 def test_a_source_address_that_could_break_out_of_a_link_is_shown_as_text(advisor, tmp_path):
-    from advisor.render import safe_url
+    from advisor.reports.words import safe_url
 
     assert safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
     for bad in ("javascript:alert(1)", "https://x.org/a>b", "https://x.org/(a)", "https://x.org/a b", None, 3):
@@ -141,7 +141,7 @@ def test_comparison_words_are_exact(advisor):
 
 def test_one_rounding_rule_for_percentages():
     assert [percent(x) for x in (0.0712, 0.1, 0.9474, 0.199)] == ["7.1%", "10%", "94.7%", "19.9%"]
-    from advisor.render import progress_text
+    from advisor.reports.words import progress_text
 
     req = {"fact": "posts_30d", "label": "posts", "operator": ">=", "required": 19, "actual": 18, "met": False,
            "progress": 18 / 19, "gap": 1, "text": "posts at least 19", "in_force": True}

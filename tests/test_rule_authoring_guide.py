@@ -37,7 +37,7 @@ import pytest
 from click.testing import CliRunner
 
 from advisor.api import default_rules_dir
-from advisor.cli import main
+from advisor.cli.main import main
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "rule-authoring.md"
 PLACEHOLDER = "$DEFAULT_RULES"

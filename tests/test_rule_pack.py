@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from advisor.api import advise, load_rules
-from advisor.metrics import creator_facts
-from advisor.profile import parse_profile
+from advisor.plan.metrics import creator_facts
+from advisor.profile.reading import parse_profile
 from engine import RequirementCheck
 
 AS_OF = dt.date(2026, 11, 20)

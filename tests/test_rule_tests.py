@@ -13,7 +13,7 @@ from conftest import ROOT
 
 from advisor.api import default_rules_dir, load_rules
 from advisor.errors import AdvisorError, RuleTestError
-from advisor.rule_tests import discover, format_report, run_rule_tests
+from advisor.authoring.rule_tests import discover, format_report, run_rule_tests
 
 RULE_FILES = ("content", "earnings", "engagement", "growth", "programs")
 

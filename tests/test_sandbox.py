@@ -1,4 +1,4 @@
-"""engine.sandbox: the short path for dict keys must behave exactly as Jinja's own sandbox, only faster.
+"""engine.templating.sandbox: the short path for dict keys must behave exactly as Jinja's own sandbox, only faster.
 
 Each template below is rendered by Jinja's SandboxedEnvironment and by DataSandbox over the same data; the results
 (text, or the type and message of the error) must be the same, including for names that are dict methods, dict
@@ -13,7 +13,7 @@ import pytest
 from jinja2 import StrictUndefined, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from engine.sandbox import DataSandbox
+from engine.templating.sandbox import DataSandbox
 
 
 class Mapping(dict):
@@ -67,7 +67,7 @@ def test_renders_exactly_as_jinjas_sandbox(source, undefined):
         outcome(SandboxedEnvironment(undefined=undefined), source)
 
 
-OUTPUTS = [  # output expressions the generator writes without finalize (see engine.sandbox), and near misses
+OUTPUTS = [  # output expressions the generator writes without finalize (see engine.templating.sandbox), and near misses
     "{{ 'a' ~ plan.none }}|{{ plan.none ~ plan.none }}|{{ plan.count ~ 1 }}",
     "{{ ('@' ~ plan.profile.handle) if plan.count else 'nobody' }}|{{ 'x' if plan.none is none else 'y' }}",
     "{{ 'x' if plan.none }}|{{ plan.none if plan.count else 'y' }}|{{ 'x' if plan.count else plan.none }}",

@@ -1,4 +1,4 @@
-"""The fast "valid?" check (jsonschema-rs, engine.schema._fast_check) answers as jsonschema does, for the profile
+"""The fast "valid?" check (jsonschema-rs, engine.documents.schema._fast_check) answers as jsonschema does, for the profile
 and rule-file schemas: on every shipped rule file and test pack, on the examples, and on many seeded random
 mutations of them (differential tests). It must never say "valid" where jsonschema finds an error (that would let
 an invalid document through unworded); it may say "no" for a document holding a value JSON has no text for (NaN,
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.schema import _fast_check, _validator, as_json_data
-from engine.yaml_source import DEFAULT_LIMITS, SourceError, load_yaml_file
+from engine.documents.schema import _fast_check, _validator, as_json_data
+from engine.documents.yaml_source import DEFAULT_LIMITS, SourceError, load_yaml_file
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent

@@ -13,7 +13,7 @@ from service_helpers import EXAMPLES, IMPORTS, require_serve_extra, make_client
 
 require_serve_extra()
 
-from advisor.cli import main  # noqa: E402
+from advisor.cli.main import main  # noqa: E402
 
 AS_OF = "2026-11-20"
 

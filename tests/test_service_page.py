@@ -12,7 +12,7 @@ from service_helpers import EXAMPLES, make_client, require_serve_extra
 require_serve_extra()
 
 from advisor.api import Advisor, render  # noqa: E402
-from advisor.profile import parse_profile  # noqa: E402
+from advisor.profile.reading import parse_profile  # noqa: E402
 from advisor.service.page import FIELDS, profile_mapping  # noqa: E402
 
 

@@ -20,7 +20,7 @@ from service_helpers import EXAMPLES, Server, require_serve_extra
 
 require_serve_extra()
 
-from advisor.cli import main  # noqa: E402
+from advisor.cli.main import main  # noqa: E402
 
 
 @pytest.fixture(scope="module")

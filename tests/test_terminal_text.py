@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import summary
+from advisor.reports import summary
 from advisor.api import advise, render
 from advisor.terminal import BIDI_CONTROLS, safe_text
 

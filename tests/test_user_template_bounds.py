@@ -1,4 +1,4 @@
-"""A user's own template (`plan --template`, advisor/user_template.py) is bounded: no globals, includes of plain
+"""A user's own template (`plan --template`, advisor/reports/user_template.py) is bounded: no globals, includes of plain
 files under its folder only, no change to the plan, and a budget on what it builds, outputs and how long it runs.
 Rule text's nested bounds are in the hostile corpus (tests/corpus/hostile/rules/render_nested_*)."""
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from advisor import user_template
+from advisor.reports import user_template
 from advisor.api import advise
 from advisor.errors import RenderError
-from advisor.render import render_template
+from advisor.reports.user_template import render_template
 
 from test_cli import run
 

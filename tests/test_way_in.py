@@ -9,7 +9,7 @@ import yaml
 from test_cli import run
 
 from advisor.api import advise
-from advisor.profile import load_profile
+from advisor.profile.reading import load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWERS = "@maya\nuk\nabc\n24\nPersonal\n8,200\n90000\n7000\n300\n150\n9\n\nbaking\n"
@@ -109,7 +109,7 @@ def test_a_utf16_or_windows_1252_profile_says_how_to_save_it_as_utf8(tmp_path):
 def run_with_input(args: list[str], text: str):
     from click.testing import CliRunner
 
-    from advisor.cli import main
+    from advisor.cli.main import main
     from test_cli import _runner
 
     runner: CliRunner = _runner()

@@ -5,7 +5,7 @@
 - `GET /healthz`, `GET /openapi.json` (built from the profile and plan JSON Schemas), `GET /docs`;
 - `GET /` and `POST /`: a form for creators, answered with the HTML plan.
 
-Every entry point only parses the request, calls the library (advisor.api, advisor.importers) and formats the
+Every entry point only parses the request, calls the library (advisor.api, advisor.profile.importers) and formats the
 answer; the verdicts are the CLI's. Errors are RFC 9457 `application/problem+json` carrying the CLI's located
 messages. Install with `pip install 'creator-advisor[serve]'`; `create_app(ServiceConfig(...))` builds the app.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .config import ServiceConfig
+from advisor.service.config import ServiceConfig
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -25,6 +25,6 @@ __all__ = ["ServiceConfig", "create_app"]
 def create_app(config: ServiceConfig | None = None) -> "ASGIApp":
     """The ASGI application (Starlette) for `config`; loads and checks the rule pack now, so a bad pack fails at
     start, not at the first request."""
-    from .app import build_app
+    from advisor.service.app import build_app
 
     return build_app(config or ServiceConfig())

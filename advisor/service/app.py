@@ -25,17 +25,26 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from engine import EngineError, Limits
-
-from .. import __version__
-from ..api import Advisor, render
-from ..errors import AdvisorError
-from ..importers import profile_from_bytes
-from ..render import render_json
-from .config import ServiceConfig
-from .http import (BASE_HEADERS, FORMAT_TYPES, JSON_TYPES, STRICT_CSP, YAML_TYPES, as_of_parameter, choose_format,
-                   read_body, require_media_type)
-from .problems import PROBLEM_TYPE, HTTPProblem, from_library_error
+from advisor import __version__
+from advisor.api import Advisor, render
+from advisor.errors import AdvisorError
+from advisor.profile.importers import profile_from_bytes
+from advisor.reports.render import render_json
+from advisor.service.config import ServiceConfig
+from advisor.service.http import (
+    BASE_HEADERS,
+    FORMAT_TYPES,
+    JSON_TYPES,
+    STRICT_CSP,
+    YAML_TYPES,
+    as_of_parameter,
+    choose_format,
+    read_body,
+    require_media_type,
+)
+from advisor.service.problems import PROBLEM_TYPE, HTTPProblem, from_library_error
+from engine import EngineError
+from engine.documents import Limits
 
 LOG = logging.getLogger("creator_advisor.service")
 T = TypeVar("T")
@@ -182,10 +191,9 @@ async def _internal(request: Request, error: Exception) -> Response:
 
 
 def build_app(config: ServiceConfig) -> ASGIApp:
-    from engine.catalogue_data import pack_data
-
-    from . import page
-    from .openapi import docs_page, openapi_document
+    from advisor.service import page
+    from advisor.service.openapi import docs_page, openapi_document
+    from engine import pack_data
 
     planner = Planner(config)
     planner.warm_up()

@@ -14,7 +14,7 @@ from typing import AsyncGenerator
 import anyio
 from starlette.requests import Request
 
-from .problems import HTTPProblem
+from advisor.service.problems import HTTPProblem
 
 JSON_TYPES = ("application/json",)
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")

@@ -14,11 +14,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from engine.schema import load_schema
-
-from .. import __version__
-from .config import ServiceConfig
-from .problems import PROBLEM_TYPE, PROFILE_PROBLEM
+from advisor import __version__
+from advisor.service.config import ServiceConfig
+from advisor.service.problems import PROBLEM_TYPE, PROFILE_PROBLEM
+from engine.documents import load_schema
 
 SCHEMA_FILES = {"Profile": "profile.schema.json", "Plan": "plan.schema.json"}
 
@@ -108,7 +107,7 @@ def _json_get(summary: str, description: str, schema: dict[str, Any]) -> dict[st
 
 def openapi_document(config: ServiceConfig) -> dict[str, Any]:
     """The whole OpenAPI 3.1 document of the service as configured (its body limit and time limit are said)."""
-    from .page import form_schema
+    from advisor.service.page import form_schema
 
     profile = {"$ref": "#/components/schemas/Profile"}
     html = {"text/html": {"schema": {"type": "string"}}}
@@ -178,14 +177,14 @@ def openapi_document(config: ServiceConfig) -> dict[str, Any]:
 
 
 async def docs_page(request: Request) -> Response:
-    from .page import html_response
+    from advisor.service.page import html_response
 
     return html_response(_docs_html(request.app.state.openapi_bytes))
 
 
 @lru_cache(maxsize=4)
 def _docs_html(document_bytes: bytes) -> str:
-    from .page import environment
+    from advisor.service.page import environment
 
     document = json.loads(document_bytes)
     operations = [(path, method, operation) for path, item in document["paths"].items()

@@ -23,11 +23,11 @@ from starlette.formparsers import FormParser, MultiPartException, MultiPartParse
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..api import render
-from ..importers import profile_from_bytes
-from ..profile import parse_profile
-from .http import FORM_TYPES, media_type, once, page_csp, read_body
-from .problems import HTTPProblem
+from advisor.api import render
+from advisor.profile.importers import profile_from_bytes
+from advisor.profile.reading import parse_profile
+from advisor.service.http import FORM_TYPES, media_type, once, page_csp, read_body
+from advisor.service.problems import HTTPProblem
 
 UPLOAD = "profile_file"
 _DIGITS = re.compile(r"[+-]?\d+")

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from advisor.errors import AdvisorError, LocatedProblemsError
 from engine import EngineError, Problem
-
-from ..errors import AdvisorError, LocatedProblemsError
 
 PROBLEM_TYPE = "application/problem+json"
 PROFILE_PROBLEM = "https://creator-advisor.invalid/problems/invalid-profile"

@@ -17,7 +17,7 @@ import os
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .config import ENVIRONMENT_KEY, ServiceConfig
+from advisor.service.config import ENVIRONMENT_KEY, ServiceConfig
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -27,7 +27,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 def app_factory() -> "ASGIApp":
     """The ASGI app for a uvicorn worker, configured from CREATOR_ADVISOR_SERVE_CONFIG."""
-    from . import create_app
+    from advisor.service import create_app
 
     config = ServiceConfig.from_environment()
     configure_logging(config.log_level)  # a worker is a fresh interpreter: the parent's set-up is not inherited
@@ -44,7 +44,7 @@ def serve(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, w
     """Run the service until interrupted. Raises the library's errors for a bad rule pack before listening."""
     import uvicorn
 
-    from .app import advisor_for
+    from advisor.service.app import advisor_for
 
     advisor_for(config)  # the pack checked now, before any worker starts
     os.environ[ENVIRONMENT_KEY] = replace(config, log_level=log_level).to_environment()
