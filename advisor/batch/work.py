@@ -81,7 +81,9 @@ def plan_record(record: Record) -> tuple[bool, str, str, Any, Any]:
             data = compact_plan(data)
         text: str | bytes
         if fmt == "jsonl":  # encoded here, in the worker: the parent only writes the bytes
-            text = (json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode()
+            from advisor.reports.render import render_json
+
+            text = render_json(data, compact=True).encode()
         else:
             from advisor.reports.render import render
             from advisor.reports.user_template import render_template
@@ -105,7 +107,8 @@ def plan_record(record: Record) -> tuple[bool, str, str, Any, Any]:
 
 def _profile(kind: str, where: str, raw: Any) -> Any:
     from advisor.api import to_profile
-    from advisor.profile.importers import DuplicateKey, no_json_constant, profile_from_record, unique_keys
+    from advisor.profile.importers import profile_from_record
+    from engine.documents import DuplicateKey, no_json_constant, unique_keys
 
     as_of = _WORKER["as_of"]
     if kind == "file":

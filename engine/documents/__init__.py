@@ -5,7 +5,8 @@ This room knows nothing of rules: the rule engine reads its rule files through i
 rule tests and imported exports through it, so a typo in any of them is reported the same way, at its place.
 """
 
-from .json_source import check_limits, is_json_name, load_data_file, parse_data_bytes, parse_json_text
+from .json_source import (DuplicateKey, check_limits, is_json_name, load_data_file, no_json_constant, parse_data_bytes,
+                          parse_json_text, unique_keys)
 from .problems import EngineError, Problem, SourceError
 from .schema import ANNOTATIONS, as_json_data, is_json_number, load_schema, schema_errors, schema_problems
 from .suggest import closest, did_you_mean
@@ -25,9 +26,9 @@ from .yaml_source import (
 )
 
 __all__ = [
-    "ANNOTATIONS", "DEFAULT_LIMITS", "EngineError", "Limits", "LocatedDocument", "Problem", "SourceError",
+    "ANNOTATIONS", "DEFAULT_LIMITS", "DuplicateKey", "EngineError", "Limits", "LocatedDocument", "Problem", "SourceError",
     "as_json_data", "check_limits", "closest", "decode_limited", "did_you_mean", "dump_yaml", "format_path",
-    "is_json_name", "is_json_number", "legacy_encoding_hint", "load_data_file", "load_schema", "load_yaml_file",
+    "is_json_name", "is_json_number", "legacy_encoding_hint", "load_data_file", "no_json_constant", "load_schema", "load_yaml_file",
     "parse_data_bytes", "parse_json_text", "parse_yaml_bytes", "parse_yaml_text", "read_limited", "schema_errors",
-    "schema_problems", "wide_encoding_problem",
+    "schema_problems", "unique_keys", "wide_encoding_problem",
 ]

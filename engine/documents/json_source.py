@@ -40,15 +40,21 @@ class _Refused(Exception):
     """json.loads met what this module refuses (the locating pass finds where)."""
 
 
-def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+class DuplicateKey(Exception):
+    """A JSON object names one key twice (raised by `unique_keys`): the caller words it with its place."""
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`object_pairs_hook` for json.loads that refuses a key given twice, as the YAML reader does."""
     mapping = dict(pairs)
     if len(mapping) != len(pairs):
-        raise _Refused
+        raise DuplicateKey
     return mapping
 
 
-def _constant(name: str) -> Any:
-    raise _Refused
+def no_json_constant(name: str) -> Any:
+    """`parse_constant` for json.loads: NaN and Infinity are not JSON numbers, so they are refused."""
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def _number(text: str, convert: Callable[[str], Any]) -> Any:
@@ -81,7 +87,7 @@ def parse_json_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> Lo
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        data = json.loads(text, object_pairs_hook=_unique, parse_constant=_constant,
+        data = json.loads(text, object_pairs_hook=unique_keys, parse_constant=no_json_constant,
                           parse_int=lambda s: _number(s, int), parse_float=lambda s: _number(s, float))
     except json.JSONDecodeError as error:
         if not text.strip():
@@ -91,7 +97,7 @@ def parse_json_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> Lo
         else:
             message = f"not valid JSON: {error.msg}"
         raise SourceError(Problem(name, error.lineno, error.colno, message)) from None
-    except (_Refused, RecursionError, ValueError):
+    except (_Refused, DuplicateKey, RecursionError, ValueError):
         marks = _Marks(text, limits, name)
         marks.find()  # raises the located problem
         raise SourceError(Problem(name, None, None, "not valid JSON")) from None  # (not reached)

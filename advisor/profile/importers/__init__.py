@@ -29,16 +29,13 @@ from advisor.profile.importers import data_export, display_api, research_api
 from advisor.profile.importers._common import (
     DUPLICATE,
     WHERE,
-    DuplicateKey,
     Part,
     Reader,
     api_error,
     json_or_none,
-    no_json_constant,
     parse_json_bytes,
     read_json,
     source_limits,
-    unique_keys,
 )
 from advisor.profile.model import Profile
 from advisor.profile.reading import load_profile, load_profile_bytes, parse_profile, profile_from_document
@@ -66,8 +63,8 @@ SHAPES: dict[str, str] = {
 }
 """Every shape `detect` recognises, with the words used for it in messages."""
 
-__all__ = ["DuplicateKey", "SHAPES", "detect", "import_files", "import_sources", "merge", "profile_from_bytes", "profile_from_path",
-           "profile_from_record", "read_part", "ImportResult", "no_json_constant", "unique_keys"]
+__all__ = ["SHAPES", "detect", "import_files", "import_sources", "merge", "profile_from_bytes", "profile_from_path",
+           "profile_from_record", "read_part", "ImportResult"]
 
 
 def detect(data: Any) -> str | None:

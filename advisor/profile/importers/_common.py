@@ -14,7 +14,7 @@ from typing import Any
 
 from advisor.errors import ImportSourceError
 from engine import Problem, SourceError
-from engine.documents import DEFAULT_LIMITS, Limits, format_path
+from engine.documents import DEFAULT_LIMITS, DuplicateKey, Limits, format_path, no_json_constant, unique_keys
 
 MAX_IMPORT_BYTES = 256 * 1024 * 1024  # a data export with years of history is tens of MB; a page is kilobytes
 # What one of TikTok's files may hold: a data export is far larger than a profile (engine.Limits' defaults).
@@ -285,18 +285,6 @@ _ERROR_HINTS = {
 DUPLICATE = object()  # what json_or_none gives for an object that names a key twice
 
 
-class DuplicateKey(Exception):
-    """A JSON object names one key twice (raised by `unique_keys`): the caller words it with its place."""
-
-
-def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """`object_pairs_hook` for json.loads that refuses a key given twice, as the YAML reader does."""
-    mapping = dict(pairs)
-    if len(mapping) != len(pairs):
-        raise DuplicateKey
-    return mapping
-
-
 def json_or_none(raw: bytes, *, unique: bool) -> Any:
     """Parsed JSON; None when it is not JSON (or too deep for json); DUPLICATE when `unique` and a key repeats."""
     try:
@@ -308,8 +296,3 @@ def json_or_none(raw: bytes, *, unique: bool) -> Any:
         return DUPLICATE
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return None
-
-
-def no_json_constant(name: str) -> Any:
-    """`parse_constant` for json.loads: NaN and Infinity are not JSON numbers, so they are refused."""
-    raise ValueError(f"{name} is not a number JSON allows")
