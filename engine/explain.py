@@ -1,6 +1,6 @@
 """Plain-words explanations: requirement checks for gates, and sentences for conditions.
 
-The verdict of a rule always comes from durable-rules; this module only explains it. It evaluates each requirement
+The verdict of a rule always comes from the engine that ran; this module only explains it. It evaluates each requirement
 of a gate on its own, so the user sees every requirement, met or not, with the actual value, the required value
 and the gap, including when the gate did not fire. Conditions are also turned into sentences ("followers at least
 10,000") for the plan's reasons and the rule catalogue.
@@ -89,32 +89,44 @@ def _gap(op: str, actual: Any, required: Any) -> float | int | None:
 class PreparedRequirement:
     """What a requirement check owes to the thresholds alone (the words, the value required, the source): the same
     for every evaluation with the same country and date, so a pack prepares it once per (country, date). `static`
-    is the check with actual, met and gap still to fill in; `names` are a composite requirement's facts."""
+    is the check with actual, met and gap still to fill in; `names` are a composite requirement's facts.
 
-    __slots__ = ("condition", "leaf", "right", "static", "names", "labels", "members", "on")
+    It also keeps the checks it finished, by actual value (`remembered`, bounded by MAX_REMEMBERED): a check is
+    frozen and depends on nothing else, and across a batch most requirements meet the same few values again (an
+    age, a country, an account type). Only values of `exact`, the fact's own type, are kept by value, so 1, 1.0
+    and True never stand for one another; a float 0 (equal to -0.0) is never kept. `unknown` is the check for an
+    absent fact, and a composite requirement's three possible checks are made once each, on first need."""
+
+    __slots__ = ("condition", "leaf", "right", "static", "names", "labels", "members", "on", "fact", "exact",
+                 "remembered", "unknown")
 
     def __init__(self, condition: Condition, leaf: Leaf | None, right: Any, static: RequirementCheck,
                  names: tuple[str, ...] = (), labels: Labels = NO_LABELS, members: Threshold | None = None,
-                 on: dt.date | None = None):
+                 on: dt.date | None = None, exact: type | None = None):
         self.condition, self.leaf, self.right, self.static, self.names = condition, leaf, right, static, names
         self.labels = labels  # for the actual value in words
         self.members, self.on = members, on  # a member list compared with: each actual value's own provenance
+        self.fact = leaf.fact if leaf is not None else None
+        self.exact = exact
+        self.remembered: dict[Any, RequirementCheck] = {}
+        self.unknown: RequirementCheck | None = None
+        if leaf is not None:  # a fact not given is "cannot tell yet", never a failed requirement (`exists` too)
+            self.unknown = _finish(self, None)
 
 
-# Types whose equal values read alike, so a finished check can be remembered by its actual value (see
-# check_requirements). Not float 0.0, equal to -0.0; not tuples, where 1 == 1.0 == True.
-_REMEMBERED_TYPES = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
-MAX_REMEMBERED = 4096  # checks a memo holds: about 3 MB at most (a check and its key take some 700 bytes)
-# (prepared requirement, type of the actual value, the value) -> its finished check
-RequirementMemo = dict[tuple["PreparedRequirement", type, Any], RequirementCheck]
+MAX_REMEMBERED = 512  # checks one prepared requirement keeps: some 700 bytes each
+# The types a fact's values are kept by (see PreparedRequirement): not float, where 0.0 == -0.0.
+REMEMBERED_TYPES = {"integer": int, "string": str, "boolean": bool, "date": dt.date, "number": int}
 
 
 def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[str, Any],
                          thresholds: Mapping[str, Threshold], country: str | None, on: dt.date,
-                         labels: Labels = NO_LABELS) -> tuple[PreparedRequirement, ...]:
+                         labels: Labels = NO_LABELS, fact_types: Mapping[str, str] | None = None
+                         ) -> tuple[PreparedRequirement, ...]:
     """Each requirement of a gate with what depends on the thresholds alone worked out (the words, the
     value required, the source, whether it is in force on `on` in `country`), ready for `check_requirements`.
-    The words follow the pack's `labels`."""
+    The words follow the pack's `labels`; `fact_types` (fact name -> declared type) lets finished checks be
+    remembered by value."""
     prepared = []
     for condition in requirements:
         if not isinstance(condition, Leaf):
@@ -140,53 +152,62 @@ def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[st
             note=entry.note if entry else None, url=entry.url if entry else None, label=labels.fact(leaf.fact),
             required_text=None if required is None else labels.value(leaf.fact, required), scope=leaf.scope),
             labels=labels, members=threshold if threshold is not None and threshold.members and in_force else None,
-            on=on))
+            on=on, exact=REMEMBERED_TYPES.get((fact_types or {}).get(leaf.fact, ""))))
     return tuple(prepared)
 
 
 def check_requirements(prepared: tuple[PreparedRequirement, ...], facts: Mapping[str, Any],
-                       values: Mapping[str, Any], memo: RequirementMemo | None = None) -> tuple[RequirementCheck, ...]:
+                       values: Mapping[str, Any]) -> tuple[RequirementCheck, ...]:
     """Each prepared requirement checked against the facts: the actual value, met (None when unknown), the gap.
-
-    `memo` (the caller's, bounded by MAX_REMEMBERED) keeps finished checks by (prepared requirement, type and value
-    of the actual fact): a check is frozen and depends on nothing else, and across a batch most requirements meet
-    the same few values again (an age, a country, an account type); 70% of the default pack's checks repeat over
-    the shared data set. The key holds the prepared requirement, so its identity is never reused meanwhile."""
-    if memo is None:
-        memo = {}
+    A check already finished for the same actual value is taken as it is (PreparedRequirement.remembered): 70%
+    of the default pack's checks repeat over the shared data set."""
     checks = []
+    get = facts.get
     for item in prepared:
-        static = item.static
-        if item.leaf is None:
-            unknown = any(facts.get(name) is None for name in item.names)
+        fact = item.fact
+        if fact is None:  # a composite requirement: met, not met, or unknown
+            unknown = any(get(name) is None for name in item.names)
             holding = holds(item.condition, facts, values)
-            checks.append(RequirementCheck(None, static.operator, static.required, None,
-                                           None if unknown and not holding else holding, None, static.text))
-            continue
-        leaf = item.leaf
-        actual = facts.get(leaf.fact)
-        kind = type(actual)
-        key = (item, kind, actual) if kind in _REMEMBERED_TYPES and not (kind is float and actual == 0) else None
-        if key is not None and (found := memo.get(key)) is not None:
+            met = None if unknown and not holding else holding
+            found = item.remembered.get(met)
+            if found is None:
+                static = item.static
+                found = item.remembered[met] = RequirementCheck(None, static.operator, static.required, None, met,
+                                                                None, static.text)
             checks.append(found)
             continue
-        met: bool | None
-        if actual is None:  # `exists` too: a fact not given is "cannot tell yet", never a failed requirement
-            met = None if static.in_force else False
-        else:
-            met = _compare(leaf, actual, item.right)
-        gap = _gap(leaf.op, actual, static.required) if static.in_force and not static.scope else None
-        check = _with_outcome(static, actual, met, gap,
-                              None if actual is None else item.labels.value(leaf.fact, actual))
-        member = item.members.member(actual) if item.members is not None and actual is not None else None
-        if member is not None:
-            check = _with_member(check, leaf, member, item.on)
-        if key is not None:
-            if len(memo) >= MAX_REMEMBERED:
-                memo.clear()
-            memo[key] = check
+        actual = get(fact)
+        if actual is None:
+            checks.append(item.unknown)
+            continue
+        remembered = type(actual) is item.exact
+        if remembered and (found := item.remembered.get(actual)) is not None:
+            checks.append(found)
+            continue
+        check = _finish(item, actual)
+        if remembered:
+            if len(item.remembered) >= MAX_REMEMBERED:
+                item.remembered.clear()
+            item.remembered[actual] = check
         checks.append(check)
     return tuple(checks)
+
+
+def _finish(item: PreparedRequirement, actual: Any) -> RequirementCheck:
+    """The check of one leaf requirement for this actual value (None: the fact is absent)."""
+    leaf, static = item.leaf, item.static
+    assert leaf is not None
+    met: bool | None
+    if actual is None:
+        met = None if static.in_force else False
+    else:
+        met = _compare(leaf, actual, item.right)
+    gap = _gap(leaf.op, actual, static.required) if static.in_force and not static.scope else None
+    check = _with_outcome(static, actual, met, gap, None if actual is None else item.labels.value(leaf.fact, actual))
+    member = item.members.member(actual) if item.members is not None and actual is not None else None
+    if member is not None:
+        check = _with_member(check, leaf, member, item.on)
+    return check
 
 
 def _with_outcome(static: RequirementCheck, actual: Any, met: bool | None, gap: Any,

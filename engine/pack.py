@@ -17,11 +17,12 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .checks import check_pack, compatible
 from .documents.yaml_source import DEFAULT_LIMITS, Limits
-from .encoding import engine_facts, engine_value
+from .encoding import MAX_EXACT_INTEGER, engine_value
 from .engines import Backend, Ruleset, backend
 from .errors import FactConflictError, FactError, RulePackError
-from .explain import PreparedRequirement, RequirementMemo, check_requirements, prepare_requirements, reasons
+from .explain import PreparedRequirement, check_requirements, prepare_requirements, reasons
 from .folding import fold_pack, fold_text
+from .frozen import from_fields
 from .labels import NO_LABELS, Labels
 from .loader import iter_folders, read_packs
 from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order
@@ -57,7 +58,7 @@ class RulePack:
         self._reads = {rule.id: rule.facts_read for rule in self.rules.values()}
         self._read_anywhere = frozenset(name for names in self._reads.values() for name in names)
         # Per (country, date): each gate's requirements with what depends on the thresholds alone worked out once.
-        self._prepared: dict[tuple[str | None, dt.date], list[tuple[Rule, tuple[PreparedRequirement, ...]]]] = {}
+        self._prepared: dict[tuple[str | None, dt.date], list[tuple[Rule, str, tuple[PreparedRequirement, ...]]]] = {}
         self._resolutions: dict[tuple[str | None, dt.date], tuple[dict[str, Any], _VariantKey]] = {}
         self._variants: OrderedDict[_VariantKey, Ruleset] = OrderedDict()
         self._variants_lock = threading.Lock()  # compiling into the cache; lookups and evaluations run outside it
@@ -68,9 +69,10 @@ class RulePack:
         self._exact_types = {name: () if spec.folded else _EXACT_TYPES.get(spec.type, ())
                              for name, spec in self.facts.items()}
         self._folded = tuple(name for name, spec in self.facts.items() if spec.folded)
+        # fact name -> (the Python types certainly of its declared type, whether some condition reads it)
+        self._fast_facts = {name: (types, name in self._read_anywhere) for name, types in self._exact_types.items()}
         self._threshold_texts: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
-        # Finished requirement checks by their actual value, shared by this pack's evaluations (explain.py).
-        self._finished_checks: RequirementMemo = {}
+        self._fact_types = {**{name: spec.type for name, spec in self.facts.items()}, **self.derived_types}
 
     @property
     def name(self) -> str:
@@ -183,57 +185,82 @@ class RulePack:
         one fact, EvaluationError when the engine itself fails.
         """
         on = on or dt.date.today()
-        clean = self.check_facts(facts)
+        clean, memory = self._facts_in(facts)
         values, key = self._resolve(country, on)
-        # Only facts some condition reads go to the engine: it parses every fact of the message at each layer.
-        read = self._read_anywhere
-        memory = engine_facts(clean, read)
         derived: dict[str, Any] = {}
         asserted_by: dict[str, str] = {}
-        fired: list[Firing] = []
+        fired: list[tuple[Rule, int]] = []
         fired_ids: set[str] = set()
-        reads = self._reads
+        record = fired.append
+        seen = fired_ids.add
 
-        def on_fire(rule: Rule, layer: int) -> dict[str, Any]:
+        def on_fire(rule: Rule, layer: int) -> dict[str, Any] | None:
             if rule.id in fired_ids:
-                return {}  # an `any` whose branches both hold reaches the engine's agenda once per branch
-            fired_ids.add(rule.id)
-            fired.append(Firing(rule.id, layer, {name: clean.get(name, derived.get(name))
-                                                 for name in reads[rule.id]}))
-            if not rule.asserts:
-                return {}
-            new = {}
-            for name, asserted in rule.asserts:
-                value = values.get(asserted.name) if isinstance(asserted, ThresholdRef) else asserted
-                if value is None:
-                    continue
-                if name in derived and derived[name] != value:
-                    raise FactConflictError(f"rules {asserted_by[name]} and {rule.id} assert different values "
-                                            f"for {name!r}: {derived[name]!r} and {value!r}")
-                derived[name] = value
-                asserted_by.setdefault(name, rule.id)
-                new[name] = engine_value(value, f"fact {name!r} asserted by rule {rule.id}")
-            return new
+                return None  # an `any` whose branches both hold reaches durable-rules' agenda once per branch
+            seen(rule.id)
+            record((rule, layer))
+            if rule.asserts:
+                return _assert(rule, values, derived, asserted_by)
+            return None
 
         # durable: one lock from choosing the compiled variant to running it, so no thread can free it between;
         # python: no lock at all.
         with self._backend.lock:
             self._variant(values, key).run(memory, on_fire)
-        everything = {**clean, **derived}
-        gates = {}
-        for rule, prepared in self._prepared_gates(country, on, values):
-            checks = check_requirements(prepared, everything, values, self._finished_checks)
-            gate = rule.gate or ""  # a gated rule: never empty (_gates holds rules with a gate, one rule a gate)
-            gates[gate] = GateResult(gate, rule.id, rule.id in fired_ids, checks)
+        everything = {**clean, **derived} if derived else clean.copy()
+        # What each fired rule read, as it was when the rule fired: a rule reads only facts given or derived in
+        # earlier layers (engine.checks), and derived facts are written once, so their values at the end are those.
+        get = everything.get
+        reads = self._reads
+        firings = tuple([from_fields(Firing, {"rule": rule.id, "layer": layer,
+                                              "matched": {name: get(name) for name in reads[rule.id]}})
+                         for rule, layer in fired])
+        gates = {gate: from_fields(GateResult, {"gate": gate, "rule": rule.id, "passed": rule.id in fired_ids,
+                                                 "requirements": check_requirements(prepared, everything, values)})
+                 for rule, gate, prepared in self._prepared_gates(country, on, values)}
         as_given = {name: facts[name] for name in self._folded if isinstance(facts.get(name), str)}
-        return Outcome(clean, derived, tuple(fired), gates, values, country, on, frozenset(fired_ids), as_given)
+        return from_fields(Outcome, {"facts": clean, "derived": derived, "fired": firings, "gates": gates,
+                                     "thresholds": values, "country": country, "on": on,
+                                     "fired_ids": frozenset(fired_ids), "as_given": as_given})
+
+    def _facts_in(self, facts: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the facts checked as `check_facts` does, the working memory: the facts some condition reads, as engine
+        values) in one pass. Only facts some condition reads go to the engine: durable-rules parses every fact of
+        the message at each layer."""
+        clean: dict[str, Any] = {}
+        memory: dict[str, Any] = {}
+        later: list[str] = []
+        fast = self._fast_facts
+        for name, value in facts.items():
+            found = fast.get(name)
+            if found is None or type(value) not in found[0]:  # not the common case: check it in full
+                checked = self.check_facts({name: value})
+                if not checked:
+                    continue
+                value = checked[name]
+                read = name in self._read_anywhere
+            else:
+                read = found[1]
+            clean[name] = value
+            if read:
+                kind = type(value)
+                if (kind is str and value.isascii()) or kind is bool or (
+                        (kind is int or kind is float) and -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER):
+                    memory[name] = value  # a NaN fails the comparison, and engine_value refuses it
+                else:
+                    later.append(name)
+        for name in later:  # after every fact is checked, as a bad fact's type is reported before its value
+            memory[name] = engine_value(clean[name], f"fact {name!r}")
+        return clean, memory
 
     def _prepared_gates(self, country: str | None, on: dt.date, values: dict[str, Any]
-                        ) -> list[tuple[Rule, tuple[PreparedRequirement, ...]]]:
+                        ) -> list[tuple[Rule, str, tuple[PreparedRequirement, ...]]]:
+        """Each gated rule with its gate and its requirements prepared for this country and date."""
         found = self._prepared.get((country, on))
         if found is None:
-            found = [(rule, prepare_requirements(rule.requirements, values, self.thresholds, country, on,
-                                                     self.labels))
+            found = [(rule, rule.gate or "",  # a gated rule: never empty (_gates holds rules with a gate)
+                      prepare_requirements(rule.requirements, values, self.thresholds, country, on, self.labels,
+                                           self._fact_types))
                      for rule in self._gates]
             self._prepared[(country, on)] = found
         return found
@@ -305,6 +332,24 @@ class _VariantKey:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _VariantKey) and self.values == other.values
+
+
+def _assert(rule: Rule, values: Mapping[str, Any], derived: dict[str, Any], asserted_by: dict[str, str]
+            ) -> dict[str, Any]:
+    """The facts a fired rule asserts, written once into `derived` (a second rule asserting another value for one
+    is a FactConflictError naming both), as engine values for the working memory."""
+    new = {}
+    for name, asserted in rule.asserts:
+        value = values.get(asserted.name) if isinstance(asserted, ThresholdRef) else asserted
+        if value is None:
+            continue
+        if name in derived and derived[name] != value:
+            raise FactConflictError(f"rules {asserted_by[name]} and {rule.id} assert different values "
+                                    f"for {name!r}: {derived[name]!r} and {value!r}")
+        derived[name] = value
+        asserted_by.setdefault(name, rule.id)
+        new[name] = engine_value(value, f"fact {name!r} asserted by rule {rule.id}")
+    return new
 
 
 def _declaration_order(rule: Rule) -> tuple[Any, ...]:

@@ -15,6 +15,7 @@ import yaml
 from advisor.batch import run as batch_module
 from advisor.batch import work as batch_work
 from advisor.batch.outputs import FolderOutput, NamesSeen, safe_name
+from engine import available_engines
 from test_cli import run
 
 TESTS = Path(__file__).resolve().parent
@@ -172,6 +173,78 @@ def test_an_interrupted_run_leaves_the_old_output_no_hidden_file_and_resumes_wit
     assert [record[1] for record in calls] == [f"{source}:{n}" for n in range(15, 21)], "finished records redone"
     assert [plan["profile"]["handle"] for plan in plan_lines(target)] == handles
     assert sorted(p.name for p in tmp_path.iterdir()) == ["input.jsonl", "plans.jsonl"]
+
+
+def _interrupt_after(monkeypatch, count: int) -> None:
+    """The run stops (Ctrl-C) when it starts planning its `count`-th record."""
+    original = batch_work.plan_record
+    calls = []
+
+    def failing(record):
+        calls.append(record)
+        if len(calls) == count:
+            raise KeyboardInterrupt
+        return original(record)
+    monkeypatch.setattr(batch_work, "plan_record", failing)
+
+
+def test_a_resumed_run_keeps_the_engine_of_the_interrupted_run(tmp_path, monkeypatch):
+    """Every plan of one file comes from one engine: resuming without --engine takes the interrupted run's engine
+    (not the default, not $CREATOR_ADVISOR_ENGINE's absence), and the journal names it."""
+    from engine import default_engine
+
+    monkeypatch.delenv("CREATOR_ADVISOR_ENGINE", raising=False)
+    other = "python" if default_engine() == "durable" else "durable"
+    if other == "durable" and "durable" not in available_engines():
+        other = "python"  # durable cannot run here: the default is python, and the run below still proves it
+    source = tmp_path / "input.jsonl"
+    handles = write_jsonl(source, 12)
+    target = tmp_path / "plans.jsonl"
+    _interrupt_after(monkeypatch, 7)
+    with pytest.raises(KeyboardInterrupt):
+        batch_module.run_batch(batch_module.BatchOptions(input_path=str(source), output=str(target), jobs=1,
+                                                         engine=other))
+    header = json.loads((tmp_path / "plans.jsonl.resume").read_text(encoding="utf-8").splitlines()[0])
+    assert header["options"]["engine"] == other
+    monkeypatch.undo()
+    result = run("batch", source, "-o", target, "--jobs", "1", "--resume")
+    assert result.exit_code == 0, result.stderr
+    assert "Resumed: the first 6 records" in result.stderr
+    plans = plan_lines(target)
+    assert [plan["profile"]["handle"] for plan in plans] == handles
+    assert {plan["generator"]["engine"] for plan in plans} == {other}
+
+
+@pytest.mark.skipif("durable" not in available_engines(), reason="needs both engines: durable-rules is not "
+                    "installed or cannot import here")
+@pytest.mark.parametrize("interrupted, asked, how", [("python", ["--engine", "durable"], "--engine"),
+                                                    ("durable", ["--engine", "python"], "--engine"),
+                                                    ("durable", [], "CREATOR_ADVISOR_ENGINE")])
+def test_resume_refuses_another_engine_than_the_interrupted_runs(tmp_path, monkeypatch, interrupted, asked, how):
+    monkeypatch.delenv("CREATOR_ADVISOR_ENGINE", raising=False)
+    source = tmp_path / "input.jsonl"
+    write_jsonl(source, 10)
+    target = tmp_path / "plans.jsonl"
+    _interrupt_after(monkeypatch, 5)
+    with pytest.raises(KeyboardInterrupt):
+        batch_module.run_batch(batch_module.BatchOptions(input_path=str(source), output=str(target), jobs=1,
+                                                         engine=interrupted))
+    monkeypatch.undo()
+    kept = {name: (tmp_path / name).read_bytes() for name in ("plans.jsonl.partial", "plans.jsonl.resume")}
+    if how == "CREATOR_ADVISOR_ENGINE":
+        monkeypatch.setenv("CREATOR_ADVISOR_ENGINE", "python")
+    result = run("batch", source, "-o", target, "--resume", *asked)
+    assert result.exit_code == 1
+    wanted = "durable" if interrupted == "python" else "python"
+    assert (f"{target}: cannot resume with the {wanted} engine ({how}): the interrupted run used the "
+            f"{interrupted} engine") in result.stderr
+    assert f"Resume with --engine {interrupted}" in result.stderr
+    assert {name: (tmp_path / name).read_bytes() for name in kept} == kept, "the interrupted run's files changed"
+    assert not target.exists()
+    monkeypatch.delenv("CREATOR_ADVISOR_ENGINE", raising=False)
+    result = run("batch", source, "-o", target, "--resume", "--engine", interrupted)
+    assert result.exit_code == 0, result.stderr
+    assert {plan["generator"]["engine"] for plan in plan_lines(target)} == {interrupted}
 
 
 def test_output_into_a_missing_folder_is_one_error(tmp_path):

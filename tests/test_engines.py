@@ -1,7 +1,7 @@
-"""Choosing the engine: `--engine` on every command that evaluates (plan, batch, rules validate/test, serve),
-$CREATOR_ADVISOR_ENGINE, `Advisor(engine=...)`, the default for this Python, the clear error for durable where
-durable-rules cannot run, the plan's `generator.engine`, and the python engine's freedom from any lock (threads)
-and from durable-rules' limits."""
+"""Choosing the engine: `--engine` on every command that evaluates (plan, diff, init, batch, rules validate/test,
+serve), $CREATOR_ADVISOR_ENGINE, `Advisor(engine=...)`, the default for this Python, the clear error for durable
+where durable-rules cannot run, the plan's `generator.engine`, and the python engine's freedom from any lock
+(threads) and from durable-rules' limits."""
 
 from __future__ import annotations
 
@@ -65,14 +65,34 @@ def test_without_durable_rules_the_default_is_python_and_asking_for_durable_says
     assert "--engine python" in message
 
 
-@pytest.mark.parametrize("args", [["plan", str(EXAMPLE)], ["rules", "validate"], ["rules", "test"],
-                                  ["batch", str(ROOT / "examples")], ["serve", "--port", "0"]])
-def test_every_evaluating_command_refuses_durable_cleanly_where_it_cannot_run(durable_missing, monkeypatch, args):
+EVALUATING = [["plan", str(EXAMPLE)], ["rules", "validate"], ["rules", "test"], ["batch", str(ROOT / "examples")],
+              ["serve", "--port", "0"], ["diff", str(EXAMPLE), str(EXAMPLE)],
+              ["init", "{tmp}/profile.yaml", "--example", "rising-baker-6k"]]
+
+
+@pytest.mark.parametrize("args", EVALUATING)
+def test_every_evaluating_command_refuses_durable_cleanly_where_it_cannot_run(durable_missing, monkeypatch, args,
+                                                                              tmp_path):
     monkeypatch.setattr(batch_module, "_WORKER", {})  # no advisor kept from an earlier batch in this process
+    args = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
     for result in (_cli(*args, "--engine", "durable"), _cli(*args, env={ENGINE_VARIABLE: "durable"})):
         assert result.exit_code == 1, result.output
         assert result.stderr.startswith("Error: the durable engine cannot run here: durable-rules is installed")
         assert "Traceback" not in result.stderr and result.stdout == ""
+    assert list(tmp_path.iterdir()) == []  # init wrote no profile: the engine is chosen before anything else
+
+
+@pytest.mark.parametrize("args", [args for args in EVALUATING if args[0] in ("plan", "diff", "init")])
+def test_the_engine_option_of_each_evaluating_command_wins_over_the_variable(args, tmp_path):
+    """Each command passes its --engine on (a bogus $CREATOR_ADVISOR_ENGINE alone is refused, with the option it
+    is not read)."""
+    args = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
+    refused = _cli(*args, env={ENGINE_VARIABLE: "bogus"})
+    assert refused.exit_code == 1 and "unknown CREATOR_ADVISOR_ENGINE 'bogus'" in refused.stderr
+    for path in tmp_path.iterdir():
+        path.unlink()
+    result = _cli(*args, "--engine", "python", env={ENGINE_VARIABLE: "bogus"})
+    assert result.exit_code == 0, result.stderr
 
 
 def test_an_unknown_engine_is_refused_naming_where_it_came_from():

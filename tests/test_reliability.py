@@ -100,6 +100,26 @@ def test_a_failed_evaluation_leaves_no_state_and_the_next_2000_are_right(tmp_pat
     assert failures == 21
 
 
+@pytest.mark.parametrize("engine_name", ENGINES_HERE)
+def test_a_failure_while_a_rule_fires_names_that_rule_on_each_engine(engine_name, monkeypatch):
+    """The python engine runs one generated function for the whole pack: a failure in it still names the rule whose
+    action was running, as durable's host does, and the next evaluation is whole."""
+    pack = load_rule_pack(TESTS / "packs" / "garden", GARDEN_FACTS, engine=engine_name)
+    facts = {"soil_moisture": 0.1, "temperature": 10.0, "plant": "rose", "litres_available": 80}
+    expected = _summary(pack.evaluate(facts, on=JUNE_2024))
+    real = pack_module.engine_value
+    for rule in [firing.rule for firing in pack.evaluate(facts, on=JUNE_2024).fired if pack.rules[firing.rule].asserts]:
+        def failing(value, what, rule=rule):
+            if f"asserted by rule {rule}" in what:
+                raise RuntimeError("disk on fire")
+            return real(value, what)
+        monkeypatch.setattr(pack_module, "engine_value", failing)
+        with pytest.raises(EvaluationError, match=rf"while rule {rule} was firing: RuntimeError: disk on fire"):
+            pack.evaluate(facts, on=JUNE_2024)
+        monkeypatch.undo()
+        assert _summary(pack.evaluate(facts, on=JUNE_2024)) == expected
+
+
 def test_failures_of_every_kind_leave_the_engine_usable(tmp_path, garden, monkeypatch):
     facts = {"soil_moisture": 0.1, "temperature": 10.0, "plant": "rose", "litres_available": 80}
     expected = _summary(garden.evaluate(facts, on=JUNE_2024))

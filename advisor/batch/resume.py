@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import AdvisorError, OutputError
+from engine import EngineError
+
+MAX_HEADER_BYTES = 64 * 1024  # a journal's first line: the run's input and options, a few hundred bytes
 
 _FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -153,6 +156,46 @@ class ResumableJsonl:
                 except OSError:
                     pass
         self.data = self.log = -1
+
+
+def run_engine(target: str | os.PathLike[str], asked: str | None, resume: bool) -> str:
+    """The engine a run evaluates with, by name. A fresh run: the one asked for (`--engine`, else
+    $CREATOR_ADVISOR_ENGINE, else the default; engine.choose_engine). A resumed run: the interrupted run's, read
+    from its journal, so every plan of FILE comes from one engine; asking for another is refused, saying which.
+    Raises EngineChoiceError for an engine that cannot run here, AdvisorError for a mismatch."""
+    from engine import ENGINE_VARIABLE, choose_engine
+
+    chosen = choose_engine(asked)
+    if not resume:
+        return chosen
+    recorded = _recorded_engine(Path(target))
+    if recorded is None:  # no journal, or one of another run: ResumableJsonl says so, naming the file
+        return chosen
+    explicit = asked if asked is not None else (os.environ.get(ENGINE_VARIABLE, "").strip() or None)
+    if explicit is not None and chosen != recorded:
+        how = "--engine" if asked is not None else ENGINE_VARIABLE
+        raise AdvisorError(f"{target}: cannot resume with the {chosen} engine ({how}): the interrupted run used the "
+                           f"{recorded} engine, and one file of plans comes from one engine. Resume with --engine "
+                           f"{recorded}, or run without --resume to start afresh")
+    try:
+        return choose_engine(recorded)
+    except EngineError as error:
+        raise AdvisorError(f"{target}: cannot resume: the interrupted run used the {recorded} engine, which "
+                           f"cannot run here ({error}); run without --resume to start afresh") from None
+
+
+def _recorded_engine(target: Path) -> str | None:
+    """The engine named in the journal of an interrupted run of `target`, or None (no journal, or unreadable)."""
+    _, journal = partial_paths(target)
+    try:
+        with open(journal, "rb") as stream:
+            first = stream.readline(MAX_HEADER_BYTES)
+        header = json.loads(first)
+    except (OSError, ValueError):
+        return None
+    options = header.get("options") if isinstance(header, dict) else None
+    engine = options.get("engine") if isinstance(options, dict) else None
+    return engine if isinstance(engine, str) else None
 
 
 def input_identity(path: str, resume: bool) -> dict[str, Any]:

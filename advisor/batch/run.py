@@ -20,7 +20,7 @@ import itertools
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Callable, Protocol
 
@@ -91,6 +91,10 @@ def run_batch(options: BatchOptions, err: IO[str] | None = None,
     err = err or sys.stderr
     started = time.perf_counter()
     fmt = "jsonl" if options.fmt == "json" and not options.out_dir else options.fmt
+    if options.output and not options.out_dir:  # the engine by name, recorded for --resume (batch/resume.py)
+        from advisor.batch.resume import run_engine
+
+        options = replace(options, engine=run_engine(options.output, options.engine, options.resume))
     settings: dict[str, Any] = dict(rules=options.rules, fmt=fmt, as_of=options.as_of, engine=options.engine,
                                     template=options.template, compact=options.compact)
     # A broken pack, or an engine that cannot run here, stops the run before any output.
@@ -219,4 +223,5 @@ def _no_progress(input_path: str, err: IO[str]) -> Progress:
 def _resume_options(options: BatchOptions) -> dict[str, Any]:
     """The options that decide a run's plans: a run is resumed only with the same."""
     return {"fmt": options.fmt, "rules": [os.path.abspath(folder) for folder in options.rules or ()],
-            "as_of": options.as_of.isoformat() if options.as_of else None, "compact": options.compact}
+            "as_of": options.as_of.isoformat() if options.as_of else None, "compact": options.compact,
+            "engine": options.engine}

@@ -86,7 +86,7 @@ def import_command(sources: tuple[str, ...], output: str | None, as_of: dt.date 
               help="Run on a Dask cluster: a scheduler's address (tcp://HOST:8786), or local:N for N worker "
                    "processes on this machine. Needs pip install 'creator-advisor[dask]'.")
 @click.option("--partition-size", "partition", type=click.IntRange(min=1, max=100_000), default=None,
-              help="Records per Dask task (default 64).")
+              help="Records per Dask task (default 256).")
 @engine_option
 @_fail_cleanly
 def batch_command(input_path: str, fmt: str, out_dir: str | None, output: str | None, jobs: int | None,

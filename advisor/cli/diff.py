@@ -7,8 +7,8 @@ import datetime as dt
 import click
 
 from advisor.cli.common import DateType as _Date
+from advisor.cli.common import engine_option, overlay_option, rules_option
 from advisor.cli.common import fail_cleanly as _fail_cleanly
-from advisor.cli.common import overlay_option, rules_option
 
 
 @click.command("diff")
@@ -22,9 +22,10 @@ from advisor.cli.common import overlay_option, rules_option
 @overlay_option
 @click.option("--as-of", "as_of", type=_Date(), default=None,
               help="Judge both profiles on this date instead of their own as_of (plans are taken as written).")
+@engine_option
 @_fail_cleanly
 def diff_command(old: str, new: str, fmt: str | None, output: str | None, rules: tuple[str, ...],
-                 overlays: tuple[str, ...], as_of: dt.date | None) -> None:
+                 overlays: tuple[str, ...], as_of: dt.date | None, engine: str | None) -> None:
     """What changed from OLD to NEW: programmes newly open or lost, thresholds crossed, gaps closed, numbers and
     actions. Each is a profile (judged with the rule pack) or a plan written with --format json."""
     from advisor.api import Advisor
@@ -35,7 +36,8 @@ def diff_command(old: str, new: str, fmt: str | None, output: str | None, rules:
     chosen = format_for(fmt, output)
     if chosen == "html":
         raise FormatError(f"diff writes Markdown or JSON, not HTML: name the output .md or .json, not {output!r}")
-    advisor = Advisor(list(rules) or None, overlays=list(overlays) or None)  # for a side given as a profile
+    advisor = Advisor(list(rules) or None, overlays=list(overlays) or None,  # for a side given as a profile
+                      engine=engine)
 
     class _Dated:  # `plan_for_diff` calls advise(path); --as-of applies to both sides
         @staticmethod

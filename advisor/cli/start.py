@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from advisor.cli.common import engine_option
 from advisor.cli.common import fail_cleanly as _fail_cleanly
 
 
@@ -46,9 +47,11 @@ def example_command(name: str | None, output: str | None, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace PROFILE if it exists.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the plan to this file (plan.md, plan.html, plan.json) instead of the summary.")
+@engine_option
 @click.pass_context
 @_fail_cleanly
-def init_command(ctx: click.Context, profile: str, example: str | None, force: bool, output: str | None) -> None:
+def init_command(ctx: click.Context, profile: str, example: str | None, force: bool, output: str | None,
+                 engine: str | None) -> None:
     """Write a profile without writing YAML: answer the questions (each says where TikTok shows the number;
     press Enter to skip one), or start from --example NAME. Then show the plan for it. PROFILE defaults to
     profile.yaml."""
@@ -56,6 +59,9 @@ def init_command(ctx: click.Context, profile: str, example: str | None, force: b
 
     from advisor.cli.plan import plan
     from advisor.profile.init_profile import ask_profile, profile_yaml, write_new_profile
+    from engine import choose_engine
+
+    choose_engine(engine)  # an engine that cannot run here stops before the questions, with nothing written
 
     if Path(profile).exists() and not force:  # before the questions, not after them
         from advisor.errors import ProfileExistsError
@@ -76,7 +82,7 @@ def init_command(ctx: click.Context, profile: str, example: str | None, force: b
     write_new_profile(profile, text, force=force)
     click.echo(f"Wrote {profile}; run `creator-advisor plan {profile}` again after you change it.\n", err=True)
     ctx.invoke(plan, profile=profile, fmt=None, output=output, template=None, rules=(), overlays=(), as_of=None, explain=False,
-               fix=False)
+               fix=False, engine=engine)
 
 
 def register_commands(group: click.Group) -> None:

@@ -1,4 +1,5 @@
-"""The pure-Python engine: the rule model compiled to closures, run layer by layer in firing order.
+"""The pure-Python engine: the rule model compiled to one Python function per set of thresholds in force (built as a
+syntax tree, never from text), its rules run layer by layer in firing order.
 
 It runs wherever Python does (3.13 and later included, no C compiler), holds no process-wide state and no lock, so
 threads evaluate at once, and it knows nothing of durable-rules' limits. Its outcomes are held equal to the

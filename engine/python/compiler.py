@@ -1,144 +1,197 @@
-"""Conditions -> Python closures, for one set of threshold values in force.
+"""A set of rules, for one set of threshold values in force -> one Python function, built as a syntax tree.
 
-Each comparison becomes a small function of the working memory (a dict of fact name -> engine value, see
-engine.encoding: dates as YYYYMMDD integers, exactly what durable-rules compares) with its constant bound when the
-closure is made: a value from a rule file is only ever an argument, never text turned into code. The semantics are
-the rule format's, the same the durable-rules compiler writes as patterns: a comparison with an absent fact is
-false (so its `not` is true), `exists` asks whether the fact is present, a threshold not in force makes its
-comparison false, and constant parts are folded away so a rule that can never fire is left out.
+The function is what a programmer would write by hand for the pack: each fact a rule reads loaded once into a
+local variable, then per layer, in firing order, one `if <condition>: on_fire(rule, layer)` per rule. It is built
+as a syntax tree (`ast`) from the validated model, never from text: a value from a rule file is a constant node
+(or, for a Rule object or a fact's name, an entry of the function's globals), so nothing a rule file says can
+become code. The variables are named by number (`v0`, `r3`), never after a fact or a rule.
+
+The semantics are the rule format's, the same the durable-rules compiler writes as patterns (engine/durable): a
+comparison with an absent fact is false (so its `not` is true), `exists` asks whether the fact is present, a
+threshold not in force makes its comparison false, and constant parts are folded away, so a rule that can never
+fire is left out. Facts and constants are engine values (engine.encoding: dates as YYYYMMDD integers), and a
+working memory never holds None (an absent fact is not in it), so "present" is "not None".
 """
 
 from __future__ import annotations
 
+import ast
 from typing import Any, Callable, Mapping, Union
 
 from ..encoding import engine_value
-from ..model import NOT_IN_FORCE, AllOf, AnyOf, Condition, Leaf, NotOf, operand
+from ..model import NOT_IN_FORCE, AllOf, AnyOf, Condition, Leaf, NotOf, Rule, operand
 
-Memory = Mapping[str, Any]
-Test = Callable[[Memory], bool]
-Compiled = Union[Test, bool]  # True or False when the condition does not depend on the facts
+FILENAME = "<python engine: generated from the rule model>"
+MAX_NESTING = 200  # `all`/`any`/`not` nested deeper than this is refused (Python's own compiler recurses on it)
 
+Expression = Union[ast.expr, bool]  # True or False when the condition does not depend on the facts
+Run = Callable[[dict[str, Any], Callable[[Rule, int], Any]], None]
 
-def compile_condition(condition: Condition, values: Mapping[str, Any]) -> Compiled:
-    """A function of the working memory that says whether `condition` holds, or a constant."""
-    if isinstance(condition, NotOf):
-        inner = compile_condition(condition.item, values)
-        if isinstance(inner, bool):
-            return not inner
-        return lambda memory: not inner(memory)
-    if isinstance(condition, AllOf):
-        return _all([compile_condition(item, values) for item in condition.items])
-    if isinstance(condition, AnyOf):
-        return _any([compile_condition(item, values) for item in condition.items])
-    return _leaf(condition, values)
+_ORDERING = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "!=": ast.NotEq}
 
 
-def _all(parts: list[Compiled]) -> Compiled:
-    if any(part is False for part in parts):
-        return False
-    tests: tuple[Test, ...] = tuple(part for part in parts if not isinstance(part, bool))
-    if not tests:
-        return True
-    if len(tests) == 1:
-        return tests[0]
-    if len(tests) == 2:
-        first, second = tests
-        return lambda memory: first(memory) and second(memory)
+class _Builder:
+    """Names for the function's inputs (facts, Rule objects) and the syntax of conditions over them."""
 
-    def all_of(memory: Memory) -> bool:
-        for test in tests:
-            if not test(memory):
-                return False
-        return True
-    return all_of
+    def __init__(self) -> None:
+        self.globals: dict[str, Any] = {}
+        self.variables: dict[str, str] = {}  # fact name -> its local variable
 
+    def variable(self, fact: str) -> str:
+        name = self.variables.get(fact)
+        if name is None:
+            name = self.variables[fact] = f"v{len(self.variables)}"
+            self.globals[f"k{name[1:]}"] = fact
+        return name
 
-def _any(parts: list[Compiled]) -> Compiled:
-    if any(part is True for part in parts):
-        return True
-    tests: tuple[Test, ...] = tuple(part for part in parts if not isinstance(part, bool))
-    if not tests:
-        return False
-    if len(tests) == 1:
-        return tests[0]
-    if len(tests) == 2:
-        first, second = tests
-        return lambda memory: first(memory) or second(memory)
+    def global_name(self, prefix: str, value: Any) -> str:
+        name = f"{prefix}{len(self.globals)}"
+        self.globals[name] = value
+        return name
 
-    def any_of(memory: Memory) -> bool:
-        for test in tests:
-            if test(memory):
-                return True
-        return False
-    return any_of
+    def condition(self, condition: Condition, values: Mapping[str, Any], depth: int = 0) -> Expression:
+        if depth > MAX_NESTING:
+            raise _TooDeep()
+        if isinstance(condition, NotOf):
+            inner = self.condition(condition.item, values, depth + 1)
+            if isinstance(inner, bool):
+                return not inner
+            return ast.UnaryOp(op=ast.Not(), operand=inner)
+        if isinstance(condition, (AllOf, AnyOf)):
+            every = isinstance(condition, AllOf)
+            parts = [self.condition(item, values, depth + 1) for item in condition.items]
+            if any(part is (not every) for part in parts):  # a False in an `all`, a True in an `any`
+                return not every
+            tests = [part for part in parts if not isinstance(part, bool)]
+            if not tests:
+                return every
+            if len(tests) == 1:
+                return tests[0]
+            return ast.BoolOp(op=ast.And() if every else ast.Or(), values=tests)
+        return self.leaf(condition, values)
 
-
-def _leaf(leaf: Leaf, values: Mapping[str, Any]) -> Compiled:
-    fact = leaf.fact
-    op = leaf.op
-    if op == "exists":
-        return lambda memory: fact in memory
-    right = operand(leaf, values)
-    if right is NOT_IN_FORCE:
-        return False
-    what = f"rule constant for {fact}"
-    if op == "in":
-        # Facts and constants are of one declared type (checked when the pack loads), so set membership is the
-        # engine's equality; an absent fact (None) is in no set.
-        options = frozenset(engine_value(item, what) for item in right)
-        if not options:
+    def leaf(self, leaf: Leaf, values: Mapping[str, Any]) -> Expression:
+        value = ast.Name(id=self.variable(leaf.fact), ctx=ast.Load())
+        present = ast.Compare(left=value, ops=[ast.IsNot()], comparators=[ast.Constant(value=None)])
+        if leaf.op == "exists":
+            return present
+        right = operand(leaf, values)
+        if right is NOT_IN_FORCE:
             return False
-        return lambda memory: memory.get(fact) in options
-    if op == "between":
-        low, high = (engine_value(item, what) for item in right)
-
-        def between(memory: Memory) -> bool:
-            value = memory.get(fact)
-            return value is not None and low <= value <= high
-        return between
-    constant = engine_value(right, what)
-    return _COMPARISONS[op](fact, constant)
-
-
-def _equal(fact: str, constant: Any) -> Test:
-    return lambda memory: memory.get(fact) == constant  # never None: an absent fact is unequal to every constant
-
-
-def _not_equal(fact: str, constant: Any) -> Test:
-    def not_equal(memory: Memory) -> bool:
-        value = memory.get(fact)
-        return value is not None and value != constant
-    return not_equal
+        what = f"rule constant for {leaf.fact}"
+        if leaf.op == "in":
+            # Facts and constants are of one declared type (checked when the pack loads), so set membership is
+            # the engine's equality; an absent fact (None) is in no set.
+            options = frozenset(engine_value(item, what) for item in right)
+            if not options:
+                return False
+            return ast.Compare(left=value, ops=[ast.In()], comparators=[ast.Constant(value=options)])
+        if leaf.op == "between":
+            low, high = (engine_value(item, what) for item in right)
+            return ast.BoolOp(op=ast.And(), values=[present, ast.Compare(
+                left=ast.Constant(value=low), ops=[ast.LtE(), ast.LtE()],
+                comparators=[value, ast.Constant(value=high)])])
+        constant = ast.Constant(value=engine_value(right, what))
+        if leaf.op == "==":  # never None: an absent fact is unequal to every constant
+            return ast.Compare(left=value, ops=[ast.Eq()], comparators=[constant])
+        return ast.BoolOp(op=ast.And(), values=[present, ast.Compare(
+            left=value, ops=[_ORDERING[leaf.op]()], comparators=[constant])])
 
 
-def _below(fact: str, constant: Any) -> Test:
-    def below(memory: Memory) -> bool:
-        value = memory.get(fact)
-        return value is not None and value < constant
-    return below
+class _TooDeep(Exception):
+    pass
 
 
-def _at_most(fact: str, constant: Any) -> Test:
-    def at_most(memory: Memory) -> bool:
-        value = memory.get(fact)
-        return value is not None and value <= constant
-    return at_most
+def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> tuple[Run, tuple[Rule, ...]]:
+    """(the function `run(memory, on_fire)`, the rules it can fire, in order) for `rules` (each with its layer, in
+    firing order) under these threshold values. Line n + 2 of the function's code is its n-th rule: a failure
+    there names that rule (`rule_at`).
+
+    `run` calls `on_fire(rule, layer)` for each rule whose condition holds, in firing order; on_fire returns the
+    facts the rule asserts (a dict, or nothing), which join the memory before the next layer reads it."""
+    builder = _Builder()
+    kept: list[tuple[Rule, int, Expression]] = []
+    for rule, layer in rules:
+        try:
+            test = builder.condition(rule.when, values)
+        except _TooDeep:
+            from ..errors import EvaluationError
+
+            raise EvaluationError(f"rule {rule.id}: its condition is nested more than {MAX_NESTING} deep, more "
+                                  "than the python engine compiles") from None
+        if test is not False:  # a rule that cannot fire under these thresholds is left out
+            kept.append((rule, layer, test))
+    asserted = {name for rule, _, _ in kept for name, _ in rule.asserts}
+    body: list[ast.stmt] = [_assign("get", _attribute("memory", "get"), 1)]
+    loaded: set[str] = set()
+    layer_seen = None
+    for number, (rule, layer, test) in enumerate(kept):
+        line = number + 2
+        if layer != layer_seen:  # a new layer: (re)load what it reads that earlier layers may have asserted
+            layer_seen = layer
+            for other, other_layer, _ in kept[number:]:
+                if other_layer != layer:
+                    break
+                for fact in other.facts_read:
+                    variable = builder.variables.get(fact)
+                    if variable is not None and (fact not in loaded or fact in asserted):
+                        loaded.add(fact)
+                        body.append(_assign(variable, _call("get", ast.Name(id=f"k{variable[1:]}", ctx=ast.Load())),
+                                            line))
+        fire = _call("on_fire", ast.Name(id=builder.global_name("r", rule), ctx=ast.Load()),
+                     ast.Constant(value=layer))
+        statements: list[ast.stmt] = [ast.Expr(value=fire)]
+        if rule.asserts:  # the facts it asserts join the memory: `new = on_fire(...)`, `if new: update(new)`
+            statements = [_assign("new", fire, line), ast.If(
+                test=ast.Name(id="new", ctx=ast.Load()),
+                body=[ast.Expr(value=_call(_attribute("memory", "update"), ast.Name(id="new", ctx=ast.Load())))],
+                orelse=[])]
+        for statement in statements if test is True else [ast.If(test=test, body=statements, orelse=[])]:
+            _place(statement, line)
+            body.append(statement)
+    function = ast.FunctionDef(name="run", args=ast.arguments(
+        posonlyargs=[], args=[ast.arg(arg="memory"), ast.arg(arg="on_fire")], kwonlyargs=[], kw_defaults=[],
+        defaults=[]), body=body + [ast.Return(value=ast.Constant(value=None))], decorator_list=[], returns=None)
+    if "type_params" in ast.FunctionDef._fields:
+        function.type_params = []
+    module = ast.Module(body=[function], type_ignores=[])
+    ast.fix_missing_locations(module)
+    _place(function, 1, deep=False)
+    namespace = dict(builder.globals)
+    namespace["__builtins__"] = {}  # the code calls nothing but what it is given
+    exec(compile(module, FILENAME, "exec"), namespace)
+    return namespace["run"], tuple(rule for rule, _, _ in kept)
 
 
-def _above(fact: str, constant: Any) -> Test:
-    def above(memory: Memory) -> bool:
-        value = memory.get(fact)
-        return value is not None and value > constant
-    return above
+def rule_at(traceback: Any, rules: tuple[Rule, ...]) -> Rule | None:
+    """The rule whose line of the generated function a failure passed through (compile_rules numbers them)."""
+    line = None
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == FILENAME:
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    if line is None or not 2 <= line < len(rules) + 2:
+        return None
+    return rules[line - 2]
 
 
-def _at_least(fact: str, constant: Any) -> Test:
-    def at_least(memory: Memory) -> bool:
-        value = memory.get(fact)
-        return value is not None and value >= constant
-    return at_least
+def _place(node: ast.AST, line: int, deep: bool = True) -> None:
+    for child in ast.walk(node) if deep else (node,):
+        if "lineno" in child._attributes:
+            child.lineno = child.end_lineno = line  # type: ignore[attr-defined]
+            child.col_offset = child.end_col_offset = 0  # type: ignore[attr-defined]
 
 
-_COMPARISONS: dict[str, Callable[[str, Any], Test]] = {
-    "==": _equal, "!=": _not_equal, "<": _below, "<=": _at_most, ">": _above, ">=": _at_least}
+def _assign(name: str, value: ast.expr, line: int) -> ast.Assign:
+    node = ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=value)
+    _place(node, line)
+    return node
+
+
+def _attribute(name: str, attribute: str) -> ast.Attribute:
+    return ast.Attribute(value=ast.Name(id=name, ctx=ast.Load()), attr=attribute, ctx=ast.Load())
+
+
+def _call(function: str | ast.expr, *arguments: ast.expr) -> ast.Call:
+    target = ast.Name(id=function, ctx=ast.Load()) if isinstance(function, str) else function
+    return ast.Call(func=target, args=list(arguments), keywords=[])
