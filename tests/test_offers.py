@@ -87,7 +87,7 @@ def test_offered_facts_are_exactly_the_gates_not_outside_their_scope(country):
 NAMES = {
     "creator_rewards": ("Creator Rewards", "Creativity Program"),
     "creator_fund": ("Creator Fund",),
-    "live_gifts": ("LIVE gift", "go LIVE", "joint LIVE"),
+    "live_gifts": ("LIVE gift", "go LIVE"),
     "subscription": ("Subscription", "subscriptions"),
     "shop_affiliate": ("TikTok Shop", "shop commission"),
     "creator_marketplace": ("Creator Marketplace",),
@@ -258,7 +258,9 @@ def test_a_minor_is_not_told_money_comes_from_brand_deals(country, age):
     markdown = render(plan, "md")
     body = markdown.split("## Programmes")[0]
     assert "brand deals" not in body.replace("no brand deals", "")
-    assert "media kit" not in body and "joint LIVE" not in body
+    assert "media kit" not in body
+    if age < PACK.thresholds["live.host_min_age"].resolve(country, dt.date(2026, 11, 20)).value:
+        assert "joint LIVE" not in body  # hosting any LIVE needs 18
 
 
 def test_likes_advice_lists_the_ways_to_earn_open_in_that_market():
@@ -317,3 +319,21 @@ def test_a_business_account_where_creator_rewards_does_not_run_is_offered_creato
     assert item.text.startswith("Business accounts cannot join Creator Marketplace (nor Creator Rewards, which is "
                                 "not offered in Vietnam anyway). Switching to a personal account")
     assert "opens it once you also reach 10,000 followers" in item.text
+
+
+@pytest.mark.parametrize("country, age, on, says", [
+    ("US", 15, dt.date(2026, 11, 20), ", and hosting a LIVE at all needs 18."),
+    ("US", 17, dt.date(2021, 6, 1), " at 18."),              # hosting needed 16 until 2022-11-23
+    ("US", 15, dt.date(2021, 6, 1), ", and hosting a LIVE at all needs 16."),
+    ("KR", 18, dt.date(2026, 11, 20), " at 19 in South Korea."),  # may host, may not earn before 19
+])
+def test_a_minor_is_told_the_hosting_age_only_while_under_it(country, age, on, says):
+    text = milestone(advise(creator(country=country, age=age), as_of=on), "minors.plan").text
+    assert says in text.split("What you can do now")[0]
+
+
+def test_joint_lives_are_suggested_only_to_creators_who_may_host_one():
+    history = [{"date": "2026-10-21", "followers": 1_480}]
+    for age, joint in ((17, False), (18, True)):
+        plan = advise(creator(age=age, followers=1_500, history=history), as_of=dt.date(2026, 11, 20))
+        assert ("joint LIVE" in milestone(plan, "content.collaborate_in_niche").text) is joint, age
