@@ -36,6 +36,7 @@ from advisor.errors import AdvisorError
 # 256 records (about a quarter of a second of planning) keep it to a few per cent; the window of partitions in
 # flight then holds some 50 MB of plans at two workers.
 PARTITION = 256
+LOG_LENGTH = 16  # messages Dask keeps per connection for debugging (see DaskRun)
 WINDOW_PER_WORKER = 4  # partitions in flight or waiting for their turn, per worker thread
 CONNECT_TIMEOUT = 30  # seconds to reach a scheduler and see a worker, unless Dask's config says otherwise
 
@@ -94,23 +95,27 @@ class DaskRun:
         timeout = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect", CONNECT_TIMEOUT)) \
             or CONNECT_TIMEOUT
         logging.getLogger("distributed").setLevel(logging.ERROR)  # a lost worker is reported by the run
-        try:
-            if kind == "local":
-                from advisor.batch.work import default_jobs
+        # Dask keeps the last `low-level-log-length` messages of every connection for debugging, 1,000 by default:
+        # here each is a partition of records, so the client would hold up to 1,000 partitions (about 400 MB at 256
+        # records of 1.5 KB). A short log keeps the client's memory flat whatever the input's length.
+        with dask.config.set({"distributed.admin.low-level-log-length": LOG_LENGTH}):
+            try:
+                if kind == "local":
+                    from advisor.batch.work import default_jobs
 
-                self.cluster = distributed.LocalCluster(
-                    n_workers=int(value) or default_jobs(), threads_per_worker=1, processes=True,
-                    host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
-                    local_directory=os.environ.get("TMPDIR") or None)
-                self.client = distributed.Client(self.cluster, set_as_default=False)
-            else:
-                self.client = distributed.Client(str(value), timeout=timeout, set_as_default=False)
-        except OSError as error:
-            self.close()
-            raise AdvisorError(f"--dask {target}: cannot reach the Dask scheduler: {error}") from None
-        except (TimeoutError, ValueError) as error:
-            self.close()
-            raise AdvisorError(f"--dask {target}: cannot start or reach the cluster: {error}") from None
+                    self.cluster = distributed.LocalCluster(
+                        n_workers=int(value) or default_jobs(), threads_per_worker=1, processes=True,
+                        host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                        local_directory=os.environ.get("TMPDIR") or None)
+                    self.client = distributed.Client(self.cluster, set_as_default=False)
+                else:
+                    self.client = distributed.Client(str(value), timeout=timeout, set_as_default=False)
+            except OSError as error:
+                self.close()
+                raise AdvisorError(f"--dask {target}: cannot reach the Dask scheduler: {error}") from None
+            except (TimeoutError, ValueError) as error:
+                self.close()
+                raise AdvisorError(f"--dask {target}: cannot start or reach the cluster: {error}") from None
         try:
             self.client.wait_for_workers(1, timeout=max(timeout, CONNECT_TIMEOUT))
         except (TimeoutError, OSError):
