@@ -20,13 +20,14 @@ from .documents.yaml_source import DEFAULT_LIMITS, Limits
 from .encoding import MAX_EXACT_INTEGER, engine_value
 from .engines import Backend, Ruleset, backend
 from .errors import FactConflictError, FactError, RulePackError
-from .explain import PreparedRequirement, check_requirements, prepare_requirements, reasons
+from .explain import prepare_requirements, reasons
 from .folding import fold_pack, fold_text
 from .frozen import from_fields
+from .gates import Checker, GateChecks
 from .labels import NO_LABELS, Labels
 from .loader import iter_folders, read_packs
 from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order
-from .outcome import AdviceItem, Firing, GateResult, Outcome
+from .outcome import AdviceItem, Firing, Outcome
 from .text import is_plain, render_text
 
 MAX_COMPILED_VARIANTS = 32
@@ -57,8 +58,9 @@ class RulePack:
         self._gates_declared = tuple(sorted(self._gates, key=_declaration_order))  # a plan lists them so
         self._reads = {rule.id: rule.facts_read for rule in self.rules.values()}
         self._read_anywhere = frozenset(name for names in self._reads.values() for name in names)
-        # Per (country, date): each gate's requirements with what depends on the thresholds alone worked out once.
-        self._prepared: dict[tuple[str | None, dt.date], list[tuple[Rule, str, tuple[PreparedRequirement, ...]]]] = {}
+        # Per (country, date): every gate's requirement checks, with what depends on the thresholds alone worked out
+        # once (engine.gates, engine.explain).
+        self._prepared: dict[tuple[str | None, dt.date], Checker] = {}
         self._resolutions: dict[tuple[str | None, dt.date], tuple[dict[str, Any], _VariantKey]] = {}
         self._variants: OrderedDict[_VariantKey, Ruleset] = OrderedDict()
         self._variants_lock = threading.Lock()  # compiling into the cache; lookups and evaluations run outside it
@@ -73,6 +75,8 @@ class RulePack:
         self._fast_facts = {name: (types, name in self._read_anywhere) for name, types in self._exact_types.items()}
         self._threshold_texts: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
         self._fact_types = {**{name: spec.type for name, spec in self.facts.items()}, **self.derived_types}
+        self._gate_checks = GateChecks([(rule.gate or "", rule.id, rule.requirements) for rule in self._gates],
+                                       self._fact_types)
 
     @property
     def name(self) -> str:
@@ -215,9 +219,7 @@ class RulePack:
         firings = tuple([from_fields(Firing, {"rule": rule.id, "layer": layer,
                                               "matched": {name: get(name) for name in reads[rule.id]}})
                          for rule, layer in fired])
-        gates = {gate: from_fields(GateResult, {"gate": gate, "rule": rule.id, "passed": rule.id in fired_ids,
-                                                 "requirements": check_requirements(prepared, everything, values)})
-                 for rule, gate, prepared in self._prepared_gates(country, on, values)}
+        gates = self._prepared_gates(country, on, values)(everything, fired_ids)
         as_given = {name: facts[name] for name in self._folded if isinstance(facts.get(name), str)}
         return from_fields(Outcome, {"facts": clean, "derived": derived, "fired": firings, "gates": gates,
                                      "thresholds": values, "country": country, "on": on,
@@ -253,15 +255,13 @@ class RulePack:
             memory[name] = engine_value(clean[name], f"fact {name!r}")
         return clean, memory
 
-    def _prepared_gates(self, country: str | None, on: dt.date, values: dict[str, Any]
-                        ) -> list[tuple[Rule, str, tuple[PreparedRequirement, ...]]]:
-        """Each gated rule with its gate and its requirements prepared for this country and date."""
+    def _prepared_gates(self, country: str | None, on: dt.date, values: dict[str, Any]) -> Checker:
+        """Every gate's requirement checks for this country and date: (facts, fired rule ids) -> {gate: result}."""
         found = self._prepared.get((country, on))
         if found is None:
-            found = [(rule, rule.gate or "",  # a gated rule: never empty (_gates holds rules with a gate)
-                      prepare_requirements(rule.requirements, values, self.thresholds, country, on, self.labels,
-                                           self._fact_types))
-                     for rule in self._gates]
+            found = self._gate_checks.bind([prepare_requirements(rule.requirements, values, self.thresholds, country,
+                                                                 on, self.labels, self._fact_types)
+                                            for rule in self._gates], values)
             self._prepared[(country, on)] = found
         return found
 

@@ -1,0 +1,67 @@
+"""Python functions built as syntax trees (`ast`), never from text: the engine's compiled rules and gate checks.
+
+A tree is made of nodes this code chooses; a value from a rule file goes in only as a constant node or as an entry
+of the function's globals, and every variable is named by number (`v0`, `c3`), never after a fact or a rule, so
+nothing a rule file says can become code. The function gets no builtins: it calls only what it is given. Line
+numbers are the caller's to choose (a failure's traceback then says which rule or requirement it was in).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Callable
+
+
+def name(identifier: str) -> ast.Name:
+    return ast.Name(id=identifier, ctx=ast.Load())
+
+
+def constant(value: Any) -> ast.Constant:
+    return ast.Constant(value=value)
+
+
+def attribute(owner: str, attr: str) -> ast.Attribute:
+    return ast.Attribute(value=name(owner), attr=attr, ctx=ast.Load())
+
+
+def call(function: str | ast.expr, *arguments: ast.expr) -> ast.Call:
+    return ast.Call(func=name(function) if isinstance(function, str) else function, args=list(arguments),
+                    keywords=[])
+
+
+def assign(target: str, value: ast.expr, line: int = 1) -> ast.Assign:
+    return place(ast.Assign(targets=[ast.Name(id=target, ctx=ast.Store())], value=value), line)
+
+
+def is_none(value: ast.expr, negate: bool = False) -> ast.Compare:
+    return ast.Compare(left=value, ops=[ast.IsNot() if negate else ast.Is()], comparators=[constant(None)])
+
+
+def place(node: Any, line: int) -> Any:
+    """`node` and everything in it on line `line` of the function."""
+    for child in ast.walk(node):
+        if "lineno" in child._attributes:
+            child.lineno = child.end_lineno = line
+            child.col_offset = child.end_col_offset = 0
+    return node
+
+
+def function_def(function_name: str, arguments: list[str], body: list[ast.stmt], line: int = 1) -> ast.FunctionDef:
+    function = ast.FunctionDef(name=function_name, args=ast.arguments(
+        posonlyargs=[], args=[ast.arg(arg=argument) for argument in arguments], kwonlyargs=[], kw_defaults=[],
+        defaults=[]), body=body, decorator_list=[], returns=None)
+    if "type_params" in ast.FunctionDef._fields:  # Python 3.12 and later
+        function.type_params = []
+    function.lineno = function.end_lineno = line
+    function.col_offset = function.end_col_offset = 0
+    return function
+
+
+def build(function_name: str, arguments: list[str], body: list[ast.stmt], namespace: dict[str, Any],
+          filename: str) -> Callable[..., Any]:
+    """The function `function_name(*arguments)` with this body, its globals `namespace` (and no builtins)."""
+    module = ast.Module(body=[function_def(function_name, arguments, body)], type_ignores=[])
+    ast.fix_missing_locations(module)
+    scope = {**namespace, "__builtins__": {}}
+    exec(compile(module, filename, "exec"), scope)
+    return scope[function_name]
