@@ -76,8 +76,14 @@ _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operat
             ">=": operator.ge}
 
 
+_NUMBERS = (int, float)
+_new, _set = object.__new__, object.__setattr__
+
+
 def _gap(op: str, actual: Any, required: Any) -> float | int | None:
-    if not (is_json_number(actual) and is_json_number(required)):
+    """How far `actual` is from `required` for an ordering comparison (0 when met); None for anything else."""
+    if not ((type(actual) in _NUMBERS or is_json_number(actual)) and
+            (type(required) in _NUMBERS or is_json_number(required))):
         return None
     if op in (">=", ">"):
         return max(0, required - actual)
@@ -191,29 +197,29 @@ def composite_check(item: PreparedRequirement, values: Mapping[str, Any], facts:
 
 
 def _finish(item: PreparedRequirement, actual: Any) -> RequirementCheck:
-    """The check of one leaf requirement for this actual value (None: the fact is absent)."""
-    leaf, static = item.leaf, item.static
+    """The check of one leaf requirement for this actual value (None: the fact is absent): the prepared check with
+    the actual value, met, the gap and the actual value in words filled in (`replace(static, ...)` at a quarter of
+    the cost, engine.frozen: a plan checks some thirty requirements)."""
+    static = item.static
+    fields = dict(static.__dict__)  # actual, met, gap and actual_text are None in it
+    if actual is None:  # `exists` too: a fact not given is "cannot tell yet", never a failed requirement
+        fields["met"] = None if static.in_force else False
+        return from_fields(RequirementCheck, fields)
+    leaf = item.leaf
     assert leaf is not None
-    met: bool | None
-    if actual is None:
-        met = None if static.in_force else False
-    else:
-        met = _compare(leaf, actual, item.right)
-    gap = _gap(leaf.op, actual, static.required) if static.in_force and not static.scope else None
-    check = _with_outcome(static, actual, met, gap, None if actual is None else item.labels.value(leaf.fact, actual))
-    member = item.members.member(actual) if item.members is not None and actual is not None else None
-    if member is not None:
-        check = _with_member(check, leaf, member, item.on)
+    fields["actual"] = actual
+    fields["met"] = _compare(leaf, actual, item.right)
+    if static.in_force and not static.scope:
+        fields["gap"] = _gap(leaf.op, actual, static.required)
+    kind = type(actual)  # a number has no label of its own: its words are `show`'s (Labels.value)
+    fields["actual_text"] = show(actual) if kind is int or kind is float else item.labels.value(leaf.fact, actual)
+    check = _new(RequirementCheck)
+    _set(check, "__dict__", fields)  # engine.frozen's from_fields, written out: a check finished per evaluation
+    if item.members is not None:
+        member = item.members.member(actual)
+        if member is not None:
+            check = _with_member(check, leaf, member, item.on)
     return check
-
-
-def _with_outcome(static: RequirementCheck, actual: Any, met: bool | None, gap: Any,
-                  actual_text: str | None) -> RequirementCheck:
-    """`replace(static, actual=..., met=..., gap=..., actual_text=...)` at a quarter of the cost (engine.frozen):
-    a plan checks some thirty requirements."""
-    fields = dict(static.__dict__)
-    fields["actual"], fields["met"], fields["gap"], fields["actual_text"] = actual, met, gap, actual_text
-    return from_fields(RequirementCheck, fields)
 
 
 def _with_member(check: RequirementCheck, leaf: Leaf, member: ThresholdEntry, on: dt.date | None

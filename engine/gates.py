@@ -82,7 +82,7 @@ def _factory(gates: Sequence[Gate], fact_types: Mapping[str, str]) -> Callable[.
                                           orelse=present), line))
             checks.append(name(f"c{n}"))
         results_keys.append(constant(gate))
-        results_values.append(call("from_fields", name("GateResult"), ast.Dict(
+        results_values.append(call("gate_result", ast.Dict(
             keys=[constant("gate"), constant("rule"), constant("passed"), constant("requirements")],
             values=[constant(gate), constant(rule),
                     ast.Compare(left=constant(rule), ops=[ast.In()], comparators=[name("fired")]),
@@ -91,5 +91,5 @@ def _factory(gates: Sequence[Gate], fact_types: Mapping[str, str]) -> Callable[.
     outer.append(function_def("check", ["facts", "fired"], inner, 2))
     outer.append(place(ast.Return(value=name("check")), len(gates) + 4))
     namespace = {"partial": partial, "composite_check": composite_check, "finish_and_remember": finish_and_remember,
-                 "from_fields": from_fields, "GateResult": GateResult, "type": type}
+                 "gate_result": partial(from_fields, GateResult), "type": type}
     return build("make", ["items", "values"], outer, namespace, FILENAME)
