@@ -41,8 +41,10 @@ def place(node: Any, line: int) -> Any:
     """`node` and everything in it on line `line` of the function."""
     for child in ast.walk(node):
         if "lineno" in child._attributes:
-            child.lineno = child.end_lineno = line
-            child.col_offset = child.end_col_offset = 0
+            setattr(child, "lineno", line)
+            setattr(child, "end_lineno", line)
+            setattr(child, "col_offset", 0)
+            setattr(child, "end_col_offset", 0)
     return node
 
 
@@ -51,7 +53,7 @@ def function_def(function_name: str, arguments: list[str], body: list[ast.stmt],
         posonlyargs=[], args=[ast.arg(arg=argument) for argument in arguments], kwonlyargs=[], kw_defaults=[],
         defaults=[]), body=body, decorator_list=[], returns=None)
     if "type_params" in ast.FunctionDef._fields:  # Python 3.12 and later
-        function.type_params = []
+        setattr(function, "type_params", [])
     function.lineno = function.end_lineno = line
     function.col_offset = function.end_col_offset = 0
     return function

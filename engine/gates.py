@@ -53,7 +53,7 @@ def _factory(gates: Sequence[Gate], fact_types: Mapping[str, str]) -> Callable[.
     outer: list[ast.stmt] = []
     inner: list[ast.stmt] = [assign("get", attribute("facts", "get"), 2)]
     number = 0
-    results_keys: list[ast.expr] = []
+    results_keys: list[ast.expr | None] = []
     results_values: list[ast.expr] = []
     for line, (gate, rule, requirements) in enumerate(gates, 3):
         checks: list[ast.expr] = []

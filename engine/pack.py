@@ -15,15 +15,16 @@ import threading
 from collections import OrderedDict
 from typing import Any, Iterable, Mapping, Sequence
 
-from .checks import check_pack, compatible
+from .checks import check_pack
 from .documents.yaml_source import DEFAULT_LIMITS, Limits
-from .encoding import MAX_EXACT_INTEGER, engine_value
+from .encoding import engine_value
 from .engines import Backend, Ruleset, backend
-from .errors import FactConflictError, FactError, RulePackError
+from .errors import FactConflictError, RulePackError
 from .explain import prepare_requirements, reasons
-from .folding import fold_pack, fold_text
+from .folding import fold_pack
 from .frozen import from_fields
 from .gates import Checker, GateChecks
+from .intake import FactIntake
 from .labels import NO_LABELS, Labels
 from .loader import iter_folders, read_packs
 from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order
@@ -68,11 +69,8 @@ class RulePack:
         # For rule text: every declared fact's name, and per set of threshold values in force every threshold
         # (None where not in force), keyed by the identity of the values (_resolve keeps one dict per set).
         self._fact_names = (*self.facts, *self.derived_types)
-        self._exact_types = {name: () if spec.folded else _EXACT_TYPES.get(spec.type, ())
-                             for name, spec in self.facts.items()}
         self._folded = tuple(name for name, spec in self.facts.items() if spec.folded)
-        # fact name -> (the Python types certainly of its declared type, whether some condition reads it)
-        self._fast_facts = {name: (types, name in self._read_anywhere) for name, types in self._exact_types.items()}
+        self._intake = FactIntake(self.facts, self._read_anywhere)  # facts checked, and the working memory
         self._threshold_texts: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
         self._fact_types = {**{name: spec.type for name, spec in self.facts.items()}, **self.derived_types}
         self._gate_checks = GateChecks([(rule.gate or "", rule.id, rule.requirements) for rule in self._gates],
@@ -162,23 +160,7 @@ class RulePack:
     # -- evaluation ---------------------------------------------------------------------------------------
     def check_facts(self, facts: Mapping[str, Any]) -> dict[str, Any]:
         """The facts with absent (None) values dropped, each checked against its declared type."""
-        clean = {}
-        exact = self._exact_types
-        for name, value in facts.items():
-            if type(value) in exact.get(name, ()):  # the common case: a declared fact of its very type
-                clean[name] = value
-                continue
-            spec = self.facts.get(name)
-            if spec is None:
-                raise FactError(f"fact {name!r} is not declared to the rule pack")
-            if value is None:
-                continue
-            if spec.type == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
-                raise FactError(f"fact {name!r} must be a whole number, got {value!r}")
-            if not compatible(spec.type, value if not isinstance(value, dt.datetime) else value.date()):
-                raise FactError(f"fact {name!r} must be {spec.type}, got {value!r}")
-            clean[name] = fold_text(value) if spec.folded else value
-        return clean
+        return self._intake.check(facts)
 
     def evaluate(self, facts: Mapping[str, Any], *, country: str | None = None,
                  on: dt.date | None = None) -> Outcome:
@@ -189,7 +171,7 @@ class RulePack:
         one fact, EvaluationError when the engine itself fails.
         """
         on = on or dt.date.today()
-        clean, memory = self._facts_in(facts)
+        clean, memory = self._intake.take(facts)
         values, key = self._resolve(country, on)
         derived: dict[str, Any] = {}
         asserted_by: dict[str, str] = {}
@@ -224,36 +206,6 @@ class RulePack:
         return from_fields(Outcome, {"facts": clean, "derived": derived, "fired": firings, "gates": gates,
                                      "thresholds": values, "country": country, "on": on,
                                      "fired_ids": frozenset(fired_ids), "as_given": as_given})
-
-    def _facts_in(self, facts: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(the facts checked as `check_facts` does, the working memory: the facts some condition reads, as engine
-        values) in one pass. Only facts some condition reads go to the engine: durable-rules parses every fact of
-        the message at each layer."""
-        clean: dict[str, Any] = {}
-        memory: dict[str, Any] = {}
-        later: list[str] = []
-        fast = self._fast_facts
-        for name, value in facts.items():
-            found = fast.get(name)
-            if found is None or type(value) not in found[0]:  # not the common case: check it in full
-                checked = self.check_facts({name: value})
-                if not checked:
-                    continue
-                value = checked[name]
-                read = name in self._read_anywhere
-            else:
-                read = found[1]
-            clean[name] = value
-            if read:
-                kind = type(value)
-                if (kind is str and value.isascii()) or kind is bool or (
-                        (kind is int or kind is float) and -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER):
-                    memory[name] = value  # a NaN fails the comparison, and engine_value refuses it
-                else:
-                    later.append(name)
-        for name in later:  # after every fact is checked, as a bad fact's type is reported before its value
-            memory[name] = engine_value(clean[name], f"fact {name!r}")
-        return clean, memory
 
     def _prepared_gates(self, country: str | None, on: dt.date, values: dict[str, Any]) -> Checker:
         """Every gate's requirement checks for this country and date: (facts, fired rule ids) -> {gate: result}."""
@@ -309,12 +261,6 @@ class RulePack:
                 self._threshold_texts.clear()
             found = self._threshold_texts[id(values)] = (values, thresholds)
         return facts, found[1]
-
-
-# The Python types that are certainly of a declared fact type (check_facts' fast path; anything else is checked
-# in full, which also accepts subclasses).
-_EXACT_TYPES = {"integer": (int,), "number": (int, float), "boolean": (bool,), "string": (str,),
-                "date": (dt.date, dt.datetime)}
 
 
 class _VariantKey:

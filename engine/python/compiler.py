@@ -142,7 +142,9 @@ def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> t
         if rule.asserts:  # the facts it asserts join the memory: `new = on_fire(...)`, `if new: update(new)`
             statements = [assign("new", fire), ast.If(test=name("new"), body=[
                 ast.Expr(value=call(attribute("memory", "update"), name("new")))], orelse=[])]
-        for statement in statements if test is True else [ast.If(test=test, body=statements, orelse=[])]:
+        if not isinstance(test, bool):
+            statements = [ast.If(test=test, body=statements, orelse=[])]
+        for statement in statements:
             body.append(place(statement, line))
     body.append(place(ast.Return(value=constant(None)), len(kept) + 2))
     return build("run", ["memory", "on_fire"], body, builder.globals, FILENAME), tuple(r for r, _, _ in kept)
