@@ -29,8 +29,10 @@ def call(function: str | ast.expr, *arguments: ast.expr) -> ast.Call:
                     keywords=[])
 
 
-def assign(target: str, value: ast.expr, line: int = 1) -> ast.Assign:
-    return place(ast.Assign(targets=[ast.Name(id=target, ctx=ast.Store())], value=value), line)
+def assign(target: str, value: ast.expr, line: int | None = None) -> ast.Assign:
+    """`target = value`, on `line` (None: the line of the statement holding it)."""
+    statement = ast.Assign(targets=[ast.Name(id=target, ctx=ast.Store())], value=value)
+    return statement if line is None else place(statement, line)
 
 
 def is_none(value: ast.expr, negate: bool = False) -> ast.Compare:
@@ -38,13 +40,12 @@ def is_none(value: ast.expr, negate: bool = False) -> ast.Compare:
 
 
 def place(node: Any, line: int) -> Any:
-    """`node` and everything in it on line `line` of the function."""
-    for child in ast.walk(node):
-        if "lineno" in child._attributes:
-            setattr(child, "lineno", line)
-            setattr(child, "end_lineno", line)
-            setattr(child, "col_offset", 0)
-            setattr(child, "end_col_offset", 0)
+    """`node` on line `line` of the function; what it holds without a line of its own takes its line (`build`
+    fills them in, ast.fix_missing_locations)."""
+    setattr(node, "lineno", line)
+    setattr(node, "end_lineno", line)
+    setattr(node, "col_offset", 0)
+    setattr(node, "end_col_offset", 0)
     return node
 
 

@@ -20,8 +20,7 @@ from functools import partial
 from typing import AbstractSet, Any, Callable, Mapping, Sequence
 
 from .codegen import assign, attribute, build, call, constant, function_def, is_none, name, place
-from .explain import PreparedRequirement, composite_check, finish_and_remember, remembered_type
-from .frozen import from_fields
+from .explain import REMEMBERED_TYPES, PreparedRequirement, composite_check, finish_and_remember, remembered_type
 from .model import Condition, Leaf
 from .outcome import GateResult
 
@@ -49,9 +48,21 @@ class GateChecks:
 def _factory(gates: Sequence[Gate], fact_types: Mapping[str, str]) -> Callable[..., Checker]:
     """`make(items, values)` -> `check(facts, fired)`: `make` takes each prepared requirement apart into the
     closure's variables (u: the check for an absent fact, m: the checks finished by value, f: finish one, x: a
-    composite requirement's check), `check` is the loop written out."""
+    composite requirement's check), `check` is the loop written out: each fact read once (a: its value, e: of
+    the fact's own type), then each requirement's check c, then each gate's GateResult g."""
     outer: list[ast.stmt] = []
     inner: list[ast.stmt] = [assign("get", attribute("facts", "get"), 2)]
+    facts: dict[str, int] = {}  # fact -> number of its variables a<j> and e<j>
+    for _, _, requirements in gates:
+        for condition in requirements:
+            if isinstance(condition, Leaf) and condition.fact not in facts:
+                j = facts[condition.fact] = len(facts)
+                inner.append(assign(f"a{j}", call("get", constant(condition.fact)), 2))
+                exact = remembered_type(fact_types.get(condition.fact))
+                if exact is not None:
+                    outer.append(assign(f"t{j}", name(f"type_{exact.__name__}")))
+                    inner.append(assign(f"e{j}", ast.Compare(left=call("type", name(f"a{j}")), ops=[ast.Is()],
+                                                             comparators=[name(f"t{j}")]), 2))
     number = 0
     results_keys: list[ast.expr | None] = []
     results_values: list[ast.expr] = []
@@ -64,32 +75,34 @@ def _factory(gates: Sequence[Gate], fact_types: Mapping[str, str]) -> Callable[.
             if not isinstance(condition, Leaf):
                 outer.append(assign(f"x{n}", call("partial", name("composite_check"), item, name("values"))))
                 inner.append(assign(f"c{n}", call(f"x{n}", name("facts")), line))
-            else:
-                outer.append(assign(f"u{n}", ast.Attribute(value=item, attr="unknown", ctx=ast.Load())))
-                outer.append(assign(f"f{n}", call("partial", name("finish_and_remember"), item)))
-                present: list[ast.stmt] = [assign(f"c{n}", call(f"f{n}", name("a")))]
-                exact = remembered_type(fact_types.get(condition.fact))
-                if exact is not None:  # `c = m.get(a)` first, for a value of the fact's own type
-                    outer.append(assign(f"m{n}", ast.Attribute(value=item, attr="remembered", ctx=ast.Load())))
-                    outer.append(assign(f"t{n}", ast.Attribute(value=item, attr="exact", ctx=ast.Load())))
-                    present = [ast.If(
-                        test=ast.Compare(left=call("type", name("a")), ops=[ast.Is()], comparators=[name(f"t{n}")]),
-                        body=[assign(f"c{n}", call(attribute(f"m{n}", "get"), name("a"))),
-                              ast.If(test=is_none(name(f"c{n}")), body=present, orelse=[])],
-                        orelse=present)]
-                inner.append(assign("a", call("get", constant(condition.fact)), line))
-                inner.append(place(ast.If(test=is_none(name("a")), body=[assign(f"c{n}", name(f"u{n}"))],
-                                          orelse=present), line))
+                checks.append(name(f"c{n}"))
+                continue
+            j = facts[condition.fact]
+            actual = name(f"a{j}")
+            outer.append(assign(f"u{n}", ast.Attribute(value=item, attr="unknown", ctx=ast.Load())))
+            outer.append(assign(f"f{n}", call("partial", name("finish_and_remember"), item)))
+            present: list[ast.stmt] = [assign(f"c{n}", call(f"f{n}", actual))]
+            if remembered_type(fact_types.get(condition.fact)) is not None:  # `c = m.get(a)` first
+                outer.append(assign(f"m{n}", ast.Attribute(value=item, attr="remembered", ctx=ast.Load())))
+                present = [ast.If(test=name(f"e{j}"), body=[
+                    assign(f"c{n}", call(attribute(f"m{n}", "get"), actual)),
+                    ast.If(test=is_none(name(f"c{n}")), body=present, orelse=[])], orelse=present)]
+            inner.append(place(ast.If(test=is_none(actual), body=[assign(f"c{n}", name(f"u{n}"))],
+                                      orelse=present), line))
             checks.append(name(f"c{n}"))
-        results_keys.append(constant(gate))
-        results_values.append(call("gate_result", ast.Dict(
+        # g = new(GateResult); set(g, "__dict__", {...}): engine.frozen's from_fields, written out
+        inner.append(assign(f"g{line}", call("new", name("GateResult")), line))
+        inner.append(place(ast.Expr(value=call("put", name(f"g{line}"), constant("__dict__"), ast.Dict(
             keys=[constant("gate"), constant("rule"), constant("passed"), constant("requirements")],
             values=[constant(gate), constant(rule),
                     ast.Compare(left=constant(rule), ops=[ast.In()], comparators=[name("fired")]),
-                    ast.Tuple(elts=checks, ctx=ast.Load())])))
+                    ast.Tuple(elts=checks, ctx=ast.Load())]))), line))
+        results_keys.append(constant(gate))
+        results_values.append(name(f"g{line}"))
     inner.append(place(ast.Return(value=ast.Dict(keys=results_keys, values=results_values)), len(gates) + 3))
     outer.append(function_def("check", ["facts", "fired"], inner, 2))
     outer.append(place(ast.Return(value=name("check")), len(gates) + 4))
     namespace = {"partial": partial, "composite_check": composite_check, "finish_and_remember": finish_and_remember,
-                 "gate_result": partial(from_fields, GateResult), "type": type}
+                 "GateResult": GateResult, "new": object.__new__, "put": object.__setattr__, "type": type,
+                 **{f"type_{kind.__name__}": kind for kind in REMEMBERED_TYPES.values()}}
     return build("make", ["items", "values"], outer, namespace, FILENAME)

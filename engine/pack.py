@@ -32,6 +32,7 @@ from .outcome import AdviceItem, Firing, Outcome
 from .text import is_plain, render_text
 
 MAX_COMPILED_VARIANTS = 32
+_new, _set = object.__new__, object.__setattr__
 _RESOLUTION_CACHE_SIZE = 4096
 
 
@@ -198,9 +199,13 @@ class RulePack:
         # earlier layers (engine.checks), and derived facts are written once, so their values at the end are those.
         get = everything.get
         reads = self._reads
-        firings = tuple([from_fields(Firing, {"rule": rule.id, "layer": layer,
-                                              "matched": {name: get(name) for name in reads[rule.id]}})
-                         for rule, layer in fired])
+        made = []
+        for rule, layer in fired:  # Firing(rule.id, layer, matched) without its __init__ (engine.frozen)
+            names = reads[rule.id]
+            firing = _new(Firing)
+            _set(firing, "__dict__", {"rule": rule.id, "layer": layer, "matched": dict(zip(names, map(get, names)))})
+            made.append(firing)
+        firings = tuple(made)
         gates = self._prepared_gates(country, on, values)(everything, fired_ids)
         as_given = {name: facts[name] for name in self._folded if isinstance(facts.get(name), str)}
         return from_fields(Outcome, {"facts": clean, "derived": derived, "fired": firings, "gates": gates,

@@ -279,9 +279,9 @@ thresholds:
     assert advice[0].title == "Frost line —"
 
 
-def test_facts_of_a_shape_seen_before_are_still_checked_one_by_one(garden):
-    """Facts are taken in by their shape (names and value types) once it has been seen (engine/intake.py): a value
-    of the same shape that the engine cannot take must still be refused naming its fact, and odd text still
+def test_facts_the_engine_cannot_take_are_refused_naming_the_fact_and_odd_text_still_reaches_the_rules(garden):
+    """Facts are taken in by one fast pass (engine/intake.py): beside good facts, a value of a fact's own type that
+    the engine cannot take is still refused naming its fact, a None is an absent fact, and text that is not ASCII
     reaches the rules."""
     good = {"soil_moisture": 0.1, "temperature": 10.0, "plant": "rose", "month": 6, "litres_available": 80,
             "sown_on": dt.date(2024, 4, 1)}
