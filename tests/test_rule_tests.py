@@ -15,7 +15,7 @@ from advisor.api import default_rules_dir, load_rules
 from advisor.errors import AdvisorError, RuleTestError
 from advisor.authoring.rule_tests import discover, format_report, run_rule_tests
 
-RULE_FILES = ("content", "earnings", "engagement", "growth", "programs")
+RULE_FILES = ("content", "earnings", "engagement", "growth", "offers", "programs")
 
 
 @pytest.fixture(scope="module")

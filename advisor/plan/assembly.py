@@ -175,8 +175,8 @@ def _growth(profile: Profile, eligibility: tuple[ProgramEligibility, ...],
     followers = profile.followers
     unlocks: dict[int, list[str]] = {}
     for item in eligibility:
-        if item.status == "not_offered":
-            continue  # more followers open nothing that is not offered to this creator
+        if item.status in ("not_offered", "closed"):
+            continue  # more followers open nothing that is not offered to this creator, or not running on the date
         for check in item.requirements:
             if check.fact == "followers" and check.operator in (">=", ">") and check.in_force \
                     and isinstance(check.required, int) and check.required > followers:
