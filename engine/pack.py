@@ -9,6 +9,7 @@ cache is full.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -22,7 +23,6 @@ from .engines import Backend, Ruleset, backend
 from .errors import FactConflictError, RulePackError
 from .explain import prepare_requirements, reasons
 from .folding import fold_pack
-from .frozen import from_fields
 from .gates import Checker, GateChecks
 from .intake import FactIntake
 from .labels import NO_LABELS, Labels
@@ -53,12 +53,15 @@ class RulePack:
         self.replaced = replaced
         self.labels = labels  # words for facts, operators and values (engine.labels)
         self._backend = engine if engine is not None else backend()
+        self._serial = not isinstance(self._backend.lock, contextlib.nullcontext)  # python: no lock to take
         # (kind, name, overlay folder) -> what that overlay replaced: lint compares them, rule tests name them.
         self.previous = dict(previous or {})
         self.firing_order: tuple[Rule, ...] = tuple(firing_order(self.rules.values(), layers))
         self._gates = [rule for rule in self.firing_order if rule.gate]
         self._gates_declared = tuple(sorted(self._gates, key=_declaration_order))  # a plan lists them so
         self._reads = {rule.id: rule.facts_read for rule in self.rules.values()}
+        self._asserts = {rule.id: tuple((name, value, f"fact {name!r} asserted by rule {rule.id}")
+                                        for name, value in rule.asserts) for rule in self.rules.values()}
         self._read_anywhere = frozenset(name for names in self._reads.values() for name in names)
         # Per (country, date): every gate's requirement checks, with what depends on the thresholds alone worked out
         # once (engine.gates, engine.explain).
@@ -177,23 +180,23 @@ class RulePack:
         derived: dict[str, Any] = {}
         asserted_by: dict[str, str] = {}
         fired: list[tuple[Rule, int]] = []
-        fired_ids: set[str] = set()
         record = fired.append
-        seen = fired_ids.add
+        asserts = self._asserts
 
         def on_fire(rule: Rule, layer: int) -> dict[str, Any] | None:
-            if rule.id in fired_ids:
-                return None  # an `any` whose branches both hold reaches durable-rules' agenda once per branch
-            seen(rule.id)
-            record((rule, layer))
+            record((rule, layer))  # each rule once: the engine's run promises it
             if rule.asserts:
-                return _assert(rule, values, derived, asserted_by)
+                return _assert(rule, asserts[rule.id], values, derived, asserted_by)
             return None
 
         # durable: one lock from choosing the compiled variant to running it, so no thread can free it between;
         # python: no lock at all.
-        with self._backend.lock:
+        if self._serial:
+            with self._backend.lock:
+                self._variant(values, key).run(memory, on_fire)
+        else:
             self._variant(values, key).run(memory, on_fire)
+        fired_ids = frozenset([rule.id for rule, _ in fired])
         everything = {**clean, **derived} if derived else clean.copy()
         # What each fired rule read, as it was when the rule fired: a rule reads only facts given or derived in
         # earlier layers (engine.checks), and derived facts are written once, so their values at the end are those.
@@ -208,9 +211,11 @@ class RulePack:
         firings = tuple(made)
         gates = self._prepared_gates(country, on, values)(everything, fired_ids)
         as_given = {name: facts[name] for name in self._folded if isinstance(facts.get(name), str)}
-        return from_fields(Outcome, {"facts": clean, "derived": derived, "fired": firings, "gates": gates,
-                                     "thresholds": values, "country": country, "on": on,
-                                     "fired_ids": frozenset(fired_ids), "as_given": as_given})
+        outcome = _new(Outcome)  # Outcome(...) without its __init__ (engine.frozen)
+        _set(outcome, "__dict__", {"facts": clean, "derived": derived, "fired": firings, "gates": gates,
+                                   "thresholds": values, "country": country, "on": on, "fired_ids": fired_ids,
+                                   "as_given": as_given})
+        return outcome
 
     def _prepared_gates(self, country: str | None, on: dt.date, values: dict[str, Any]) -> Checker:
         """Every gate's requirement checks for this country and date: (facts, fired rule ids) -> {gate: result}."""
@@ -285,12 +290,13 @@ class _VariantKey:
         return isinstance(other, _VariantKey) and self.values == other.values
 
 
-def _assert(rule: Rule, values: Mapping[str, Any], derived: dict[str, Any], asserted_by: dict[str, str]
-            ) -> dict[str, Any]:
-    """The facts a fired rule asserts, written once into `derived` (a second rule asserting another value for one
-    is a FactConflictError naming both), as engine values for the working memory."""
+def _assert(rule: Rule, asserts: tuple[tuple[str, Any, str], ...], values: Mapping[str, Any],
+            derived: dict[str, Any], asserted_by: dict[str, str]) -> dict[str, Any]:
+    """The facts a fired rule asserts (`asserts`: each fact's name, the value or threshold asserted, and the words
+    naming it for an error, made once per pack), written once into `derived` (a second rule asserting another
+    value for one is a FactConflictError naming both), as engine values for the working memory."""
     new = {}
-    for name, asserted in rule.asserts:
+    for name, asserted, what in asserts:
         value = values.get(asserted.name) if isinstance(asserted, ThresholdRef) else asserted
         if value is None:
             continue
@@ -299,7 +305,7 @@ def _assert(rule: Rule, values: Mapping[str, Any], derived: dict[str, Any], asse
                                     f"for {name!r}: {derived[name]!r} and {value!r}")
         derived[name] = value
         asserted_by.setdefault(name, rule.id)
-        new[name] = engine_value(value, f"fact {name!r} asserted by rule {rule.id}")
+        new[name] = engine_value(value, what)
     return new
 
 
