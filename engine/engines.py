@@ -9,8 +9,8 @@ An engine (a "backend") offers:
 - `name`, and `lock`: a context manager held while a compiled ruleset is chosen and run (durable-rules is not
   thread-safe; the Python engine's lock does nothing);
 - `compile(rules, layers, values)`: the rules that can fire under one set of threshold values, as an object with
-  `run(memory, on_fire)` (call `on_fire(rule, layer)` for each firing, in firing order, adding the facts it
-  returns to the memory) and `close()`;
+  `run(memory, on_fire)` (call `on_fire(rule, layer)` for each firing, in firing order, each rule once, adding
+  the facts it returns to the memory) and `close()`;
 - `load_problems(rules, thresholds, layers, fact_names)`: what this engine could not hold, as located problems.
 """
 

@@ -9,27 +9,30 @@ cache is full.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import threading
 from collections import OrderedDict
 from typing import Any, Iterable, Mapping, Sequence
 
-from .checks import check_pack, compatible
+from .checks import check_pack
 from .documents.yaml_source import DEFAULT_LIMITS, Limits
-from .encoding import MAX_EXACT_INTEGER, engine_value
+from .encoding import engine_value
 from .engines import Backend, Ruleset, backend
-from .errors import FactConflictError, FactError, RulePackError
-from .explain import PreparedRequirement, check_requirements, prepare_requirements, reasons
-from .folding import fold_pack, fold_text
-from .frozen import from_fields
+from .errors import FactConflictError, RulePackError
+from .explain import prepare_requirements, reasons
+from .folding import fold_pack
+from .gates import Checker, GateChecks
+from .intake import FactIntake
 from .labels import NO_LABELS, Labels
 from .loader import iter_folders, read_packs
 from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order
-from .outcome import AdviceItem, Firing, GateResult, Outcome
+from .outcome import AdviceItem, Firing, Outcome
 from .text import is_plain, render_text
 
 MAX_COMPILED_VARIANTS = 32
+_new, _set = object.__new__, object.__setattr__
 _RESOLUTION_CACHE_SIZE = 4096
 
 
@@ -50,15 +53,19 @@ class RulePack:
         self.replaced = replaced
         self.labels = labels  # words for facts, operators and values (engine.labels)
         self._backend = engine if engine is not None else backend()
+        self._serial = not isinstance(self._backend.lock, contextlib.nullcontext)  # python: no lock to take
         # (kind, name, overlay folder) -> what that overlay replaced: lint compares them, rule tests name them.
         self.previous = dict(previous or {})
         self.firing_order: tuple[Rule, ...] = tuple(firing_order(self.rules.values(), layers))
         self._gates = [rule for rule in self.firing_order if rule.gate]
         self._gates_declared = tuple(sorted(self._gates, key=_declaration_order))  # a plan lists them so
         self._reads = {rule.id: rule.facts_read for rule in self.rules.values()}
+        self._asserts = {rule.id: tuple((name, value, f"fact {name!r} asserted by rule {rule.id}")
+                                        for name, value in rule.asserts) for rule in self.rules.values()}
         self._read_anywhere = frozenset(name for names in self._reads.values() for name in names)
-        # Per (country, date): each gate's requirements with what depends on the thresholds alone worked out once.
-        self._prepared: dict[tuple[str | None, dt.date], list[tuple[Rule, str, tuple[PreparedRequirement, ...]]]] = {}
+        # Per (country, date): every gate's requirement checks, with what depends on the thresholds alone worked out
+        # once (engine.gates, engine.explain).
+        self._prepared: dict[tuple[str | None, dt.date], Checker] = {}
         self._resolutions: dict[tuple[str | None, dt.date], tuple[dict[str, Any], _VariantKey]] = {}
         self._variants: OrderedDict[_VariantKey, Ruleset] = OrderedDict()
         self._variants_lock = threading.Lock()  # compiling into the cache; lookups and evaluations run outside it
@@ -66,13 +73,12 @@ class RulePack:
         # For rule text: every declared fact's name, and per set of threshold values in force every threshold
         # (None where not in force), keyed by the identity of the values (_resolve keeps one dict per set).
         self._fact_names = (*self.facts, *self.derived_types)
-        self._exact_types = {name: () if spec.folded else _EXACT_TYPES.get(spec.type, ())
-                             for name, spec in self.facts.items()}
         self._folded = tuple(name for name, spec in self.facts.items() if spec.folded)
-        # fact name -> (the Python types certainly of its declared type, whether some condition reads it)
-        self._fast_facts = {name: (types, name in self._read_anywhere) for name, types in self._exact_types.items()}
+        self._intake = FactIntake(self.facts, self._read_anywhere)  # facts checked, and the working memory
         self._threshold_texts: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
         self._fact_types = {**{name: spec.type for name, spec in self.facts.items()}, **self.derived_types}
+        self._gate_checks = GateChecks([(rule.gate or "", rule.id, rule.requirements) for rule in self._gates],
+                                       self._fact_types)
 
     @property
     def name(self) -> str:
@@ -158,23 +164,7 @@ class RulePack:
     # -- evaluation ---------------------------------------------------------------------------------------
     def check_facts(self, facts: Mapping[str, Any]) -> dict[str, Any]:
         """The facts with absent (None) values dropped, each checked against its declared type."""
-        clean = {}
-        exact = self._exact_types
-        for name, value in facts.items():
-            if type(value) in exact.get(name, ()):  # the common case: a declared fact of its very type
-                clean[name] = value
-                continue
-            spec = self.facts.get(name)
-            if spec is None:
-                raise FactError(f"fact {name!r} is not declared to the rule pack")
-            if value is None:
-                continue
-            if spec.type == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
-                raise FactError(f"fact {name!r} must be a whole number, got {value!r}")
-            if not compatible(spec.type, value if not isinstance(value, dt.datetime) else value.date()):
-                raise FactError(f"fact {name!r} must be {spec.type}, got {value!r}")
-            clean[name] = fold_text(value) if spec.folded else value
-        return clean
+        return self._intake.check(facts)
 
     def evaluate(self, facts: Mapping[str, Any], *, country: str | None = None,
                  on: dt.date | None = None) -> Outcome:
@@ -185,83 +175,55 @@ class RulePack:
         one fact, EvaluationError when the engine itself fails.
         """
         on = on or dt.date.today()
-        clean, memory = self._facts_in(facts)
+        clean, memory = self._intake.take(facts)
         values, key = self._resolve(country, on)
         derived: dict[str, Any] = {}
         asserted_by: dict[str, str] = {}
         fired: list[tuple[Rule, int]] = []
-        fired_ids: set[str] = set()
         record = fired.append
-        seen = fired_ids.add
+        asserts = self._asserts
 
         def on_fire(rule: Rule, layer: int) -> dict[str, Any] | None:
-            if rule.id in fired_ids:
-                return None  # an `any` whose branches both hold reaches durable-rules' agenda once per branch
-            seen(rule.id)
-            record((rule, layer))
+            record((rule, layer))  # each rule once: the engine's run promises it
             if rule.asserts:
-                return _assert(rule, values, derived, asserted_by)
+                return _assert(rule, asserts[rule.id], values, derived, asserted_by)
             return None
 
         # durable: one lock from choosing the compiled variant to running it, so no thread can free it between;
         # python: no lock at all.
-        with self._backend.lock:
+        if self._serial:
+            with self._backend.lock:
+                self._variant(values, key).run(memory, on_fire)
+        else:
             self._variant(values, key).run(memory, on_fire)
+        fired_ids = frozenset([rule.id for rule, _ in fired])
         everything = {**clean, **derived} if derived else clean.copy()
         # What each fired rule read, as it was when the rule fired: a rule reads only facts given or derived in
         # earlier layers (engine.checks), and derived facts are written once, so their values at the end are those.
         get = everything.get
         reads = self._reads
-        firings = tuple([from_fields(Firing, {"rule": rule.id, "layer": layer,
-                                              "matched": {name: get(name) for name in reads[rule.id]}})
-                         for rule, layer in fired])
-        gates = {gate: from_fields(GateResult, {"gate": gate, "rule": rule.id, "passed": rule.id in fired_ids,
-                                                 "requirements": check_requirements(prepared, everything, values)})
-                 for rule, gate, prepared in self._prepared_gates(country, on, values)}
+        made = []
+        for rule, layer in fired:  # Firing(rule.id, layer, matched) without its __init__ (engine.frozen)
+            names = reads[rule.id]
+            firing = _new(Firing)
+            _set(firing, "__dict__", {"rule": rule.id, "layer": layer, "matched": dict(zip(names, map(get, names)))})
+            made.append(firing)
+        firings = tuple(made)
+        gates = self._prepared_gates(country, on, values)(everything, fired_ids)
         as_given = {name: facts[name] for name in self._folded if isinstance(facts.get(name), str)}
-        return from_fields(Outcome, {"facts": clean, "derived": derived, "fired": firings, "gates": gates,
-                                     "thresholds": values, "country": country, "on": on,
-                                     "fired_ids": frozenset(fired_ids), "as_given": as_given})
+        outcome = _new(Outcome)  # Outcome(...) without its __init__ (engine.frozen)
+        _set(outcome, "__dict__", {"facts": clean, "derived": derived, "fired": firings, "gates": gates,
+                                   "thresholds": values, "country": country, "on": on, "fired_ids": fired_ids,
+                                   "as_given": as_given})
+        return outcome
 
-    def _facts_in(self, facts: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(the facts checked as `check_facts` does, the working memory: the facts some condition reads, as engine
-        values) in one pass. Only facts some condition reads go to the engine: durable-rules parses every fact of
-        the message at each layer."""
-        clean: dict[str, Any] = {}
-        memory: dict[str, Any] = {}
-        later: list[str] = []
-        fast = self._fast_facts
-        for name, value in facts.items():
-            found = fast.get(name)
-            if found is None or type(value) not in found[0]:  # not the common case: check it in full
-                checked = self.check_facts({name: value})
-                if not checked:
-                    continue
-                value = checked[name]
-                read = name in self._read_anywhere
-            else:
-                read = found[1]
-            clean[name] = value
-            if read:
-                kind = type(value)
-                if (kind is str and value.isascii()) or kind is bool or (
-                        (kind is int or kind is float) and -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER):
-                    memory[name] = value  # a NaN fails the comparison, and engine_value refuses it
-                else:
-                    later.append(name)
-        for name in later:  # after every fact is checked, as a bad fact's type is reported before its value
-            memory[name] = engine_value(clean[name], f"fact {name!r}")
-        return clean, memory
-
-    def _prepared_gates(self, country: str | None, on: dt.date, values: dict[str, Any]
-                        ) -> list[tuple[Rule, str, tuple[PreparedRequirement, ...]]]:
-        """Each gated rule with its gate and its requirements prepared for this country and date."""
+    def _prepared_gates(self, country: str | None, on: dt.date, values: dict[str, Any]) -> Checker:
+        """Every gate's requirement checks for this country and date: (facts, fired rule ids) -> {gate: result}."""
         found = self._prepared.get((country, on))
         if found is None:
-            found = [(rule, rule.gate or "",  # a gated rule: never empty (_gates holds rules with a gate)
-                      prepare_requirements(rule.requirements, values, self.thresholds, country, on, self.labels,
-                                           self._fact_types))
-                     for rule in self._gates]
+            found = self._gate_checks.bind([prepare_requirements(rule.requirements, values, self.thresholds, country,
+                                                                 on, self.labels, self._fact_types)
+                                            for rule in self._gates], values)
             self._prepared[(country, on)] = found
         return found
 
@@ -311,12 +273,6 @@ class RulePack:
         return facts, found[1]
 
 
-# The Python types that are certainly of a declared fact type (check_facts' fast path; anything else is checked
-# in full, which also accepts subclasses).
-_EXACT_TYPES = {"integer": (int,), "number": (int, float), "boolean": (bool,), "string": (str,),
-                "date": (dt.date, dt.datetime)}
-
-
 class _VariantKey:
     """The threshold values in force, as the key of their compiled ruleset. It is looked up at every evaluation,
     and a tuple of a hundred pairs is hashed afresh each time: this one keeps its hash."""
@@ -334,12 +290,13 @@ class _VariantKey:
         return isinstance(other, _VariantKey) and self.values == other.values
 
 
-def _assert(rule: Rule, values: Mapping[str, Any], derived: dict[str, Any], asserted_by: dict[str, str]
-            ) -> dict[str, Any]:
-    """The facts a fired rule asserts, written once into `derived` (a second rule asserting another value for one
-    is a FactConflictError naming both), as engine values for the working memory."""
+def _assert(rule: Rule, asserts: tuple[tuple[str, Any, str], ...], values: Mapping[str, Any],
+            derived: dict[str, Any], asserted_by: dict[str, str]) -> dict[str, Any]:
+    """The facts a fired rule asserts (`asserts`: each fact's name, the value or threshold asserted, and the words
+    naming it for an error, made once per pack), written once into `derived` (a second rule asserting another
+    value for one is a FactConflictError naming both), as engine values for the working memory."""
     new = {}
-    for name, asserted in rule.asserts:
+    for name, asserted, what in asserts:
         value = values.get(asserted.name) if isinstance(asserted, ThresholdRef) else asserted
         if value is None:
             continue
@@ -348,7 +305,7 @@ def _assert(rule: Rule, values: Mapping[str, Any], derived: dict[str, Any], asse
                                     f"for {name!r}: {derived[name]!r} and {value!r}")
         derived[name] = value
         asserted_by.setdefault(name, rule.id)
-        new[name] = engine_value(value, f"fact {name!r} asserted by rule {rule.id}")
+        new[name] = engine_value(value, what)
     return new
 
 

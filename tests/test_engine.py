@@ -277,3 +277,31 @@ thresholds:
     pack = load_rule_pack(folder, GARDEN_FACTS)
     advice = pack.render_advice(pack.evaluate({"month": 1}, on=JUNE_2024))
     assert advice[0].title == "Frost line —"
+
+
+def test_facts_the_engine_cannot_take_are_refused_naming_the_fact_and_odd_text_still_reaches_the_rules(garden):
+    """Facts are taken in by one fast pass (engine/intake.py): beside good facts, a value of a fact's own type that
+    the engine cannot take is still refused naming its fact, a None is an absent fact, and text that is not ASCII
+    reaches the rules."""
+    good = {"soil_moisture": 0.1, "temperature": 10.0, "plant": "rose", "month": 6, "litres_available": 80,
+            "sown_on": dt.date(2024, 4, 1)}
+    on = dt.date(2024, 6, 1)
+    expected = garden.evaluate(good, on=on)
+    assert garden.evaluate(dict(good), on=on) == expected  # the shape is known now
+    for name, value, words in [("litres_available", 2**53 + 1, "'litres_available': 9007199254740993 is too large"),
+                               ("temperature", float("nan"), "'temperature': nan is not a finite number"),
+                               ("temperature", -1e300, "'temperature': -1e+300 is too large"),
+                               ("plant", "ros\ud800e", "'plant': the text has a lone surrogate"),
+                               ("month", True, "'month' must be a whole number, got True"),
+                               ("month", None, None)]:
+        facts = {**good, name: value}
+        if words is None:
+            assert garden.evaluate(facts, on=on).facts == {k: v for k, v in good.items() if k != name}
+            continue
+        with pytest.raises(FactError, match=words.replace("(", r"\(").replace("+", r"\+")):
+            garden.evaluate(facts, on=on)
+    accented = garden.evaluate({**good, "plant": "rosé"}, on=on)
+    assert accented.facts["plant"] == "rosé" and accented.fired == garden.evaluate(
+        {"plant": "rosé", **{k: v for k, v in good.items() if k != "plant"}}, on=on).fired
+    with pytest.raises(FactError, match="fact 'colour' is not declared"):
+        garden.evaluate({**good, "colour": "red"}, on=on)

@@ -72,7 +72,8 @@ class CompiledRuleset:
             self.handle = None
 
     def run(self, memory: dict[str, Any], on_fire: Callable[[Rule, int], dict[str, Any]]) -> None:
-        """Assert `memory` layer by layer; call `on_fire(rule, layer)` for each firing, in the engine's order.
+        """Assert `memory` layer by layer; call `on_fire(rule, layer)` for each firing, in the engine's order, each
+        rule once.
 
         `on_fire` returns the facts the rule asserts; they join the working memory of the next layer.
         """
@@ -83,6 +84,7 @@ class CompiledRuleset:
             firing: Rule | None = None
             started = False
             encoded = encode_items(memory)  # each fact encoded once, not once per layer
+            fired: set[str] = set()  # each rule fires once
             try:
                 for number, layer in enumerate(self.layers):
                     # Only what the layer's rules read: the C engine parses every fact of the message, and returns
@@ -99,10 +101,12 @@ class CompiledRuleset:
                     while action:
                         messages = action[1] if isinstance(action, tuple) else action
                         firing = self.rules[_rank(messages)]
-                        new = on_fire(firing, layer)
-                        if new:
-                            memory.update(new)
-                            encoded.update(encode_items(new))
+                        if firing.id not in fired:  # an `any` whose branches both hold is on the agenda per branch
+                            fired.add(firing.id)
+                            new = on_fire(firing, layer)
+                            if new:
+                                memory.update(new)
+                                encoded.update(encode_items(new))
                         firing = None
                         action = _engine.complete_and_start_action(handle, state)
             except _engine.error as error:

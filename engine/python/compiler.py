@@ -2,9 +2,9 @@
 
 The function is what a programmer would write by hand for the pack: each fact a rule reads loaded once into a
 local variable, then per layer, in firing order, one `if <condition>: on_fire(rule, layer)` per rule. It is built
-as a syntax tree (`ast`) from the validated model, never from text: a value from a rule file is a constant node
-(or, for a Rule object or a fact's name, an entry of the function's globals), so nothing a rule file says can
-become code. The variables are named by number (`v0`, `r3`), never after a fact or a rule.
+as a syntax tree from the validated model (engine.codegen), never from text: a value from a rule file is a
+constant node (or, for a Rule object or a fact's name, an entry of the function's globals), so nothing a rule file
+says can become code.
 
 The semantics are the rule format's, the same the durable-rules compiler writes as patterns (engine/durable): a
 comparison with an absent fact is false (so its `not` is true), `exists` asks whether the fact is present, a
@@ -18,10 +18,12 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable, Mapping, Union
 
+from ..codegen import assign, attribute, build, call, constant, is_none, name, place
 from ..encoding import engine_value
+from ..errors import EvaluationError
 from ..model import NOT_IN_FORCE, AllOf, AnyOf, Condition, Leaf, NotOf, Rule, operand
 
-FILENAME = "<python engine: generated from the rule model>"
+FILENAME = "<python engine: rules>"
 MAX_NESTING = 200  # `all`/`any`/`not` nested deeper than this is refused (Python's own compiler recurses on it)
 
 Expression = Union[ast.expr, bool]  # True or False when the condition does not depend on the facts
@@ -31,23 +33,24 @@ _ORDERING = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "!=": ast.N
 
 
 class _Builder:
-    """Names for the function's inputs (facts, Rule objects) and the syntax of conditions over them."""
+    """The function's inputs (facts by local variable, Rule objects by global) and its conditions' syntax."""
 
     def __init__(self) -> None:
         self.globals: dict[str, Any] = {}
-        self.variables: dict[str, str] = {}  # fact name -> its local variable
+        self.variables: dict[str, str] = {}  # fact name -> its local variable; the name is global k<n>
 
     def variable(self, fact: str) -> str:
-        name = self.variables.get(fact)
-        if name is None:
-            name = self.variables[fact] = f"v{len(self.variables)}"
-            self.globals[f"k{name[1:]}"] = fact
-        return name
+        found = self.variables.get(fact)
+        if found is None:
+            number = len(self.variables)
+            found = self.variables[fact] = f"v{number}"
+            self.globals[f"k{number}"] = fact
+        return found
 
     def global_name(self, prefix: str, value: Any) -> str:
-        name = f"{prefix}{len(self.globals)}"
-        self.globals[name] = value
-        return name
+        label = f"{prefix}{len(self.globals)}"
+        self.globals[label] = value
+        return label
 
     def condition(self, condition: Condition, values: Mapping[str, Any], depth: int = 0) -> Expression:
         if depth > MAX_NESTING:
@@ -71,8 +74,8 @@ class _Builder:
         return self.leaf(condition, values)
 
     def leaf(self, leaf: Leaf, values: Mapping[str, Any]) -> Expression:
-        value = ast.Name(id=self.variable(leaf.fact), ctx=ast.Load())
-        present = ast.Compare(left=value, ops=[ast.IsNot()], comparators=[ast.Constant(value=None)])
+        value = name(self.variable(leaf.fact))
+        present = is_none(value, negate=True)
         if leaf.op == "exists":
             return present
         right = operand(leaf, values)
@@ -85,17 +88,16 @@ class _Builder:
             options = frozenset(engine_value(item, what) for item in right)
             if not options:
                 return False
-            return ast.Compare(left=value, ops=[ast.In()], comparators=[ast.Constant(value=options)])
+            return ast.Compare(left=value, ops=[ast.In()], comparators=[constant(options)])
         if leaf.op == "between":
             low, high = (engine_value(item, what) for item in right)
             return ast.BoolOp(op=ast.And(), values=[present, ast.Compare(
-                left=ast.Constant(value=low), ops=[ast.LtE(), ast.LtE()],
-                comparators=[value, ast.Constant(value=high)])])
-        constant = ast.Constant(value=engine_value(right, what))
+                left=constant(low), ops=[ast.LtE(), ast.LtE()], comparators=[value, constant(high)])])
+        right_value = constant(engine_value(right, what))
         if leaf.op == "==":  # never None: an absent fact is unequal to every constant
-            return ast.Compare(left=value, ops=[ast.Eq()], comparators=[constant])
+            return ast.Compare(left=value, ops=[ast.Eq()], comparators=[right_value])
         return ast.BoolOp(op=ast.And(), values=[present, ast.Compare(
-            left=value, ops=[_ORDERING[leaf.op]()], comparators=[constant])])
+            left=value, ops=[_ORDERING[leaf.op]()], comparators=[right_value])])
 
 
 class _TooDeep(Exception):
@@ -104,8 +106,8 @@ class _TooDeep(Exception):
 
 def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> tuple[Run, tuple[Rule, ...]]:
     """(the function `run(memory, on_fire)`, the rules it can fire, in order) for `rules` (each with its layer, in
-    firing order) under these threshold values. Line n + 2 of the function's code is its n-th rule: a failure
-    there names that rule (`rule_at`).
+    firing order) under these threshold values. Line n + 2 of the function is its n-th rule: a failure there
+    names that rule (`rule_at`).
 
     `run` calls `on_fire(rule, layer)` for each rule whose condition holds, in firing order; on_fire returns the
     facts the rule asserts (a dict, or nothing), which join the memory before the next layer reads it."""
@@ -115,14 +117,12 @@ def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> t
         try:
             test = builder.condition(rule.when, values)
         except _TooDeep:
-            from ..errors import EvaluationError
-
             raise EvaluationError(f"rule {rule.id}: its condition is nested more than {MAX_NESTING} deep, more "
                                   "than the python engine compiles") from None
         if test is not False:  # a rule that cannot fire under these thresholds is left out
             kept.append((rule, layer, test))
-    asserted = {name for rule, _, _ in kept for name, _ in rule.asserts}
-    body: list[ast.stmt] = [_assign("get", _attribute("memory", "get"), 1)]
+    asserted = {fact for rule, _, _ in kept for fact, _ in rule.asserts}
+    body: list[ast.stmt] = [assign("get", attribute("memory", "get"))]
     loaded: set[str] = set()
     layer_seen = None
     for number, (rule, layer, test) in enumerate(kept):
@@ -136,31 +136,18 @@ def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> t
                     variable = builder.variables.get(fact)
                     if variable is not None and (fact not in loaded or fact in asserted):
                         loaded.add(fact)
-                        body.append(_assign(variable, _call("get", ast.Name(id=f"k{variable[1:]}", ctx=ast.Load())),
-                                            line))
-        fire = _call("on_fire", ast.Name(id=builder.global_name("r", rule), ctx=ast.Load()),
-                     ast.Constant(value=layer))
+                        body.append(assign(variable, call("get", name(f"k{variable[1:]}")), line))
+        fire = call("on_fire", name(builder.global_name("r", rule)), constant(layer))
         statements: list[ast.stmt] = [ast.Expr(value=fire)]
         if rule.asserts:  # the facts it asserts join the memory: `new = on_fire(...)`, `if new: update(new)`
-            statements = [_assign("new", fire, line), ast.If(
-                test=ast.Name(id="new", ctx=ast.Load()),
-                body=[ast.Expr(value=_call(_attribute("memory", "update"), ast.Name(id="new", ctx=ast.Load())))],
-                orelse=[])]
-        for statement in statements if test is True else [ast.If(test=test, body=statements, orelse=[])]:
-            _place(statement, line)
-            body.append(statement)
-    function = ast.FunctionDef(name="run", args=ast.arguments(
-        posonlyargs=[], args=[ast.arg(arg="memory"), ast.arg(arg="on_fire")], kwonlyargs=[], kw_defaults=[],
-        defaults=[]), body=body + [ast.Return(value=ast.Constant(value=None))], decorator_list=[], returns=None)
-    if "type_params" in ast.FunctionDef._fields:
-        function.type_params = []
-    module = ast.Module(body=[function], type_ignores=[])
-    ast.fix_missing_locations(module)
-    _place(function, 1, deep=False)
-    namespace = dict(builder.globals)
-    namespace["__builtins__"] = {}  # the code calls nothing but what it is given
-    exec(compile(module, FILENAME, "exec"), namespace)
-    return namespace["run"], tuple(rule for rule, _, _ in kept)
+            statements = [assign("new", fire), ast.If(test=name("new"), body=[
+                ast.Expr(value=call(attribute("memory", "update"), name("new")))], orelse=[])]
+        if not isinstance(test, bool):
+            statements = [ast.If(test=test, body=statements, orelse=[])]
+        for statement in statements:
+            body.append(place(statement, line))
+    body.append(place(ast.Return(value=constant(None)), len(kept) + 2))
+    return build("run", ["memory", "on_fire"], body, builder.globals, FILENAME), tuple(r for r, _, _ in kept)
 
 
 def rule_at(traceback: Any, rules: tuple[Rule, ...]) -> Rule | None:
@@ -173,25 +160,3 @@ def rule_at(traceback: Any, rules: tuple[Rule, ...]) -> Rule | None:
     if line is None or not 2 <= line < len(rules) + 2:
         return None
     return rules[line - 2]
-
-
-def _place(node: ast.AST, line: int, deep: bool = True) -> None:
-    for child in ast.walk(node) if deep else (node,):
-        if "lineno" in child._attributes:
-            child.lineno = child.end_lineno = line  # type: ignore[attr-defined]
-            child.col_offset = child.end_col_offset = 0  # type: ignore[attr-defined]
-
-
-def _assign(name: str, value: ast.expr, line: int) -> ast.Assign:
-    node = ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=value)
-    _place(node, line)
-    return node
-
-
-def _attribute(name: str, attribute: str) -> ast.Attribute:
-    return ast.Attribute(value=ast.Name(id=name, ctx=ast.Load()), attr=attribute, ctx=ast.Load())
-
-
-def _call(function: str | ast.expr, *arguments: ast.expr) -> ast.Call:
-    target = ast.Name(id=function, ctx=ast.Load()) if isinstance(function, str) else function
-    return ast.Call(func=target, args=list(arguments), keywords=[])

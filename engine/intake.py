@@ -1,0 +1,85 @@
+"""The facts an evaluation takes in: checked against their declared types, and the working memory the engine reads.
+
+Every evaluation starts here, so the common case (a declared fact of its very type, a value the engine takes as it
+is) costs one dict lookup and a type test per fact; anything else is checked in full, which says what is wrong
+(FactError), naming the fact, in the order the facts were given: first every fact's type, then the values the
+engine cannot take (numbers beyond 2**53, text with a lone surrogate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+from .checks import compatible
+from .encoding import MAX_EXACT_INTEGER, engine_value
+from .errors import FactError
+from .folding import fold_text
+from .model import FactSpec
+
+# The Python types that are certainly of a declared fact type (the fast paths; anything else is checked in full,
+# which also accepts subclasses).
+EXACT_TYPES = {"integer": (int,), "number": (int, float), "boolean": (bool,), "string": (str,),
+               "date": (dt.date, dt.datetime)}
+
+
+class FactIntake:
+    """`check(facts)`: the facts checked; `take(facts)`: (checked facts, working memory), for one pack."""
+
+    def __init__(self, facts: Mapping[str, FactSpec], read: frozenset[str]):
+        self.facts = facts
+        self.read = read  # the facts some condition reads: only they go to the engine
+        self.exact = {name: () if spec.folded else EXACT_TYPES.get(spec.type, ()) for name, spec in facts.items()}
+        # fact name -> (the Python types certainly of its declared type, whether some condition reads it)
+        self._fast = {name: (types, name in read) for name, types in self.exact.items()}
+
+    def check(self, facts: Mapping[str, Any]) -> dict[str, Any]:
+        """The facts with absent (None) values dropped, each checked against its declared type, folded text
+        folded."""
+        clean = {}
+        exact = self.exact
+        for name, value in facts.items():
+            if type(value) in exact.get(name, ()):  # the common case: a declared fact of its very type
+                clean[name] = value
+                continue
+            spec = self.facts.get(name)
+            if spec is None:
+                raise FactError(f"fact {name!r} is not declared to the rule pack")
+            if value is None:
+                continue
+            if spec.type == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+                raise FactError(f"fact {name!r} must be a whole number, got {value!r}")
+            if not compatible(spec.type, value if not isinstance(value, dt.datetime) else value.date()):
+                raise FactError(f"fact {name!r} must be {spec.type}, got {value!r}")
+            clean[name] = fold_text(value) if spec.folded else value
+        return clean
+
+    def take(self, facts: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the facts as `check` gives them, the working memory: the facts some condition reads, as engine values:
+        engine.encoding), in one pass. Raises FactError as `check`, then as engine_value, naming the fact."""
+        clean: dict[str, Any] = {}
+        memory: dict[str, Any] = {}
+        later: list[str] = []
+        fast = self._fast
+        read_anywhere = self.read
+        for name, value in facts.items():
+            found = fast.get(name)
+            if found is None or type(value) not in found[0]:  # not the common case: check it in full
+                checked = self.check({name: value})
+                if not checked:
+                    continue
+                value = checked[name]
+                read = name in read_anywhere
+            else:
+                read = found[1]
+            clean[name] = value
+            if read:
+                kind = type(value)
+                if (kind is str and value.isascii()) or kind is bool or (
+                        (kind is int or kind is float) and -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER):
+                    memory[name] = value  # a NaN fails the comparison, and engine_value refuses it
+                else:
+                    later.append(name)
+        for name in later:  # after every fact is checked: a bad fact's type is reported before another's value
+            memory[name] = engine_value(clean[name], f"fact {name!r}")
+        return clean, memory
