@@ -20,7 +20,7 @@ from functools import partial
 from typing import AbstractSet, Any, Callable, Mapping, Sequence
 
 from .codegen import assign, attribute, build, call, constant, function_def, is_none, name, place
-from .explain import REMEMBERED_TYPES, PreparedRequirement, composite_check, finish_and_remember, remembered_type
+from .explain import REMEMBERED_TYPES, PreparedRequirement, composite_check, finisher, remembered_type
 from .model import Condition, Leaf
 from .outcome import GateResult
 
@@ -80,7 +80,7 @@ def _factory(gates: Sequence[Gate], fact_types: Mapping[str, str]) -> Callable[.
             j = facts[condition.fact]
             actual = name(f"a{j}")
             outer.append(assign(f"u{n}", ast.Attribute(value=item, attr="unknown", ctx=ast.Load())))
-            outer.append(assign(f"f{n}", call("partial", name("finish_and_remember"), item)))
+            outer.append(assign(f"f{n}", call("finisher", item)))
             present: list[ast.stmt] = [assign(f"c{n}", call(f"f{n}", actual))]
             if remembered_type(fact_types.get(condition.fact)) is not None:  # `c = m.get(a)` first
                 outer.append(assign(f"m{n}", ast.Attribute(value=item, attr="remembered", ctx=ast.Load())))
@@ -102,7 +102,7 @@ def _factory(gates: Sequence[Gate], fact_types: Mapping[str, str]) -> Callable[.
     inner.append(place(ast.Return(value=ast.Dict(keys=results_keys, values=results_values)), len(gates) + 3))
     outer.append(function_def("check", ["facts", "fired"], inner, 2))
     outer.append(place(ast.Return(value=name("check")), len(gates) + 4))
-    namespace = {"partial": partial, "composite_check": composite_check, "finish_and_remember": finish_and_remember,
+    namespace = {"partial": partial, "composite_check": composite_check, "finisher": finisher,
                  "GateResult": GateResult, "new": object.__new__, "put": object.__setattr__, "type": type,
                  **{f"type_{kind.__name__}": kind for kind in REMEMBERED_TYPES.values()}}
     return build("make", ["items", "values"], outer, namespace, FILENAME)

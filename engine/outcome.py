@@ -4,18 +4,50 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from .encoding import JSON_SCALARS, json_data
 
 
+_new, _set = object.__new__, object.__setattr__
+
+
 @dataclass(frozen=True)
 class Firing:
-    """A rule that fired: its id, its layer, and the facts its conditions read, with their values."""
+    """A rule that fired: its id, its layer, and the facts its conditions read, with their values.
+
+    An evaluation makes its firings with `matched` still to work out (`firings`): only the JSON trace reads it,
+    and some twenty dicts an evaluation would otherwise build went unread by every other report. It is worked out
+    on first read and kept; equality, repr and pickling read it as any field."""
 
     rule: str
     layer: int
     matched: Mapping[str, Any]
+
+    def __getattr__(self, name: str) -> Any:  # only for a field not yet in the instance: `matched`, made lazily
+        lazy = self.__dict__.get("_facts") if name == "matched" else None
+        if lazy is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        names, facts = lazy
+        matched = self.__dict__["matched"] = dict(zip(names, map(facts.get, names)))
+        self.__dict__.pop("_facts", None)
+        return matched
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"rule": self.rule, "layer": self.layer, "matched": self.matched}
+
+
+def firings(fired: Iterable[tuple[Any, int]], reads: Mapping[str, tuple[str, ...]], facts: Mapping[str, Any]
+            ) -> tuple[Firing, ...]:
+    """The Firing of each (rule, layer) fired, in order, each reading its facts (`reads[rule.id]`) from `facts`
+    when first asked (a rule reads only facts given or derived before it fired, and derived facts are written
+    once, so their values at the end are those it saw)."""
+    made = []
+    for rule, layer in fired:
+        firing = _new(Firing)  # Firing(rule.id, layer, matched) without its __init__ (engine.frozen)
+        _set(firing, "__dict__", {"rule": rule.id, "layer": layer, "_facts": (reads[rule.id], facts)})
+        made.append(firing)
+    return tuple(made)
 
 
 @dataclass(frozen=True)
@@ -116,7 +148,11 @@ class AdviceItem:
 class Outcome:
     """What one evaluation produced, the same whichever engine ran it: the input facts as checked, the facts
     the rules derived, the fired rules in firing order with the facts each read, every gate's verdict and
-    requirement checks, the threshold values in force, and the country and date they were resolved for."""
+    requirement checks, the threshold values in force, and the country and date they were resolved for.
+
+    An evaluation leaves `fired` to make on first read (`_fired`: the rules and layers, what each reads, the
+    facts): a caller that needs only `fired_ids`, the derived facts or the gates never pays for the Firing
+    objects. Read, it is an ordinary field."""
     facts: Mapping[str, Any]
     derived: Mapping[str, Any]
     fired: tuple[Firing, ...]
@@ -127,6 +163,21 @@ class Outcome:
     fired_ids: frozenset[str] = field(default=frozenset())
     # Folded facts (FactSpec.folded) as given, before folding: rule text shows them so, comparisons never see them.
     as_given: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def __getattr__(self, name: str) -> Any:  # only for a field not yet in the instance: `fired`, made lazily
+        lazy = self.__dict__.get("_fired") if name == "fired" else None
+        if lazy is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        fired = self.__dict__["fired"] = firings(*lazy)
+        self.__dict__.pop("_fired", None)
+        return fired
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if "_fired" in state:
+            del state["_fired"]
+            state["fired"] = self.fired
+        return state
 
     def did_fire(self, rule_id: str) -> bool:
         return rule_id in self.fired_ids

@@ -18,17 +18,16 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .checks import check_pack
 from .documents.yaml_source import DEFAULT_LIMITS, Limits
-from .encoding import engine_value
 from .engines import Backend, Ruleset, backend
-from .errors import FactConflictError, RulePackError
+from .errors import RulePackError
 from .explain import prepare_requirements, reasons
 from .folding import fold_pack
 from .gates import Checker, GateChecks
 from .intake import FactIntake
 from .labels import NO_LABELS, Labels
 from .loader import iter_folders, read_packs
-from .model import FactSpec, PackInfo, Rule, Threshold, ThresholdRef, firing_order
-from .outcome import AdviceItem, Firing, Outcome
+from .model import FactSpec, PackInfo, Rule, Threshold, firing_order
+from .outcome import AdviceItem, Outcome
 from .text import is_plain, render_text
 
 MAX_COMPILED_VARIANTS = 32
@@ -60,8 +59,6 @@ class RulePack:
         self._gates = [rule for rule in self.firing_order if rule.gate]
         self._gates_declared = tuple(sorted(self._gates, key=_declaration_order))  # a plan lists them so
         self._reads = {rule.id: rule.facts_read for rule in self.rules.values()}
-        self._asserts = {rule.id: tuple((name, value, f"fact {name!r} asserted by rule {rule.id}")
-                                        for name, value in rule.asserts) for rule in self.rules.values()}
         self._read_anywhere = frozenset(name for names in self._reads.values() for name in names)
         # Per (country, date): every gate's requirement checks, with what depends on the thresholds alone worked out
         # once (engine.gates, engine.explain).
@@ -177,43 +174,20 @@ class RulePack:
         on = on or dt.date.today()
         clean, memory = self._intake.take(facts)
         values, key = self._resolve(country, on)
-        derived: dict[str, Any] = {}
-        asserted_by: dict[str, str] = {}
-        fired: list[tuple[Rule, int]] = []
-        record = fired.append
-        asserts = self._asserts
-
-        def on_fire(rule: Rule, layer: int) -> dict[str, Any] | None:
-            record((rule, layer))  # each rule once: the engine's run promises it
-            if rule.asserts:
-                return _assert(rule, asserts[rule.id], values, derived, asserted_by)
-            return None
-
         # durable: one lock from choosing the compiled variant to running it, so no thread can free it between;
         # python: no lock at all.
         if self._serial:
             with self._backend.lock:
-                self._variant(values, key).run(memory, on_fire)
+                fired, derived = self._variant(values, key).run(memory)
         else:
-            self._variant(values, key).run(memory, on_fire)
+            fired, derived = self._variant(values, key).run(memory)
         fired_ids = frozenset([rule.id for rule, _ in fired])
         everything = {**clean, **derived} if derived else clean.copy()
-        # What each fired rule read, as it was when the rule fired: a rule reads only facts given or derived in
-        # earlier layers (engine.checks), and derived facts are written once, so their values at the end are those.
-        get = everything.get
-        reads = self._reads
-        made = []
-        for rule, layer in fired:  # Firing(rule.id, layer, matched) without its __init__ (engine.frozen)
-            names = reads[rule.id]
-            firing = _new(Firing)
-            _set(firing, "__dict__", {"rule": rule.id, "layer": layer, "matched": dict(zip(names, map(get, names)))})
-            made.append(firing)
-        firings = tuple(made)
         gates = self._prepared_gates(country, on, values)(everything, fired_ids)
         as_given = {name: facts[name] for name in self._folded if isinstance(facts.get(name), str)}
         outcome = _new(Outcome)  # Outcome(...) without its __init__ (engine.frozen)
-        _set(outcome, "__dict__", {"facts": clean, "derived": derived, "fired": firings, "gates": gates,
-                                   "thresholds": values, "country": country, "on": on, "fired_ids": fired_ids,
+        _set(outcome, "__dict__", {"facts": clean, "derived": derived, "_fired": (fired, self._reads, everything),
+                                   "gates": gates, "thresholds": values, "country": country, "on": on, "fired_ids": fired_ids,
                                    "as_given": as_given})
         return outcome
 
@@ -288,25 +262,6 @@ class _VariantKey:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _VariantKey) and self.values == other.values
-
-
-def _assert(rule: Rule, asserts: tuple[tuple[str, Any, str], ...], values: Mapping[str, Any],
-            derived: dict[str, Any], asserted_by: dict[str, str]) -> dict[str, Any]:
-    """The facts a fired rule asserts (`asserts`: each fact's name, the value or threshold asserted, and the words
-    naming it for an error, made once per pack), written once into `derived` (a second rule asserting another
-    value for one is a FactConflictError naming both), as engine values for the working memory."""
-    new = {}
-    for name, asserted, what in asserts:
-        value = values.get(asserted.name) if isinstance(asserted, ThresholdRef) else asserted
-        if value is None:
-            continue
-        if name in derived and derived[name] != value:
-            raise FactConflictError(f"rules {asserted_by[name]} and {rule.id} assert different values "
-                                    f"for {name!r}: {derived[name]!r} and {value!r}")
-        derived[name] = value
-        asserted_by.setdefault(name, rule.id)
-        new[name] = engine_value(value, what)
-    return new
 
 
 def _declaration_order(rule: Rule) -> tuple[Any, ...]:

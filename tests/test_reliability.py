@@ -25,6 +25,7 @@ from test_oracle import SHARED, Generator
 
 import advisor.reports.render as report_module
 import advisor.reports.words as report_words
+import engine.asserting as asserting
 import engine.pack as pack_module
 from advisor.api import Advisor, advise, default_rules_dir, render
 from advisor.cli.main import main
@@ -100,22 +101,44 @@ def test_a_failed_evaluation_leaves_no_state_and_the_next_2000_are_right(tmp_pat
     assert failures == 21
 
 
+def _exploding(value):
+    """`value` as a number of its type every comparison of which raises: a fault while the python engine's compiled
+    rules run."""
+    def fail(self, other):
+        raise RuntimeError("disk on fire")
+    kind = type(value)
+    return type("Exploding", (kind,), {"__lt__": fail, "__le__": fail, "__gt__": fail, "__ge__": fail,
+                                       "__eq__": fail, "__ne__": fail, "__hash__": kind.__hash__})(value)
+
+
+def _fault(pack, rule: str, fact: str, facts: dict, monkeypatch) -> dict:
+    """The facts with a fault that breaks `rule` as the engine runs it: durable's host runs each firing's writes in
+    Python (engine.asserting.Derived.fire), so the fault is there; the python engine's one compiled function does
+    nothing but compare and write, so the fault is a fact `rule` compares (`fact`, read by no rule before it)."""
+    if pack.engine == "durable":
+        real = asserting.Derived.fire
+
+        def failing(self, firing, layer):
+            if firing.id == rule:
+                raise RuntimeError("disk on fire")
+            return real(self, firing, layer)
+        monkeypatch.setattr(asserting.Derived, "fire", failing)
+        return facts
+    return {**facts, fact: _exploding(facts[fact])}
+
+
 @pytest.mark.parametrize("engine_name", ENGINES_HERE)
 def test_a_failure_while_a_rule_fires_names_that_rule_on_each_engine(engine_name, monkeypatch):
-    """The python engine runs one generated function for the whole pack: a failure in it still names the rule whose
-    action was running, as durable's host does, and the next evaluation is whole."""
+    """The python engine runs one generated function for the whole pack: a failure in it still names the rule that
+    was running, as durable's host does, and the next evaluation is whole."""
     pack = load_rule_pack(TESTS / "packs" / "garden", GARDEN_FACTS, engine=engine_name)
     facts = {"soil_moisture": 0.1, "temperature": 10.0, "plant": "rose", "litres_available": 80}
     expected = _summary(pack.evaluate(facts, on=JUNE_2024))
-    real = pack_module.engine_value
-    for rule in [firing.rule for firing in pack.evaluate(facts, on=JUNE_2024).fired if pack.rules[firing.rule].asserts]:
-        def failing(value, what, rule=rule):
-            if f"asserted by rule {rule}" in what:
-                raise RuntimeError("disk on fire")
-            return real(value, what)
-        monkeypatch.setattr(pack_module, "engine_value", failing)
+    # each rule that fires here, with a fact it is the first (in firing order) to compare
+    for rule, fact in (("water.dry", "soil_moisture"), ("water.schedule", "litres_available")):
+        broken = _fault(pack, rule, fact, facts, monkeypatch)
         with pytest.raises(EvaluationError, match=rf"while rule {rule} was firing: RuntimeError: disk on fire"):
-            pack.evaluate(facts, on=JUNE_2024)
+            pack.evaluate(broken, on=JUNE_2024)
         monkeypatch.undo()
         assert _summary(pack.evaluate(facts, on=JUNE_2024)) == expected
 
@@ -127,16 +150,9 @@ def test_failures_of_every_kind_leave_the_engine_usable(tmp_path, garden, monkey
         garden.evaluate({**facts, "month": "June"}, on=JUNE_2024)
     with pytest.raises(FactError, match="'plant': the text has a lone surrogate"):  # durable-rules could not take it
         garden.evaluate({**facts, "plant": "ros\ud800e"}, on=JUNE_2024)
-    real = pack_module.engine_value
-
-    def failing(value, what):
-        if "asserted by rule water.dry" in what:
-            raise RuntimeError("disk on fire")
-        return real(value, what)
-
-    monkeypatch.setattr(pack_module, "engine_value", failing)  # a rule's action that raises
+    broken = _fault(garden, "water.dry", "soil_moisture", facts, monkeypatch)  # a rule that raises as it runs
     with pytest.raises(EvaluationError, match=r"while rule water.dry was firing: RuntimeError: disk on fire"):
-        garden.evaluate(facts, on=JUNE_2024)
+        garden.evaluate(broken, on=JUNE_2024)
     monkeypatch.undo()
     _no_session_left(garden)
     for _ in range(2_000):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from ..asserting import asserted_facts
 from ..errors import Problem
 from ..model import Rule, Threshold, leaves
 from .capacity import CapacityError, check_definition, fact_count_problem
@@ -22,7 +23,8 @@ class DurableBackend:
         numbers = sorted({layers[rule.id] for rule in included})
         reads = [tuple(sorted({leaf.fact for rule in included if layers[rule.id] == layer
                                for leaf in leaves(rule.when)})) for layer in numbers]
-        return CompiledRuleset.create(definition, included, numbers, reads)
+        return CompiledRuleset.create(definition, included, numbers, reads,
+                                      {rule.id: asserted_facts(rule, values) for rule in included if rule.asserts})
 
     def load_problems(self, rules: Mapping[str, Rule], thresholds: Mapping[str, Threshold],
                       layers: Mapping[str, int], fact_names: list[str]) -> list[Problem]:

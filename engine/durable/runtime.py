@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import durable_rules_engine as _engine
 
+from ..asserting import AssertedFact, Derived
 from ..encoding import dumps, encode_items
 from ..errors import EngineError, EvaluationError, action_failure
 from ..model import Rule
@@ -43,10 +44,12 @@ class CompiledRuleset:
     rules: list[Rule]
     layers: list[int]
     reads: list[tuple[str, ...]] | None = None  # per layer, the facts its rules read: all of them when None
+    asserted: Mapping[str, tuple[AssertedFact, ...]] = field(default_factory=dict)  # rule id -> what it asserts
 
     @classmethod
     def create(cls, definition: dict[str, Any], rules: list[Rule], layers: list[int],
-               reads: list[tuple[str, ...]] | None = None) -> "CompiledRuleset":
+               reads: list[tuple[str, ...]] | None = None,
+               asserted: Mapping[str, tuple[AssertedFact, ...]] | None = None) -> "CompiledRuleset":
         definition = {**definition, _FLUSH_RULE: {"all": [{"m": {"__flush": 1}}]}}
         try:
             check_definition(definition)  # before the C code, which could hang or overrun on a too-large pack
@@ -59,7 +62,7 @@ class CompiledRuleset:
                 handle = _engine.create_ruleset(f"creator_advisor_{next(_names)}", dumps(definition))
             except _engine.error as error:
                 raise EvaluationError(f"durable-rules refused the compiled rule pack: {error}") from None
-        return cls(handle, rules, layers, reads)
+        return cls(handle, rules, layers, reads, dict(asserted or {}))
 
     def close(self) -> None:
         """Free the engine's ruleset (a process holds a bounded number of them)."""
@@ -71,12 +74,9 @@ class CompiledRuleset:
                     pass
             self.handle = None
 
-    def run(self, memory: dict[str, Any], on_fire: Callable[[Rule, int], dict[str, Any]]) -> None:
-        """Assert `memory` layer by layer; call `on_fire(rule, layer)` for each firing, in the engine's order, each
-        rule once.
-
-        `on_fire` returns the facts the rule asserts; they join the working memory of the next layer.
-        """
+    def run(self, memory: dict[str, Any]) -> tuple[list[tuple[Rule, int]], dict[str, Any]]:
+        """Assert `memory` layer by layer: (the firings in the engine's order, each rule once, with its layer; the
+        facts derived, as asserted). What a rule asserts joins the working memory of the next layer."""
         with ENGINE_LOCK:
             handle = self.handle
             if handle is None:
@@ -85,6 +85,7 @@ class CompiledRuleset:
             started = False
             encoded = encode_items(memory)  # each fact encoded once, not once per layer
             fired: set[str] = set()  # each rule fires once
+            derived = Derived(self.asserted)
             try:
                 for number, layer in enumerate(self.layers):
                     # Only what the layer's rules read: the C engine parses every fact of the message, and returns
@@ -103,7 +104,7 @@ class CompiledRuleset:
                         firing = self.rules[_rank(messages)]
                         if firing.id not in fired:  # an `any` whose branches both hold is on the agenda per branch
                             fired.add(firing.id)
-                            new = on_fire(firing, layer)
+                            new = derived.fire(firing, layer)
                             if new:
                                 memory.update(new)
                                 encoded.update(encode_items(new))
@@ -118,6 +119,7 @@ class CompiledRuleset:
                 raise action_failure(error, firing.id if firing is not None else None) from error
             finally:
                 _end_session(handle, started)
+        return derived.fired, derived.values
 
 
 def _end_session(handle: int, started: bool) -> None:

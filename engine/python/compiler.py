@@ -1,7 +1,8 @@
 """A set of rules, for one set of threshold values in force -> one Python function, built as a syntax tree.
 
 The function is what a programmer would write by hand for the pack: each fact a rule reads loaded once into a
-local variable, then per layer, in firing order, one `if <condition>: on_fire(rule, layer)` per rule. It is built
+local variable, then per layer, in firing order, one `if <condition>:` per rule, whose body records the firing and
+writes what the rule asserts (engine.asserting) into the derived facts and the variable later layers read. It is built
 as a syntax tree from the validated model (engine.codegen), never from text: a value from a rule file is a
 constant node (or, for a Rule object or a fact's name, an entry of the function's globals), so nothing a rule file
 says can become code.
@@ -16,18 +17,20 @@ working memory never holds None (an absent fact is not in it), so "present" is "
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from typing import Any, Callable, Mapping, Union
 
+from ..asserting import asserted_facts, conflict
 from ..codegen import assign, attribute, build, call, constant, is_none, name, place
 from ..encoding import engine_value
-from ..errors import EvaluationError
+from ..errors import EvaluationError, FactError
 from ..model import NOT_IN_FORCE, AllOf, AnyOf, Condition, Leaf, NotOf, Rule, operand
 
 FILENAME = "<python engine: rules>"
 MAX_NESTING = 200  # `all`/`any`/`not` nested deeper than this is refused (Python's own compiler recurses on it)
 
 Expression = Union[ast.expr, bool]  # True or False when the condition does not depend on the facts
-Run = Callable[[dict[str, Any], Callable[[Rule, int], Any]], None]
+Run = Callable[[dict[str, Any]], tuple[list[tuple[Rule, int]], dict[str, Any]]]
 
 _ORDERING = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "!=": ast.NotEq}
 
@@ -105,12 +108,13 @@ class _TooDeep(Exception):
 
 
 def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> tuple[Run, tuple[Rule, ...]]:
-    """(the function `run(memory, on_fire)`, the rules it can fire, in order) for `rules` (each with its layer, in
-    firing order) under these threshold values. Line n + 2 of the function is its n-th rule: a failure there
-    names that rule (`rule_at`).
+    """(the function `run(memory)`, the rules it can fire, in order) for `rules` (each with its layer, in firing
+    order) under these threshold values. Line n + 2 of the function is its n-th rule: a failure there names that
+    rule (`rule_at`).
 
-    `run` calls `on_fire(rule, layer)` for each rule whose condition holds, in firing order; on_fire returns the
-    facts the rule asserts (a dict, or nothing), which join the memory before the next layer reads it."""
+    `run(memory)` returns (the firings in order, each as (rule, layer); the facts derived, as asserted). A rule
+    that fires writes what it asserts (engine.asserting: worked out here, once) into the derived facts and into
+    the variable later layers read; a fact two rules may assert is checked first, write-once."""
     builder = _Builder()
     kept: list[tuple[Rule, int, Expression]] = []
     for rule, layer in rules:
@@ -121,33 +125,39 @@ def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> t
                                   "than the python engine compiles") from None
         if test is not False:  # a rule that cannot fire under these thresholds is left out
             kept.append((rule, layer, test))
-    asserted = {fact for rule, _, _ in kept for fact, _ in rule.asserts}
-    body: list[ast.stmt] = [assign("get", attribute("memory", "get"))]
-    loaded: set[str] = set()
-    layer_seen = None
+    tables = {rule.id: asserted_facts(rule, values) for rule, _, _ in kept if rule.asserts}
+    asserters = Counter(name for table in tables.values() for name, _, _ in table)
+    body: list[ast.stmt] = [assign("get", attribute("memory", "get")), assign("fired", ast.List(elts=[], ctx=ast.Load())),
+                            assign("rec", attribute("fired", "append")), assign("derived", ast.Dict(keys=[], values=[]))]
+    for fact, variable in list(builder.variables.items()):
+        body.append(assign(variable, call("get", name(f"k{variable[1:]}"))))
+    builder.globals["conflict"], builder.globals["tables"] = conflict, tables
     for number, (rule, layer, test) in enumerate(kept):
         line = number + 2
-        if layer != layer_seen:  # a new layer: (re)load what it reads that earlier layers may have asserted
-            layer_seen = layer
-            for other, other_layer, _ in kept[number:]:
-                if other_layer != layer:
-                    break
-                for fact in other.facts_read:
-                    variable = builder.variables.get(fact)
-                    if variable is not None and (fact not in loaded or fact in asserted):
-                        loaded.add(fact)
-                        body.append(assign(variable, call("get", name(f"k{variable[1:]}")), line))
-        fire = call("on_fire", name(builder.global_name("r", rule)), constant(layer))
-        statements: list[ast.stmt] = [ast.Expr(value=fire)]
-        if rule.asserts:  # the facts it asserts join the memory: `new = on_fire(...)`, `if new: update(new)`
-            statements = [assign("new", fire), ast.If(test=name("new"), body=[
-                ast.Expr(value=call(attribute("memory", "update"), name("new")))], orelse=[])]
+        statements: list[ast.stmt] = [ast.Expr(value=call("rec", name(builder.global_name("p", (rule, layer)))))]
+        for fact, value, engine in tables.get(rule.id, ()):
+            key, given = name(builder.global_name("d", fact)), name(builder.global_name("g", value))
+            if asserters[fact] > 1:  # `if d in derived and derived[d] != g: raise conflict(...)`
+                statements.append(ast.If(test=ast.BoolOp(op=ast.And(), values=[
+                    ast.Compare(left=key, ops=[ast.In()], comparators=[name("derived")]),
+                    ast.Compare(left=ast.Subscript(value=name("derived"), slice=key, ctx=ast.Load()),
+                                ops=[ast.NotEq()], comparators=[given])]),
+                    body=[ast.Raise(exc=call("conflict", key, given, name(builder.global_name("r", rule)),
+                                             name("derived"), name("fired"), name("tables")), cause=None)],
+                    orelse=[]))
+            statements.append(ast.Assign(targets=[ast.Subscript(value=name("derived"), slice=key,
+                                                                ctx=ast.Store())], value=given))
+            if isinstance(engine, FactError):  # the value cannot enter the engine: raised as it fires
+                statements.append(ast.Raise(exc=name(builder.global_name("e", engine)), cause=None))
+            elif fact in builder.variables:  # a later layer reads it
+                statements.append(assign(builder.variables[fact], name(builder.global_name("e", engine))))
         if not isinstance(test, bool):
             statements = [ast.If(test=test, body=statements, orelse=[])]
         for statement in statements:
             body.append(place(statement, line))
-    body.append(place(ast.Return(value=constant(None)), len(kept) + 2))
-    return build("run", ["memory", "on_fire"], body, builder.globals, FILENAME), tuple(r for r, _, _ in kept)
+    body.append(place(ast.Return(value=ast.Tuple(elts=[name("fired"), name("derived")], ctx=ast.Load())),
+                      len(kept) + 2))
+    return build("run", ["memory"], body, builder.globals, FILENAME), tuple(r for r, _, _ in kept)
 
 
 def rule_at(traceback: Any, rules: tuple[Rule, ...]) -> Rule | None:

@@ -10,17 +10,17 @@ read-only function, so any number of threads may evaluate at once, without a loc
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from ..errors import EngineError, action_failure
 from ..model import Rule, firing_order
-from .compiler import compile_rules, rule_at
+from .compiler import Run, compile_rules, rule_at
 
 
 class PythonRuleset:
     """The rules that can fire under one set of threshold values, in firing order, as one compiled function."""
 
-    def __init__(self, run: Callable[[dict[str, Any], Callable[[Rule, int], Any]], None], rules: tuple[Rule, ...]):
+    def __init__(self, run: Run, rules: tuple[Rule, ...]):
         self._run = run
         self.rules = list(rules)
         self._kept = rules
@@ -32,13 +32,11 @@ class PythonRuleset:
     def close(self) -> None:
         """Nothing to free: the function goes with the object."""
 
-    def run(self, memory: dict[str, Any], on_fire: Callable[[Rule, int], dict[str, Any] | None]) -> None:
-        """Run every layer on `memory`; call `on_fire(rule, layer)` for each rule that fires, in firing order.
-
-        `on_fire` returns the facts the rule asserts (or nothing); they join the working memory (the next layer
-        reads them)."""
+    def run(self, memory: dict[str, Any]) -> tuple[list[tuple[Rule, int]], dict[str, Any]]:
+        """Run every layer on `memory`: (the firings in firing order, each as (rule, layer); the facts derived, as
+        asserted). What a rule asserts is read by the next layers."""
         try:
-            self._run(memory, on_fire)
+            return self._run(memory)
         except EngineError:
             raise  # already says what went wrong (two rules asserting different values, say)
         except Exception as error:  # a failure in a rule's action: named and typed, as the durable engine does
