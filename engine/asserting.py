@@ -36,33 +36,32 @@ def asserted_facts(rule: Rule, values: Mapping[str, Any]) -> tuple[AssertedFact,
     return tuple(asserted)
 
 
-def conflict(name: str, value: Any, rule: Rule, derived: Mapping[str, Any],
-             fired: Sequence[tuple[Rule, int]], tables: Mapping[str, tuple[AssertedFact, ...]]
-             ) -> FactConflictError:
+def conflict(name: str, value: Any, rule: Rule, derived: Mapping[str, Any], fired: Sequence[str],
+             tables: Mapping[str, tuple[AssertedFact, ...]]) -> FactConflictError:
     """The error for `rule` asserting `value` for `name`, derived already as another value. The rule that derived
     it is the first of the fired rules (in firing order) that asserts it: found here, on the rare error, rather
     than recorded at every write."""
-    first = next((other.id for other, _ in fired if other is not rule
-                  and any(asserted == name for asserted, _, _ in tables.get(other.id, ()))), "?")
+    first = next((other for other in fired if other != rule.id
+                  and any(asserted == name for asserted, _, _ in tables.get(other, ()))), "?")
     return FactConflictError(f"rules {first} and {rule.id} assert different values for {name!r}: "
                              f"{derived[name]!r} and {value!r}")
 
 
 class Derived:
-    """The facts derived in one evaluation (`values`, as asserted) and the firings so far, for an engine that
-    writes them one firing at a time (the durable engine)."""
+    """The facts derived in one evaluation (`values`, as asserted) and the ids of the rules fired so far, in order,
+    for an engine that writes them one firing at a time (the durable engine)."""
 
     __slots__ = ("values", "fired", "tables")
 
     def __init__(self, tables: Mapping[str, tuple[AssertedFact, ...]]):
         self.values: dict[str, Any] = {}
-        self.fired: list[tuple[Rule, int]] = []
+        self.fired: list[str] = []
         self.tables = tables
 
-    def fire(self, rule: Rule, layer: int) -> dict[str, Any]:
+    def fire(self, rule: Rule) -> dict[str, Any]:
         """Record the firing; write what the rule asserts. Returns the new facts as engine values, for the
         working memory the next layer reads."""
-        self.fired.append((rule, layer))
+        self.fired.append(rule.id)
         new = {}
         values = self.values
         for name, value, engine in self.tables.get(rule.id, ()):

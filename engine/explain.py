@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from functools import partial
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from .documents.schema import is_json_number
 from .frozen import from_fields
@@ -99,42 +98,38 @@ class PreparedRequirement:
     engine.gates checks it for each evaluation. `static`
     is the check with actual, met and gap still to fill in; `names` are a composite requirement's facts.
 
-    It also keeps the checks it finished, by actual value (`remembered`, bounded by MAX_REMEMBERED): a check is
-    frozen and depends on nothing else, and across a batch most requirements meet the same few values again (an
-    age, a country, an account type). Only values of `exact`, the fact's own type, are kept by value, so 1, 1.0
-    and True never stand for one another; a float 0 (equal to -0.0) is never kept. `unknown` is the check for an
-    absent fact, and a composite requirement's three possible checks are made once each, on first need."""
+    A check is frozen and depends on nothing else, so finished checks are kept and given again: a leaf
+    requirement's by actual value, with the other requirements on its fact (`fact_checks`); a composite
+    requirement's three possible checks (`remembered`, by verdict), each made once, on first need. `unknown` is a
+    leaf requirement's check for an absent fact."""
 
-    __slots__ = ("condition", "leaf", "right", "static", "names", "labels", "members", "on", "fact", "exact",
+    __slots__ = ("condition", "leaf", "right", "static", "names", "labels", "members", "on", "fact",
                  "remembered", "unknown")
 
     def __init__(self, condition: Condition, leaf: Leaf | None, right: Any, static: RequirementCheck,
                  names: tuple[str, ...] = (), labels: Labels = NO_LABELS, members: Threshold | None = None,
-                 on: dt.date | None = None, exact: type | None = None):
+                 on: dt.date | None = None):
         self.condition, self.leaf, self.right, self.static, self.names = condition, leaf, right, static, names
         self.labels = labels  # for the actual value in words
         self.members, self.on = members, on  # a member list compared with: each actual value's own provenance
         self.fact = leaf.fact if leaf is not None else None
-        self.exact = exact
         self.remembered: dict[Any, RequirementCheck] = {}
         self.unknown: RequirementCheck | None = None
         if leaf is not None:  # a fact not given is "cannot tell yet", never a failed requirement (`exists` too)
             self.unknown = _finish(self, None)
 
 
-MAX_REMEMBERED = 512  # checks one prepared requirement keeps: some 700 bytes each
-# The types a fact's values are kept by (see PreparedRequirement): not float, where 0.0 == -0.0.
+MAX_REMEMBERED = 512  # values whose checks one fact's requirements keep (fact_checks): some 700 bytes a check
+# The types a fact's values are kept by (see fact_checks): not float, where 0.0 == -0.0.
 REMEMBERED_TYPES = {"integer": int, "string": str, "boolean": bool, "date": dt.date, "number": int}
 
 
 def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[str, Any],
                          thresholds: Mapping[str, Threshold], country: str | None, on: dt.date,
-                         labels: Labels = NO_LABELS, fact_types: Mapping[str, str] | None = None
-                         ) -> tuple[PreparedRequirement, ...]:
+                         labels: Labels = NO_LABELS) -> tuple[PreparedRequirement, ...]:
     """Each requirement of a gate with what depends on the thresholds alone worked out (the words, the
     value required, the source, whether it is in force on `on` in `country`), ready for engine.gates.
-    The words follow the pack's `labels`; `fact_types` (fact name -> declared type) lets finished checks be
-    remembered by value."""
+    The words follow the pack's `labels`."""
     prepared = []
     for condition in requirements:
         if not isinstance(condition, Leaf):
@@ -160,7 +155,7 @@ def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[st
             note=entry.note if entry else None, url=entry.url if entry else None, label=labels.fact(leaf.fact),
             required_text=None if required is None else labels.value(leaf.fact, required), scope=leaf.scope),
             labels=labels, members=threshold if threshold is not None and threshold.members and in_force else None,
-            on=on, exact=remembered_type((fact_types or {}).get(leaf.fact))))
+            on=on))
     return tuple(prepared)
 
 
@@ -169,53 +164,58 @@ def remembered_type(fact_type: str | None) -> type | None:
     return REMEMBERED_TYPES.get(fact_type or "")
 
 
-def finish_and_remember(item: PreparedRequirement, actual: Any) -> RequirementCheck:
-    """The check of a leaf requirement for a present actual value not already finished (engine.gates looks
-    there first); kept by value when of the fact's own type: across a batch most requirements meet the same few
-    values again (an age, a country, an account type), 70% of the default pack's checks over the shared data
-    set."""
-    check = _finish(item, actual)
-    if type(actual) is item.exact:
-        if len(item.remembered) >= MAX_REMEMBERED:
-            item.remembered.clear()
-        item.remembered[actual] = check
-    return check
+def fact_checks(items: Sequence[PreparedRequirement], exact: type | None
+                ) -> tuple[Callable[[Any], tuple[RequirementCheck, ...]], dict[Any, tuple[RequirementCheck, ...]]]:
+    """(`finish(actual)`: the checks of the leaf requirements `items`, all on one fact, for one present value;
+    the checks finished so far, by value). engine.gates looks a value up there first: a fact meets the same few
+    values again across a batch (an age, a country, an account type), and when one requirement on it needs a new
+    check, so do the others on it (some creator's follower count), so they are finished and kept together.
 
+    Only values of `exact`, the fact's own type, are kept by value, so 1, 1.0 and True never stand for one another
+    (a float 0, equal to -0.0, is never kept: `exact` is never float), at most MAX_REMEMBERED of them. A number
+    compared by order is filled in directly (`_quick`), its words written once for all; anything else goes the
+    general way (`_finish`): the same checks either way, which tests/test_engine.py holds."""
+    pairs = [(_quick(item), item) for item in items]
+    remembered: dict[Any, tuple[RequirementCheck, ...]] = {}
 
-def finisher(item: PreparedRequirement) -> Callable[[Any], RequirementCheck]:
-    """`finish_and_remember` for one prepared leaf requirement, with what depends on the requirement alone decided
-    once. For an ordering comparison with a number (some followers, some views: values that differ from one
-    creator to the next, so rarely finished already) the check is filled in directly; anything else goes the
-    general way (`_finish`). The same check either way: tests/test_engine.py compares them."""
-    static, leaf, right = item.static, item.leaf, item.right
-    if leaf is None or leaf.op not in ("<", "<=", ">", ">=") or item.members is not None or not (
-            type(right) in _NUMBERS or right is NOT_IN_FORCE):
-        return partial(finish_and_remember, item)
-    in_force = right is not NOT_IN_FORCE
-    # not in force (a programme closed on the date): never met, no gap
-    compare = _COMPARE[leaf.op] if in_force else (lambda actual, right: False)
-    base = dict(static.__dict__)  # actual, met, gap and actual_text are None in it
-    remembered, exact, ahead = item.remembered, item.exact, leaf.op in (">=", ">")
-    gap = in_force and static.in_force and not static.scope
-
-    def finish(actual: Any) -> RequirementCheck:
+    def finish(actual: Any) -> tuple[RequirementCheck, ...]:
         kind = type(actual)
-        if kind is not int and kind is not float:
-            return finish_and_remember(item, actual)
-        fields = base.copy()
-        fields["actual"] = actual
-        fields["met"] = compare(actual, right)
-        if gap:
-            fields["gap"] = max(0, right - actual) if ahead else max(0, actual - right)
-        fields["actual_text"] = show(actual)
-        check = _new(RequirementCheck)
-        _set(check, "__dict__", fields)  # engine.frozen's from_fields, written out
+        if kind is int or kind is float:
+            text = show(actual)
+            checks = tuple([_finish(item, actual) if quick is None else quick(actual, text) for quick, item in pairs])
+        else:
+            checks = tuple([_finish(item, actual) for _, item in pairs])
         if kind is exact:
             if len(remembered) >= MAX_REMEMBERED:
                 remembered.clear()
-            remembered[actual] = check
+            remembered[actual] = checks
+        return checks
+    return finish, remembered
+
+
+def _quick(item: PreparedRequirement) -> Callable[[Any, str], RequirementCheck] | None:
+    """`_finish` for an ordering comparison with a number, given the actual value and its words (None for any
+    other requirement): what depends on the requirement alone decided once."""
+    static, leaf, right = item.static, item.leaf, item.right
+    if leaf is None or leaf.op not in ("<", "<=", ">", ">=") or item.members is not None or not (
+            type(right) in _NUMBERS or right is NOT_IN_FORCE):
+        return None
+    in_force = right is not NOT_IN_FORCE
+    compare = _COMPARE[leaf.op] if in_force else None  # not in force (closed on the date): never met, no gap
+    base = dict(static.__dict__)  # actual, met, gap and actual_text are None in it
+    ahead, gap = leaf.op in (">=", ">"), in_force and static.in_force and not static.scope
+
+    def quick(actual: Any, text: str) -> RequirementCheck:
+        fields = base.copy()
+        fields["actual"] = actual
+        fields["met"] = compare(actual, right) if compare is not None else False
+        if gap:
+            fields["gap"] = max(0, right - actual) if ahead else max(0, actual - right)
+        fields["actual_text"] = text
+        check = _new(RequirementCheck)
+        _set(check, "__dict__", fields)  # engine.frozen's from_fields, written out
         return check
-    return finish
+    return quick
 
 
 def composite_check(item: PreparedRequirement, values: Mapping[str, Any], facts: Mapping[str, Any]

@@ -10,42 +10,64 @@ from .encoding import JSON_SCALARS, json_data
 
 
 _new, _set = object.__new__, object.__setattr__
+_MISSING = object()
+
+
+class MadeOnFirstRead:
+    """A field of a frozen dataclass that the hot path may leave to make when first read: the instance then holds,
+    under `pending`, the arguments of `make`. Set on the class after the dataclass is made (so it is no default),
+    it is read only when the instance has no value of its own: a constructed instance, or one read once, reads
+    its field as any other. Two threads reading it at once get the same value."""
+
+    def __init__(self, name: str, make: Any):
+        self.name, self.pending, self.make = name, f"_{name}", make
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        state = instance.__dict__
+        value = state.get(self.name, _MISSING)  # made by another thread meanwhile
+        if value is _MISSING:
+            pending = state.get(self.pending)
+            if pending is None:
+                raise AttributeError(f"{type(instance).__name__!r} object has no attribute {self.name!r}")
+            value = state.setdefault(self.name, self.make(*pending))
+            state.pop(self.pending, None)
+        return value
+
+
+def _matched(names: tuple[str, ...], facts: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(zip(names, map(facts.get, names)))
 
 
 @dataclass(frozen=True)
 class Firing:
     """A rule that fired: its id, its layer, and the facts its conditions read, with their values.
 
-    An evaluation makes its firings with `matched` still to work out (`firings`): only the JSON trace reads it,
-    and some twenty dicts an evaluation would otherwise build went unread by every other report. It is worked out
-    on first read and kept; equality, repr and pickling read it as any field."""
+    An evaluation makes its firings with `matched` still to work out (`firings`, MadeOnFirstRead): only the JSON
+    trace reads it, and some twenty dicts an evaluation would otherwise build went unread by every other report.
+    Equality, repr and pickling read it as any field."""
 
     rule: str
     layer: int
     matched: Mapping[str, Any]
 
-    def __getattr__(self, name: str) -> Any:  # only for a field not yet in the instance: `matched`, made lazily
-        lazy = self.__dict__.get("_facts") if name == "matched" else None
-        if lazy is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        names, facts = lazy
-        matched = self.__dict__["matched"] = dict(zip(names, map(facts.get, names)))
-        self.__dict__.pop("_facts", None)
-        return matched
-
     def __getstate__(self) -> dict[str, Any]:
         return {"rule": self.rule, "layer": self.layer, "matched": self.matched}
 
 
-def firings(fired: Iterable[tuple[Any, int]], reads: Mapping[str, tuple[str, ...]], facts: Mapping[str, Any]
-            ) -> tuple[Firing, ...]:
-    """The Firing of each (rule, layer) fired, in order, each reading its facts (`reads[rule.id]`) from `facts`
+Firing.matched = MadeOnFirstRead("matched", _matched)  # type: ignore[assignment]
+
+
+def firings(fired: Iterable[str], layers: Mapping[str, int], reads: Mapping[str, tuple[str, ...]],
+            facts: Mapping[str, Any]) -> tuple[Firing, ...]:
+    """The Firing of each rule fired (by id, in order), each reading its facts (`reads[rule]`) from `facts`
     when first asked (a rule reads only facts given or derived before it fired, and derived facts are written
     once, so their values at the end are those it saw)."""
     made = []
-    for rule, layer in fired:
-        firing = _new(Firing)  # Firing(rule.id, layer, matched) without its __init__ (engine.frozen)
-        _set(firing, "__dict__", {"rule": rule.id, "layer": layer, "_facts": (reads[rule.id], facts)})
+    for rule in fired:
+        firing = _new(Firing)  # Firing(rule, layer, matched) without its __init__ (engine.frozen)
+        _set(firing, "__dict__", {"rule": rule, "layer": layers[rule], "_matched": (reads[rule], facts)})
         made.append(firing)
     return tuple(made)
 
@@ -150,9 +172,9 @@ class Outcome:
     the rules derived, the fired rules in firing order with the facts each read, every gate's verdict and
     requirement checks, the threshold values in force, and the country and date they were resolved for.
 
-    An evaluation leaves `fired` to make on first read (`_fired`: the rules and layers, what each reads, the
-    facts): a caller that needs only `fired_ids`, the derived facts or the gates never pays for the Firing
-    objects. Read, it is an ordinary field."""
+    An evaluation leaves `fired` to make on first read (MadeOnFirstRead; `_fired`: the rules fired, their layers,
+    what each reads, the facts): a caller that needs only `fired_ids`, the derived facts or the gates never pays
+    for the Firing objects."""
     facts: Mapping[str, Any]
     derived: Mapping[str, Any]
     fired: tuple[Firing, ...]
@@ -163,14 +185,6 @@ class Outcome:
     fired_ids: frozenset[str] = field(default=frozenset())
     # Folded facts (FactSpec.folded) as given, before folding: rule text shows them so, comparisons never see them.
     as_given: Mapping[str, Any] = field(default_factory=dict, compare=False)
-
-    def __getattr__(self, name: str) -> Any:  # only for a field not yet in the instance: `fired`, made lazily
-        lazy = self.__dict__.get("_fired") if name == "fired" else None
-        if lazy is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        fired = self.__dict__["fired"] = firings(*lazy)
-        self.__dict__.pop("_fired", None)
-        return fired
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -186,3 +200,6 @@ class Outcome:
     def all_facts(self) -> dict[str, Any]:
         """Input and derived facts together, as the rules saw them at the end."""
         return {**self.facts, **self.derived}
+
+
+Outcome.fired = MadeOnFirstRead("fired", firings)  # type: ignore[assignment]

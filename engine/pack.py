@@ -181,12 +181,12 @@ class RulePack:
                 fired, derived = self._variant(values, key).run(memory)
         else:
             fired, derived = self._variant(values, key).run(memory)
-        fired_ids = frozenset([rule.id for rule, _ in fired])
+        fired_ids = frozenset(fired)
         everything = {**clean, **derived} if derived else clean.copy()
         gates = self._prepared_gates(country, on, values)(everything, fired_ids)
         as_given = {name: facts[name] for name in self._folded if isinstance(facts.get(name), str)}
         outcome = _new(Outcome)  # Outcome(...) without its __init__ (engine.frozen)
-        _set(outcome, "__dict__", {"facts": clean, "derived": derived, "_fired": (fired, self._reads, everything),
+        _set(outcome, "__dict__", {"facts": clean, "derived": derived, "_fired": (fired, self.layers, self._reads, everything),
                                    "gates": gates, "thresholds": values, "country": country, "on": on, "fired_ids": fired_ids,
                                    "as_given": as_given})
         return outcome
@@ -196,7 +196,7 @@ class RulePack:
         found = self._prepared.get((country, on))
         if found is None:
             found = self._gate_checks.bind([prepare_requirements(rule.requirements, values, self.thresholds, country,
-                                                                 on, self.labels, self._fact_types)
+                                                                 on, self.labels)
                                             for rule in self._gates], values)
             self._prepared[(country, on)] = found
         return found

@@ -309,30 +309,33 @@ def test_facts_the_engine_cannot_take_are_refused_naming_the_fact_and_odd_text_s
 
 @pytest.mark.parametrize("country, on", [("US", dt.date(2026, 12, 1)), ("KR", dt.date(2026, 12, 1)),
                                          ("US", dt.date(2020, 6, 1)), (None, dt.date(2023, 10, 1))])
-def test_a_requirement_finished_the_quick_way_is_the_check_finished_the_general_way(country, on):
-    """engine.explain.finisher fills in ordering comparisons with a number directly; every leaf requirement of the
-    shipped pack's gates (in force or closed on the date) gives the same check as the general way, field by field,
-    for whole numbers, fractions, zero, negative and huge values, truth values, text and dates."""
+def test_requirements_finished_together_the_quick_way_are_the_checks_finished_the_general_way(country, on):
+    """engine.explain.fact_checks finishes every requirement on one fact together, filling in ordering comparisons
+    with a number directly: for every fact of the shipped pack's gates (thresholds in force or closed on the date)
+    the checks are those of the general way, field by field, for whole numbers, fractions, zero, negative and huge
+    values, truth values, text and dates; and a value of the fact's own type is kept, the same checks given back."""
     from advisor.api import load_rules
-    from engine.explain import _finish, finisher, prepare_requirements
+    from engine.explain import _finish, _quick, fact_checks, prepare_requirements, remembered_type
 
     pack = load_rules(engine="python")
     values = pack.resolve_thresholds(country, on)
     whole = [0, 1, 17, 18, 999, 1000, 10_000, 10_001, 2**53, -5]
     actuals = {"integer": whole, "number": [*whole, 0.0, -0.0, 0.5, 17.9, 18.0, 1e-7, 1.5e15],
                "boolean": [True, False], "string": ["US", "", "business"], "date": [on, dt.date(2000, 1, 1)]}
-    quick_ways = 0
+    on_fact: dict = {}
     for rule in pack.gate_rules():
-        prepared = prepare_requirements(rule.requirements, values, pack.thresholds, country, on, pack.labels,
-                                        pack._fact_types)
-        for item in prepared:
-            if item.leaf is None:
-                continue
-            finish = finisher(item)
-            quick_ways += getattr(finish, "__name__", "") == "finish"
-            for actual in actuals[pack._fact_types[item.fact]]:
-                expected = _finish(item, actual)
-                got = finish(actual)
-                assert got == expected and got.to_data() == expected.to_data(), (rule.id, item.leaf, actual)
-                assert type(got.gap) is type(expected.gap) and type(got.met) is type(expected.met)
+        for item in prepare_requirements(rule.requirements, values, pack.thresholds, country, on, pack.labels):
+            if item.leaf is not None:
+                on_fact.setdefault(item.fact, []).append(item)
+    quick_ways = sum(_quick(item) is not None for items in on_fact.values() for item in items)
     assert quick_ways >= 10, "the quick way is taken for the shipped pack's numeric requirements"
+    for fact, items in on_fact.items():
+        exact = remembered_type(pack._fact_types[fact])
+        finish, kept = fact_checks(items, exact)
+        for actual in actuals[pack._fact_types[fact]]:
+            expected = tuple(_finish(item, actual) for item in items)
+            got = finish(actual)
+            assert got == expected and [check.to_data() for check in got] == [check.to_data() for check in expected]
+            assert [(type(check.gap), type(check.met)) for check in got] == \
+                [(type(check.gap), type(check.met)) for check in expected], (fact, actual)
+            assert (kept.get(actual) is got) == (type(actual) is exact), (fact, actual)

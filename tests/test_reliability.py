@@ -118,10 +118,10 @@ def _fault(pack, rule: str, fact: str, facts: dict, monkeypatch) -> dict:
     if pack.engine == "durable":
         real = asserting.Derived.fire
 
-        def failing(self, firing, layer):
+        def failing(self, firing):
             if firing.id == rule:
                 raise RuntimeError("disk on fire")
-            return real(self, firing, layer)
+            return real(self, firing)
         monkeypatch.setattr(asserting.Derived, "fire", failing)
         return facts
     return {**facts, fact: _exploding(facts[fact])}

@@ -74,9 +74,9 @@ class CompiledRuleset:
                     pass
             self.handle = None
 
-    def run(self, memory: dict[str, Any]) -> tuple[list[tuple[Rule, int]], dict[str, Any]]:
-        """Assert `memory` layer by layer: (the firings in the engine's order, each rule once, with its layer; the
-        facts derived, as asserted). What a rule asserts joins the working memory of the next layer."""
+    def run(self, memory: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+        """Assert `memory` layer by layer: (the ids of the rules fired, in the engine's order, each once; the facts
+        derived, as asserted). What a rule asserts joins the working memory of the next layer."""
         with ENGINE_LOCK:
             handle = self.handle
             if handle is None:
@@ -104,7 +104,7 @@ class CompiledRuleset:
                         firing = self.rules[_rank(messages)]
                         if firing.id not in fired:  # an `any` whose branches both hold is on the agenda per branch
                             fired.add(firing.id)
-                            new = derived.fire(firing, layer)
+                            new = derived.fire(firing)
                             if new:
                                 memory.update(new)
                                 encoded.update(encode_items(new))

@@ -30,7 +30,7 @@ FILENAME = "<python engine: rules>"
 MAX_NESTING = 200  # `all`/`any`/`not` nested deeper than this is refused (Python's own compiler recurses on it)
 
 Expression = Union[ast.expr, bool]  # True or False when the condition does not depend on the facts
-Run = Callable[[dict[str, Any]], tuple[list[tuple[Rule, int]], dict[str, Any]]]
+Run = Callable[[dict[str, Any]], tuple[list[str], dict[str, Any]]]
 
 _ORDERING = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "!=": ast.NotEq}
 
@@ -112,7 +112,7 @@ def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> t
     order) under these threshold values. Line n + 2 of the function is its n-th rule: a failure there names that
     rule (`rule_at`).
 
-    `run(memory)` returns (the firings in order, each as (rule, layer); the facts derived, as asserted). A rule
+    `run(memory)` returns (the ids of the rules fired, in firing order; the facts derived, as asserted). A rule
     that fires writes what it asserts (engine.asserting: worked out here, once) into the derived facts and into
     the variable later layers read; a fact two rules may assert is checked first, write-once."""
     builder = _Builder()
@@ -134,7 +134,7 @@ def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> t
     builder.globals["conflict"], builder.globals["tables"] = conflict, tables
     for number, (rule, layer, test) in enumerate(kept):
         line = number + 2
-        statements: list[ast.stmt] = [ast.Expr(value=call("rec", name(builder.global_name("p", (rule, layer)))))]
+        statements: list[ast.stmt] = [ast.Expr(value=call("rec", constant(rule.id)))]
         for fact, value, engine in tables.get(rule.id, ()):
             key, given = name(builder.global_name("d", fact)), name(builder.global_name("g", value))
             if asserters[fact] > 1:  # `if d in derived and derived[d] != g: raise conflict(...)`

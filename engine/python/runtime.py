@@ -32,8 +32,8 @@ class PythonRuleset:
     def close(self) -> None:
         """Nothing to free: the function goes with the object."""
 
-    def run(self, memory: dict[str, Any]) -> tuple[list[tuple[Rule, int]], dict[str, Any]]:
-        """Run every layer on `memory`: (the firings in firing order, each as (rule, layer); the facts derived, as
+    def run(self, memory: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+        """Run every layer on `memory`: (the ids of the rules fired, in firing order; the facts derived, as
         asserted). What a rule asserts is read by the next layers."""
         try:
             return self._run(memory)
