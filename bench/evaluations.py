@@ -6,7 +6,7 @@ else a generated set of the same shape (_data.py). Facts are computed once, unti
 several rounds, engines interleaved round by round (a neighbour's load on a shared machine hits both alike), timed
 in CPU seconds of this process, with the slowest and fastest round beside it:
 
-- "rules alone": the compiled rules of each (country, date) variant run on the working memory, firings recorded
+- "rules alone": the compiled rules of each (country, date) variant run on the facts taken in, firings recorded
   and derived facts written: the engine proper, what the two implementations differ in;
 - "evaluate": RulePack.evaluate, facts -> Outcome (fact checks, thresholds in force, the rules, every gate's
   requirement checks), the figure the target of 50,000 evaluations/s with the python engine is about;
@@ -15,11 +15,15 @@ in CPU seconds of this process, with the slowest and fastest round beside it:
 - "plans": profile -> plan -> Markdown, whole;
 - resident memory before and after many evaluations in one process, which must stay flat.
 
-`--before REV` also times RulePack.evaluate with the durable engine as it was at git revision REV (engine/,
-advisor/, rules/ and templates/ exported to a temporary folder, run in a subprocess on the same facts, in this
-sitting): the "durable path no slower than before" check.
+The "evaluate" figures come from processes of their own, one engine each (as a batch or a service holds one pack:
+two packs in one process would also time each other's garbage collections), `--runs` of them per engine,
+alternated, `--rounds` rounds in each; the figure is the median of every round.
 
-    python bench/evaluations.py [--rounds 5] [--evaluations 100000] [--before REV]
+`--before REV` also times RulePack.evaluate with the durable engine as it was at git revision REV (engine/,
+advisor/, rules/ and templates/ exported to a temporary folder), in processes alternated with this checkout's, on
+the same facts, in this sitting: the "durable path no slower than before" check.
+
+    python bench/evaluations.py [--rounds 5] [--runs 3] [--evaluations 100000] [--before REV]
 """
 
 from __future__ import annotations
@@ -91,17 +95,17 @@ def evaluate_read_whole(pack: Any, inputs: list) -> Callable[[], int]:
 
 
 def rules_alone(pack: Any, inputs: list) -> Callable[[], int]:
-    """The compiled variant's run on the working memory: the rules fired in order and the facts derived, each
+    """The compiled variant's run on the facts taken in: the rules fired in order and the facts derived, each
     written once (engine.asserting), the engine proper."""
     prepared = []
     for facts, country, on in inputs:
         values, key = pack._resolve(country, on)
-        prepared.append((pack._intake.take(facts)[1], pack._variant(values, key)))
+        prepared.append((pack._intake.take(facts), pack._variant(values, key)))
 
     def work() -> int:
-        for memory, variant in prepared:
+        for taken, variant in prepared:
             with pack._backend.lock:
-                variant.run(dict(memory))
+                variant.run(taken)
         return len(prepared)
     return work
 
@@ -122,52 +126,93 @@ def show(label: str, figures: dict[str, tuple[float, float, float]], unit: str) 
         print(f"  {label}: python / durable = {figures['python'][0] / figures['durable'][0]:.1f}x")
 
 
-def before_figure(revision: str, rounds: int) -> dict[str, Any]:
-    """RulePack.evaluate with the durable engine at `revision`, on the same profiles, in a subprocess."""
-    with tempfile.TemporaryDirectory(prefix="evaluations-before-") as folder:
-        archive = Path(folder) / "before.tar"
-        completed = subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), revision, "engine",
-                                    "advisor", "rules", "templates"], capture_output=True, text=True)
-        if completed.returncode != 0:
-            return {"absent": f"git archive failed: {completed.stderr.strip()[:200]}"}
-        with tarfile.open(archive) as tar:
-            tar.extractall(folder, filter="data")
-        for data in ("rules", "templates"):  # where an installed copy has them
-            if not (Path(folder) / "advisor" / data).exists():
-                os.symlink(Path(folder) / data, Path(folder) / "advisor" / data)
-        completed = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--durable-json",
-                                    "--rounds", str(rounds)], env=dict(os.environ, EVALUATIONS_ROOT=folder),
-                                   capture_output=True, text=True)
-        if completed.returncode != 0:
-            return {"absent": completed.stderr.strip()[-300:]}
-        answer = json.loads(completed.stdout)
-        if not answer["engine"].startswith(folder):
-            return {"absent": f"it imported {answer['engine']}, not the older revision"}
-        return answer
+def exported(revision: str, folder: str) -> str | None:
+    """engine/, advisor/, rules/ and templates/ at `revision` exported into `folder`; None, or why not."""
+    archive = Path(folder) / "before.tar"
+    completed = subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), revision, "engine",
+                                "advisor", "rules", "templates"], capture_output=True, text=True)
+    if completed.returncode != 0:
+        return f"git archive failed: {completed.stderr.strip()[:200]}"
+    with tarfile.open(archive) as tar:
+        tar.extractall(folder, filter="data")
+    for data in ("rules", "templates"):  # where an installed copy has them
+        if not (Path(folder) / "advisor" / data).exists():
+            os.symlink(Path(folder) / data, Path(folder) / "advisor" / data)
+    return None
 
 
-def durable_json(rounds: int) -> None:
-    """For --before: this tree's durable RulePack.evaluate figure, as JSON on standard output."""
-    import engine
+def in_a_process(engine: str, rounds: int, root: str | None = None) -> dict[str, Any]:
+    """RulePack.evaluate's rates with one engine, in a process of its own holding that engine's pack alone, as a
+    batch or a service does (two packs in one process would also time each other's garbage collections); `root`:
+    the code of an older revision (--before)."""
+    env = {name: value for name, value in os.environ.items() if name != "EVALUATIONS_ROOT"}
+    if root:
+        env["EVALUATIONS_ROOT"] = root
+    completed = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--engine-json", engine,
+                                "--rounds", str(rounds)], env=env, capture_output=True, text=True)
+    if completed.returncode != 0:
+        return {"absent": completed.stderr.strip()[-300:]}
+    answer = json.loads(completed.stdout)
+    if root and not answer["engine"].startswith(root):
+        return {"absent": f"it imported {answer['engine']}, not the older revision"}
+    return answer
+
+
+def engine_json(engine: str, rounds: int) -> None:
+    """For in_a_process: this tree's RulePack.evaluate rates with one engine, as JSON on standard output."""
+    import engine as engine_package
     from advisor.api import load_rules
 
     _, inputs, _ = load_inputs()
-    pack = load_rules()  # an older revision knows no engine= and runs durable-rules
-    evaluate_all(pack, inputs)()
-    figure = rounds_of({"durable": evaluate_all(pack, inputs)}, rounds)["durable"]
-    print(json.dumps({"engine": engine.__file__, "profiles": len(inputs), "rate": figure[0], "low": figure[1],
-                      "high": figure[2]}))
+    try:
+        pack = load_rules(engine=engine)
+    except TypeError:  # a revision before the choice of engine: durable-rules
+        pack = load_rules()
+    evaluate_all(pack, inputs)()  # warm-up: compile every threshold variant once
+    tasks = {"evaluate": evaluate_all(pack, inputs), "whole": evaluate_read_whole(pack, inputs)}
+    rates: dict[str, list[float]] = {name: [] for name in tasks}
+    for _ in range(rounds):
+        for name, work in tasks.items():
+            rates[name].append(cpu_rate(work))
+    print(json.dumps({"engine": engine_package.__file__, "profiles": len(inputs), **rates}))
+
+
+def evaluate_in_processes(names: list[str], rounds: int, runs: int, before: str | None
+                          ) -> dict[str, dict[str, list[float]] | str]:
+    """Each engine's rates (and the durable engine's at revision `before`), each in `runs` processes of its own,
+    the processes alternated (engine, engine, before; again): every round of every run, or why there is none."""
+    figures: dict[str, dict[str, list[float]] | str] = {}
+    with tempfile.TemporaryDirectory(prefix="evaluations-before-") as folder:
+        cases = [(name, name, None) for name in names]
+        if before:
+            problem = exported(before, folder)
+            if problem:
+                figures[f"durable at {before}"] = problem
+            else:
+                cases.append((f"durable at {before}", "durable", folder))
+        for _ in range(runs):
+            for label, engine, root in cases:
+                answer = in_a_process(engine, rounds, root)
+                if "absent" in answer:
+                    figures[label] = answer["absent"]
+                    continue
+                found = figures.setdefault(label, {"evaluate": [], "whole": []})
+                if isinstance(found, dict):
+                    found["evaluate"] += answer["evaluate"]
+                    found["whole"] += answer["whole"]
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3, help="processes per engine for the evaluate figures")
     parser.add_argument("--evaluations", type=int, default=100_000)
     parser.add_argument("--before", metavar="REV", help="also time the durable path at this git revision")
-    parser.add_argument("--durable-json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--engine-json", metavar="ENGINE", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.durable_json:
-        durable_json(args.rounds)
+    if args.engine_json:
+        engine_json(args.engine_json, args.rounds)
         return
     from advisor.api import Advisor, render
 
@@ -183,10 +228,18 @@ def main() -> None:
 
     show("rules alone", rounds_of({name: rules_alone(pack, inputs) for name, pack in engines.items()},
                                   args.rounds), "runs/s")
-    evaluate = rounds_of({name: evaluate_all(pack, inputs) for name, pack in engines.items()}, args.rounds)
+    measured = evaluate_in_processes(list(engines), args.rounds, args.runs, args.before)
+    evaluate: dict[str, tuple[float, float, float]] = {}
+    whole: dict[str, tuple[float, float, float]] = {}
+    for label, found in measured.items():
+        if isinstance(found, str):
+            print(f"  evaluate [{label}]: not measured: {found}")
+            continue
+        evaluate[label] = (median(found["evaluate"]), min(found["evaluate"]), max(found["evaluate"]))
+        whole[label] = (median(found["whole"]), min(found["whole"]), max(found["whole"]))
+    print(f"  (evaluate: each engine in {args.runs} processes of its own, alternated; {args.rounds} rounds each)")
     show("evaluate", evaluate, "evaluations/s")
-    show("evaluate, every part of the outcome read", rounds_of(
-        {name: evaluate_read_whole(pack, inputs) for name, pack in engines.items()}, args.rounds), "evaluations/s")
+    show("evaluate, every part of the outcome read", whole, "evaluations/s")
     sample = profiles[:500]
     advisors = {name: Advisor(pack=pack) for name, pack in engines.items()}
 
@@ -214,15 +267,11 @@ def main() -> None:
     if "python" in evaluate:
         print(f"  the python engine at least {TARGET:,} evaluations/s: {evaluate['python'][0]:,.0f} "
               f"({verdict(evaluate['python'][0] >= TARGET)})")
-    if args.before and "durable" in evaluate:
-        before = before_figure(args.before, args.rounds)
-        if "absent" in before:
-            print(f"  durable path no slower than at {args.before}: not measured: {before['absent']}")
-        else:
-            now = evaluate["durable"][0]
-            print(f"  durable path no slower than at {args.before}: {now:,.0f} against {before['rate']:,.0f} "
-                  f"evaluations/s ({now / before['rate'] - 1:+.0%}; its rounds {before['low']:,.0f} to "
-                  f"{before['high']:,.0f}): {verdict(now >= before['low'])}")
+    then = evaluate.get(f"durable at {args.before}")
+    if then and "durable" in evaluate:
+        now = evaluate["durable"][0]
+        print(f"  durable path no slower than at {args.before}: {now:,.0f} against {then[0]:,.0f} evaluations/s "
+              f"({now / then[0] - 1:+.0%}; its rounds {then[1]:,.0f} to {then[2]:,.0f}): {verdict(now >= then[1])}")
 
 
 if __name__ == "__main__":

@@ -56,11 +56,16 @@ def engine_value(value: Any, what: str) -> Any:
         if abs(value) > MAX_EXACT_INTEGER:
             raise FactError(f"{what}: {value!r} is too large (the limit is {MAX_EXACT_INTEGER:,})")
         return value
-    if isinstance(value, dt.datetime):
-        value = value.date()
     if isinstance(value, dt.date):
-        return value.year * 10000 + value.month * 100 + value.day
+        return date_number(value)
     raise FactError(f"{what}: unsupported value {value!r} of type {type(value).__name__}")
+
+
+def date_number(value: dt.date | None) -> int | None:
+    """A date (or a datetime's date) as the engines compare it, the integer YYYYMMDD; None stays None."""
+    if value is None:
+        return None
+    return value.year * 10000 + value.month * 100 + value.day
 
 
 def engine_facts(facts: Mapping[str, Any], names: Container[str]) -> dict[str, Any]:

@@ -9,8 +9,9 @@ An engine (a "backend") offers:
 - `name`, and `lock`: a context manager held while a compiled ruleset is chosen and run (durable-rules is not
   thread-safe; the Python engine's lock does nothing);
 - `compile(rules, layers, values)`: the rules that can fire under one set of threshold values, as an object with
-  `run(memory)` -> (the ids of the rules fired, in firing order, each once; the facts derived, each written once
-  as engine.asserting says, and read by the later layers) and `close()`;
+  `run(facts)` (the facts engine.intake took in; the engine turns them into what it compares, engine.encoding)
+  -> (the ids of the rules fired, in firing order, each once; the facts derived, each written once as
+  engine.asserting says, and read by the later layers) and `close()`;
 - `load_problems(rules, thresholds, layers, fact_names)`: what this engine could not hold, as located problems.
 """
 
@@ -30,7 +31,7 @@ ENGINE_VARIABLE = "CREATOR_ADVISOR_ENGINE"
 
 
 class Ruleset(Protocol):
-    def run(self, memory: dict[str, Any]) -> tuple[list[str], dict[str, Any]]: ...
+    def run(self, facts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]: ...
 
     def close(self) -> None: ...
 

@@ -1,4 +1,5 @@
-"""The facts an evaluation takes in: checked against their declared types, and the working memory the engine reads.
+"""The facts an evaluation takes in: checked against their declared types, and those the rules read, as the engines
+compare them.
 
 Every evaluation starts here, so the common case (a declared fact of its very type, a value the engine takes as it
 is) costs one dict lookup and a type test per fact; anything else is checked in full, which says what is wrong
@@ -24,14 +25,15 @@ EXACT_TYPES = {"integer": (int,), "number": (int, float), "boolean": (bool,), "s
 
 
 class FactIntake:
-    """`check(facts)`: the facts checked; `take(facts)`: (checked facts, working memory), for one pack."""
+    """`check(facts)`: the facts checked; `take(facts)`: the facts checked for the engines too, for one pack."""
 
     def __init__(self, facts: Mapping[str, FactSpec], read: frozenset[str]):
         self.facts = facts
         self.read = read  # the facts some condition reads: only they go to the engine
         self.exact = {name: () if spec.folded else EXACT_TYPES.get(spec.type, ()) for name, spec in facts.items()}
-        # fact name -> (the Python types certainly of its declared type, whether some condition reads it)
-        self._fast = {name: (types, name in read) for name, types in self.exact.items()}
+        # fact name -> (the Python types certainly of its declared type, whether some condition reads it, whether
+        # it is folded text)
+        self._fast = {name: (types, name in read, facts[name].folded) for name, types in self.exact.items()}
 
     def check(self, facts: Mapping[str, Any]) -> dict[str, Any]:
         """The facts with absent (None) values dropped, each checked against its declared type, folded text
@@ -54,32 +56,33 @@ class FactIntake:
             clean[name] = fold_text(value) if spec.folded else value
         return clean
 
-    def take(self, facts: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(the facts as `check` gives them, the working memory: the facts some condition reads, as engine values:
-        engine.encoding), in one pass. Raises FactError as `check`, then as engine_value, naming the fact."""
+    def take(self, facts: Mapping[str, Any]) -> dict[str, Any]:
+        """The facts as `check` gives them, those some condition reads also checked as engine values (the engine
+        compares them: engine.encoding), in one pass. Raises FactError as `check`, then as engine_value, naming
+        the fact. Each engine takes these facts in its own way (engine.engines)."""
         clean: dict[str, Any] = {}
-        memory: dict[str, Any] = {}
         later: list[str] = []
         fast = self._fast
         read_anywhere = self.read
         for name, value in facts.items():
             found = fast.get(name)
-            if found is None or type(value) not in found[0]:  # not the common case: check it in full
+            if found is not None and type(value) in found[0]:  # the common case
+                read = found[1]
+            elif found is not None and found[2] and type(value) is str:  # folded text: as `check` folds it
+                value = fold_text(value)
+                read = found[1]
+            else:  # check it in full
                 checked = self.check({name: value})
                 if not checked:
                     continue
                 value = checked[name]
                 read = name in read_anywhere
-            else:
-                read = found[1]
             clean[name] = value
             if read:
                 kind = type(value)
-                if (kind is str and value.isascii()) or kind is bool or (
-                        (kind is int or kind is float) and -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER):
-                    memory[name] = value  # a NaN fails the comparison, and engine_value refuses it
-                else:
-                    later.append(name)
+                if not ((kind is str and value.isascii()) or kind is bool or (
+                        (kind is int or kind is float) and -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER)):
+                    later.append(name)  # a NaN fails the comparison, and engine_value refuses it
         for name in later:  # after every fact is checked: a bad fact's type is reported before another's value
-            memory[name] = engine_value(clean[name], f"fact {name!r}")
-        return clean, memory
+            engine_value(clean[name], f"fact {name!r}")
+        return clean

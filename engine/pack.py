@@ -71,7 +71,7 @@ class RulePack:
         # (None where not in force), keyed by the identity of the values (_resolve keeps one dict per set).
         self._fact_names = (*self.facts, *self.derived_types)
         self._folded = tuple(name for name, spec in self.facts.items() if spec.folded)
-        self._intake = FactIntake(self.facts, self._read_anywhere)  # facts checked, and the working memory
+        self._intake = FactIntake(self.facts, self._read_anywhere)  # facts checked, as the engines take them
         self._threshold_texts: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
         self._fact_types = {**{name: spec.type for name, spec in self.facts.items()}, **self.derived_types}
         self._gate_checks = GateChecks([(rule.gate or "", rule.id, rule.requirements) for rule in self._gates],
@@ -172,15 +172,15 @@ class RulePack:
         one fact, EvaluationError when the engine itself fails.
         """
         on = on or dt.date.today()
-        clean, memory = self._intake.take(facts)
+        clean = self._intake.take(facts)
         values, key = self._resolve(country, on)
         # durable: one lock from choosing the compiled variant to running it, so no thread can free it between;
         # python: no lock at all.
         if self._serial:
             with self._backend.lock:
-                fired, derived = self._variant(values, key).run(memory)
+                fired, derived = self._variant(values, key).run(clean)
         else:
-            fired, derived = self._variant(values, key).run(memory)
+            fired, derived = self._variant(values, key).run(clean)
         fired_ids = frozenset(fired)
         everything = {**clean, **derived} if derived else clean.copy()
         gates = self._prepared_gates(country, on, values)(everything, fired_ids)

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import durable_rules_engine as _engine
 
 from ..asserting import AssertedFact, Derived
-from ..encoding import dumps, encode_items
+from ..encoding import dumps, encode_items, engine_facts
 from ..errors import EngineError, EvaluationError, action_failure
 from ..model import Rule
 from .capacity import CapacityError, check_definition
@@ -45,6 +45,9 @@ class CompiledRuleset:
     layers: list[int]
     reads: list[tuple[str, ...]] | None = None  # per layer, the facts its rules read: all of them when None
     asserted: Mapping[str, tuple[AssertedFact, ...]] = field(default_factory=dict)  # rule id -> what it asserts
+
+    def __post_init__(self) -> None:
+        self.read = None if self.reads is None else frozenset(name for names in self.reads for name in names)
 
     @classmethod
     def create(cls, definition: dict[str, Any], rules: list[Rule], layers: list[int],
@@ -74,16 +77,18 @@ class CompiledRuleset:
                     pass
             self.handle = None
 
-    def run(self, memory: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
-        """Assert `memory` layer by layer: (the ids of the rules fired, in the engine's order, each once; the facts
-        derived, as asserted). What a rule asserts joins the working memory of the next layer."""
+    def run(self, facts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
+        """Assert the facts some rule reads, as engine values, layer by layer: (the ids of the rules fired, in the
+        engine's order, each once; the facts derived, as asserted). What a rule asserts joins the working memory of
+        the next layer."""
         with ENGINE_LOCK:
             handle = self.handle
             if handle is None:
                 raise EvaluationError("this compiled rule pack was closed")
             firing: Rule | None = None
             started = False
-            encoded = encode_items(memory)  # each fact encoded once, not once per layer
+            # each fact encoded once, not once per layer
+            encoded = encode_items(engine_facts(facts, self.read if self.read is not None else facts))
             fired: set[str] = set()  # each rule fires once
             derived = Derived(self.asserted)
             try:
@@ -106,7 +111,6 @@ class CompiledRuleset:
                             fired.add(firing.id)
                             new = derived.fire(firing)
                             if new:
-                                memory.update(new)
                                 encoded.update(encode_items(new))
                         firing = None
                         action = _engine.complete_and_start_action(handle, state)

@@ -10,19 +10,21 @@ says can become code.
 The semantics are the rule format's, the same the durable-rules compiler writes as patterns (engine/durable): a
 comparison with an absent fact is false (so its `not` is true), `exists` asks whether the fact is present, a
 threshold not in force makes its comparison false, and constant parts are folded away, so a rule that can never
-fire is left out. Facts and constants are engine values (engine.encoding: dates as YYYYMMDD integers), and a
-working memory never holds None (an absent fact is not in it), so "present" is "not None".
+fire is left out. Facts and constants are compared as engine values (engine.encoding: dates as YYYYMMDD integers,
+converted as a fact is loaded), and the facts never hold None (an absent fact is not in them), so "present" is "not
+None".
 """
 
 from __future__ import annotations
 
 import ast
+import datetime as dt
 from collections import Counter
 from typing import Any, Callable, Mapping, Union
 
 from ..asserting import asserted_facts, conflict
 from ..codegen import assign, attribute, build, call, constant, is_none, name, place
-from ..encoding import engine_value
+from ..encoding import date_number, engine_value
 from ..errors import EvaluationError, FactError
 from ..model import NOT_IN_FORCE, AllOf, AnyOf, Condition, Leaf, NotOf, Rule, operand
 
@@ -41,6 +43,7 @@ class _Builder:
     def __init__(self) -> None:
         self.globals: dict[str, Any] = {}
         self.variables: dict[str, str] = {}  # fact name -> its local variable; the name is global k<n>
+        self.dates: set[str] = set()  # facts compared with dates: loaded as the integer YYYYMMDD
 
     def variable(self, fact: str) -> str:
         found = self.variables.get(fact)
@@ -84,6 +87,8 @@ class _Builder:
         right = operand(leaf, values)
         if right is NOT_IN_FORCE:
             return False
+        if any(isinstance(item, dt.date) for item in (right if isinstance(right, (tuple, list)) else (right,))):
+            self.dates.add(leaf.fact)
         what = f"rule constant for {leaf.fact}"
         if leaf.op == "in":
             # Facts and constants are of one declared type (checked when the pack loads), so set membership is
@@ -108,11 +113,12 @@ class _TooDeep(Exception):
 
 
 def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> tuple[Run, tuple[Rule, ...]]:
-    """(the function `run(memory)`, the rules it can fire, in order) for `rules` (each with its layer, in firing
+    """(the function `run(facts)`, the rules it can fire, in order) for `rules` (each with its layer, in firing
     order) under these threshold values. Line n + 2 of the function is its n-th rule: a failure there names that
     rule (`rule_at`).
 
-    `run(memory)` returns (the ids of the rules fired, in firing order; the facts derived, as asserted). A rule
+    `run(facts)` (as engine.intake took them in; a fact compared with dates is loaded as the engine compares it,
+    engine.encoding) returns (the ids of the rules fired, in firing order; the facts derived, as asserted). A rule
     that fires writes what it asserts (engine.asserting: worked out here, once) into the derived facts and into
     the variable later layers read; a fact two rules may assert is checked first, write-once."""
     builder = _Builder()
@@ -127,11 +133,12 @@ def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> t
             kept.append((rule, layer, test))
     tables = {rule.id: asserted_facts(rule, values) for rule, _, _ in kept if rule.asserts}
     asserters = Counter(name for table in tables.values() for name, _, _ in table)
-    body: list[ast.stmt] = [assign("get", attribute("memory", "get")), assign("fired", ast.List(elts=[], ctx=ast.Load())),
+    body: list[ast.stmt] = [assign("get", attribute("facts", "get")), assign("fired", ast.List(elts=[], ctx=ast.Load())),
                             assign("rec", attribute("fired", "append")), assign("derived", ast.Dict(keys=[], values=[]))]
     for fact, variable in list(builder.variables.items()):
-        body.append(assign(variable, call("get", name(f"k{variable[1:]}"))))
-    builder.globals["conflict"], builder.globals["tables"] = conflict, tables
+        loaded = call("get", name(f"k{variable[1:]}"))
+        body.append(assign(variable, call("day", loaded) if fact in builder.dates else loaded))
+    builder.globals.update(conflict=conflict, tables=tables, day=date_number)
     for number, (rule, layer, test) in enumerate(kept):
         line = number + 2
         statements: list[ast.stmt] = [ast.Expr(value=call("rec", constant(rule.id)))]
@@ -157,7 +164,7 @@ def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> t
             body.append(place(statement, line))
     body.append(place(ast.Return(value=ast.Tuple(elts=[name("fired"), name("derived")], ctx=ast.Load())),
                       len(kept) + 2))
-    return build("run", ["memory"], body, builder.globals, FILENAME), tuple(r for r, _, _ in kept)
+    return build("run", ["facts"], body, builder.globals, FILENAME), tuple(r for r, _, _ in kept)
 
 
 def rule_at(traceback: Any, rules: tuple[Rule, ...]) -> Rule | None:

@@ -32,11 +32,11 @@ class PythonRuleset:
     def close(self) -> None:
         """Nothing to free: the function goes with the object."""
 
-    def run(self, memory: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
-        """Run every layer on `memory`: (the ids of the rules fired, in firing order; the facts derived, as
+    def run(self, facts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
+        """Run every layer on the facts (engine.intake): (the ids of the rules fired, in firing order; the facts derived, as
         asserted). What a rule asserts is read by the next layers."""
         try:
-            return self._run(memory)
+            return self._run(facts)
         except EngineError:
             raise  # already says what went wrong (two rules asserting different values, say)
         except Exception as error:  # a failure in a rule's action: named and typed, as the durable engine does
