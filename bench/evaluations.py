@@ -19,9 +19,9 @@ The "evaluate" figures come from processes of their own, one engine each (as a b
 two packs in one process would also time each other's garbage collections), `--runs` of them per engine,
 alternated, `--rounds` rounds in each; the figure is the median of every round.
 
-`--before REV` also times RulePack.evaluate with the durable engine as it was at git revision REV (engine/,
-advisor/, rules/ and templates/ exported to a temporary folder), in processes alternated with this checkout's, on
-the same facts, in this sitting: the "durable path no slower than before" check.
+`--before REV` also times RulePack.evaluate with each engine as it was at git revision REV (engine/, advisor/,
+rules/ and templates/ exported to a temporary folder), in processes alternated with this checkout's, on the same
+facts, in this sitting: the "durable path no slower than before" check, and the python engine's progress.
 
     python bench/evaluations.py [--rounds 5] [--runs 3] [--evaluations 100000] [--before REV]
 """
@@ -124,6 +124,10 @@ def show(label: str, figures: dict[str, tuple[float, float, float]], unit: str) 
         print(f"  {label} [{name}]: {middle:,.0f} {unit} (rounds {low:,.0f} to {high:,.0f})")
     if {"durable", "python"} <= set(figures):
         print(f"  {label}: python / durable = {figures['python'][0] / figures['durable'][0]:.1f}x")
+    for name in ("durable", "python"):
+        then = next((figure for other, figure in figures.items() if other.startswith(f"{name} at ")), None)
+        if then is not None and name in figures:
+            print(f"  {label}: {name} now / then = {figures[name][0] / then[0]:.2f}x")
 
 
 def exported(revision: str, folder: str) -> str | None:
@@ -179,17 +183,19 @@ def engine_json(engine: str, rounds: int) -> None:
 
 def evaluate_in_processes(names: list[str], rounds: int, runs: int, before: str | None
                           ) -> dict[str, dict[str, list[float]] | str]:
-    """Each engine's rates (and the durable engine's at revision `before`), each in `runs` processes of its own,
-    the processes alternated (engine, engine, before; again): every round of every run, or why there is none."""
+    """Each engine's rates (and each engine's at revision `before`), each in `runs` processes of its own, the
+    processes alternated (engine, engine, before, before; again): every round of every run, or why there is
+    none."""
     figures: dict[str, dict[str, list[float]] | str] = {}
     with tempfile.TemporaryDirectory(prefix="evaluations-before-") as folder:
         cases = [(name, name, None) for name in names]
         if before:
             problem = exported(before, folder)
-            if problem:
-                figures[f"durable at {before}"] = problem
-            else:
-                cases.append((f"durable at {before}", "durable", folder))
+            for name in names:
+                if problem:
+                    figures[f"{name} at {before}"] = problem
+                else:
+                    cases.append((f"{name} at {before}", name, folder))
         for _ in range(runs):
             for label, engine, root in cases:
                 answer = in_a_process(engine, rounds, root)
@@ -208,7 +214,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--runs", type=int, default=3, help="processes per engine for the evaluate figures")
     parser.add_argument("--evaluations", type=int, default=100_000)
-    parser.add_argument("--before", metavar="REV", help="also time the durable path at this git revision")
+    parser.add_argument("--before", metavar="REV", help="also time both engines as they were at this git revision")
     parser.add_argument("--engine-json", metavar="ENGINE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.engine_json:

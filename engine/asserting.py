@@ -23,9 +23,8 @@ AssertedFact = tuple[str, Any, Any]
 def asserted_facts(rule: Rule, values: Mapping[str, Any]) -> tuple[AssertedFact, ...]:
     """What `rule` asserts when it fires under these threshold values, in the order its file writes them."""
     asserted = []
-    for name, value in rule.asserts:
-        if isinstance(value, ThresholdRef):
-            value = values.get(value.name)
+    for name, written in rule.asserts:
+        value = values.get(written.name) if isinstance(written, ThresholdRef) else written
         if value is None:
             continue  # a threshold not in force asserts nothing
         try:

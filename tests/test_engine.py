@@ -339,3 +339,27 @@ def test_requirements_finished_together_the_quick_way_are_the_checks_finished_th
             assert [(type(check.gap), type(check.met)) for check in got] == \
                 [(type(check.gap), type(check.met)) for check in expected], (fact, actual)
             assert (kept.get(actual) is got) == (type(actual) is exact), (fact, actual)
+
+
+def test_firings_made_on_first_read_are_the_firings_read_at_once(garden):
+    """An outcome makes its Firing objects and their matched facts when first read: pickled, copied or compared
+    before that, it is the outcome read at once; threads reading it together get the same objects."""
+    import copy
+    import pickle
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engine import Firing
+
+    read_at_once = garden.evaluate(DRY_WARM, on=JUNE_2024)
+    fired = read_at_once.fired
+    assert [(f.rule, f.layer) for f in fired] == [("water.dry", 0), ("water.schedule", 1), ("water.mulch", 2)]
+    assert fired[0] == Firing("water.dry", 0, {"soil_moisture": 0.1})
+    assert fired[1].matched == {"needs_water": True, "temperature": 14.5, "litres_available": 100}
+    for late in (pickle.loads(pickle.dumps(garden.evaluate(DRY_WARM, on=JUNE_2024))),
+                 copy.deepcopy(garden.evaluate(DRY_WARM, on=JUNE_2024)), garden.evaluate(DRY_WARM, on=JUNE_2024)):
+        assert late == read_at_once and repr(late) == repr(read_at_once)
+        assert late.fired == fired and [f.matched for f in late.fired] == [f.matched for f in fired]
+    shared = garden.evaluate(DRY_WARM, on=JUNE_2024)
+    with ThreadPoolExecutor(8) as pool:
+        seen = list(pool.map(lambda _: shared.fired, range(64)))
+    assert all(result is seen[0] for result in seen)

@@ -32,7 +32,7 @@ FILENAME = "<python engine: rules>"
 MAX_NESTING = 200  # `all`/`any`/`not` nested deeper than this is refused (Python's own compiler recurses on it)
 
 Expression = Union[ast.expr, bool]  # True or False when the condition does not depend on the facts
-Run = Callable[[dict[str, Any]], tuple[list[str], dict[str, Any]]]
+Run = Callable[[Mapping[str, Any]], tuple[list[str], dict[str, Any]]]
 
 _ORDERING = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "!=": ast.NotEq}
 
