@@ -8,7 +8,6 @@ from typing import Any, Iterable, Mapping
 
 from .encoding import JSON_SCALARS, json_data
 
-
 _new, _set = object.__new__, object.__setattr__
 _MISSING = object()
 
@@ -29,8 +28,11 @@ class MadeOnFirstRead:
         value = state.get(self.name, _MISSING)  # made by another thread meanwhile
         if value is _MISSING:
             pending = state.get(self.pending)
-            if pending is None:
-                raise AttributeError(f"{type(instance).__name__!r} object has no attribute {self.name!r}")
+            if pending is None:  # none to make, or another thread made it (it sets the value, then drops pending)
+                value = state.get(self.name, _MISSING)
+                if value is _MISSING:
+                    raise AttributeError(f"{type(instance).__name__!r} object has no attribute {self.name!r}")
+                return value
             value = state.setdefault(self.name, self.make(*pending))
             state.pop(self.pending, None)
         return value

@@ -186,8 +186,10 @@ class RulePack:
         gates = self._prepared_gates(country, on, values)(everything, fired_ids)
         as_given = {name: facts[name] for name in self._folded if isinstance(facts.get(name), str)}
         outcome = _new(Outcome)  # Outcome(...) without its __init__ (engine.frozen)
-        _set(outcome, "__dict__", {"facts": clean, "derived": derived, "_fired": (fired, self.layers, self._reads, everything),
-                                   "gates": gates, "thresholds": values, "country": country, "on": on, "fired_ids": fired_ids,
+        # `fired` made on first read (engine.outcome.firings): the rules fired, their layers, what each reads, the facts
+        _set(outcome, "__dict__", {"facts": clean, "derived": derived,
+                                   "_fired": (fired, self.layers, self._reads, everything), "gates": gates,
+                                   "thresholds": values, "country": country, "on": on, "fired_ids": fired_ids,
                                    "as_given": as_given})
         return outcome
 

@@ -133,8 +133,10 @@ def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> t
             kept.append((rule, layer, test))
     tables = {rule.id: asserted_facts(rule, values) for rule, _, _ in kept if rule.asserts}
     asserters = Counter(name for table in tables.values() for name, _, _ in table)
-    body: list[ast.stmt] = [assign("get", attribute("facts", "get")), assign("fired", ast.List(elts=[], ctx=ast.Load())),
-                            assign("rec", attribute("fired", "append")), assign("derived", ast.Dict(keys=[], values=[]))]
+    body: list[ast.stmt] = [assign("get", attribute("facts", "get")),
+                            assign("fired", ast.List(elts=[], ctx=ast.Load())),
+                            assign("rec", attribute("fired", "append")),
+                            assign("derived", ast.Dict(keys=[], values=[]))]
     for fact, variable in list(builder.variables.items()):
         loaded = call("get", name(f"k{variable[1:]}"))
         body.append(assign(variable, call("day", loaded) if fact in builder.dates else loaded))

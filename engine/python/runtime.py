@@ -1,10 +1,10 @@
 """The Python engine's ruleset: the rules of one set of threshold values compiled into one function, and its run.
 
 Forward chaining here is plain: a layer's rules read only facts supplied by the caller or derived in earlier layers
-(engine.checks assigns the layers so), so running each layer's rules once, in firing order, against the working
-memory gives exactly the firings the durable-rules engine gives when it matches the layer's fact against the same
-rules and takes its agenda in priority order. Nothing here is shared between evaluations but the compiled,
-read-only function, so any number of threads may evaluate at once, without a lock.
+(engine.checks assigns the layers so), so running each layer's rules once, in firing order, against the facts and
+those derived so far gives exactly the firings the durable-rules engine gives when it matches the layer's fact
+against the same rules and takes its agenda in priority order. Nothing here is shared between evaluations but the
+compiled, read-only function, so any number of threads may evaluate at once, without a lock.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ class PythonRuleset:
         """Nothing to free: the function goes with the object."""
 
     def run(self, facts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
-        """Run every layer on the facts (engine.intake): (the ids of the rules fired, in firing order; the facts derived, as
-        asserted). What a rule asserts is read by the next layers."""
+        """Run every layer on the facts (engine.intake): (the ids of the rules fired, in firing order; the facts
+        derived, as asserted). What a rule asserts is read by the next layers."""
         try:
             return self._run(facts)
         except EngineError:
