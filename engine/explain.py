@@ -203,7 +203,7 @@ def _quick(item: PreparedRequirement) -> Callable[[Any, str], RequirementCheck] 
     in_force = right is not NOT_IN_FORCE
     compare = _COMPARE[leaf.op] if in_force else None  # not in force (closed on the date): never met, no gap
     base = dict(static.__dict__)  # actual, met, gap and actual_text are None in it
-    ahead, gap = leaf.op in (">=", ">"), in_force and static.in_force and not static.scope
+    ahead, gap = leaf.op in (">=", ">"), in_force and not static.scope
 
     def quick(actual: Any, text: str) -> RequirementCheck:
         fields = base.copy()

@@ -33,7 +33,8 @@ class FactIntake:
         self.exact = {name: () if spec.folded else EXACT_TYPES.get(spec.type, ()) for name, spec in facts.items()}
         # fact name -> (the Python types certainly of its declared type, whether some condition reads it, whether
         # it is folded text)
-        self._fast = {name: (types, name in read, facts[name].folded) for name, types in self.exact.items()}
+        self._fast = {name: (types, name in read, facts[name].folded and facts[name].type == "string")
+                      for name, types in self.exact.items()}
 
     def check(self, facts: Mapping[str, Any]) -> dict[str, Any]:
         """The facts with absent (None) values dropped, each checked against its declared type, folded text
