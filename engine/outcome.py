@@ -38,6 +38,16 @@ class MadeOnFirstRead:
         return value
 
 
+def whole_state(instance: Any) -> dict[str, Any]:
+    """The instance's state for pickling and copying, each field left to make on first read made now."""
+    state = dict(instance.__dict__)
+    for name, field_maker in vars(type(instance)).items():
+        if isinstance(field_maker, MadeOnFirstRead) and field_maker.pending in state:
+            state[name] = getattr(instance, name)
+            del state[field_maker.pending]
+    return state
+
+
 def _matched(names: tuple[str, ...], facts: Mapping[str, Any]) -> dict[str, Any]:
     return dict(zip(names, map(facts.get, names)))
 
@@ -54,8 +64,7 @@ class Firing:
     layer: int
     matched: Mapping[str, Any]
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {"rule": self.rule, "layer": self.layer, "matched": self.matched}
+    __getstate__ = whole_state
 
 
 Firing.matched = MadeOnFirstRead("matched", _matched)  # type: ignore[assignment]
@@ -188,12 +197,7 @@ class Outcome:
     # Folded facts (FactSpec.folded) as given, before folding: rule text shows them so, comparisons never see them.
     as_given: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        if "_fired" in state:
-            del state["_fired"]
-            state["fired"] = self.fired
-        return state
+    __getstate__ = whole_state
 
     def did_fire(self, rule_id: str) -> bool:
         return rule_id in self.fired_ids
