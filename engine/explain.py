@@ -160,7 +160,7 @@ def prepare_requirements(requirements: tuple[Condition, ...], values: Mapping[st
 
 
 def remembered_type(fact_type: str | None) -> type | None:
-    """The type a fact's finished checks are kept by (PreparedRequirement.exact), from its declared type."""
+    """The type a fact's finished checks are kept by (`fact_checks`' `exact`), from its declared type."""
     return REMEMBERED_TYPES.get(fact_type or "")
 
 

@@ -137,7 +137,7 @@ def compile_rules(rules: list[tuple[Rule, int]], values: Mapping[str, Any]) -> t
                             assign("fired", ast.List(elts=[], ctx=ast.Load())),
                             assign("rec", attribute("fired", "append")),
                             assign("derived", ast.Dict(keys=[], values=[]))]
-    for fact, variable in list(builder.variables.items()):
+    for fact, variable in builder.variables.items():
         loaded = call("get", name(f"k{variable[1:]}"))
         body.append(assign(variable, call("day", loaded) if fact in builder.dates else loaded))
     builder.globals.update(conflict=conflict, tables=tables, day=date_number)

@@ -22,8 +22,7 @@ class PythonRuleset:
 
     def __init__(self, run: Run, rules: tuple[Rule, ...]):
         self._run = run
-        self.rules = list(rules)
-        self._kept = rules
+        self.rules = rules  # those that can fire under its thresholds, in firing order: line n + 2 is rules[n]
 
     @classmethod
     def create(cls, rules: list[Rule], layers: Mapping[str, int], values: Mapping[str, Any]) -> "PythonRuleset":
@@ -40,5 +39,5 @@ class PythonRuleset:
         except EngineError:
             raise  # already says what went wrong (two rules asserting different values, say)
         except Exception as error:  # a failure in a rule's action: named and typed, as the durable engine does
-            rule = rule_at(sys.exc_info()[2], self._kept)
+            rule = rule_at(sys.exc_info()[2], self.rules)
             raise action_failure(error, rule.id if rule is not None else None) from error
